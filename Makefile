@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export DEBUG ?= 1
+
+.PHONY: run test install install-dev messages migrate demo serve lint screenshots bench clean
+
+.venv/bin/python:
+	python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+
+.venv/.installed: requirements.txt .venv/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+.venv/.installed-dev: requirements-dev.txt requirements.txt .venv/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: .venv/.installed
+install-dev: .venv/.installed-dev
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate: install messages
+	mkdir -p data
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+serve:
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+run: demo serve
+
+test: install-dev messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	.venv/bin/ruff check .
+
+screenshots: install-dev messages
+	KODEVERK_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -k screenshot
+
+clean:
+	rm -rf .venv data staticfiles

@@ -1,0 +1,1 @@
+"""Participants and speaker turns of transcripts (filled by the Transcripts issue)."""

@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from planner.models import County, Document, Membership, Plan, Project
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "role"]
+    list_filter = ["role", "project"]
+    list_select_related = ["user", "project"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "municipalities", "district_municipalities", "district_share", "in_study"]
+    list_filter = ["project", "in_study"]
+    list_select_related = ["project"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "county", "plan_type", "year", "status"]
+    list_filter = ["plan_type", "status", "county__project"]
+    list_select_related = ["county"]
+    search_fields = ["title", "notes"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "kind", "county", "source_format", "created_at"]
+    list_filter = ["kind", "project"]
+    list_select_related = ["project", "county"]
+    search_fields = ["title"]
+    readonly_fields = ["text", "checksum", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The text is immutable once stored; it can only be set when the row is created.
+        return self.readonly_fields if obj else ["checksum", "created_at"]

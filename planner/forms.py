@@ -1,0 +1,91 @@
+"""Forms of the study frame."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from planner.models import Membership, Plan, Project
+from planner.studytemplates import TEMPLATES
+
+User = get_user_model()
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name of the study"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short name in addresses"), max_length=60, required=False,
+        help_text=_("Letters, digits and hyphens. Made from the name when left empty."),
+    )
+    template = forms.ChoiceField(label=_("Start from"), widget=forms.RadioSelect, initial="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Blank study: no themes, counties or plans"))]
+        choices += [(t.key, f"{t.name} ({t.label})") for t in TEMPLATES.values()]
+        self.fields["template"].choices = choices
+        self.fields["template"].required = False
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug and Project.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another study already uses this short name."))
+        return slug
+
+
+class MemberAddForm(forms.Form):
+    """Add an existing user by user name, or create one with a first password."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.ANALYST)
+    create = forms.BooleanField(label=_("Create a new user with this name"), required=False)
+    password = forms.CharField(
+        label=_("First password (new users only)"), required=False,
+        widget=forms.PasswordInput(render_value=False), strip=False,
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        self.project = project
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        username = data.get("username")
+        if not username:
+            return data
+        existing = User.objects.filter(username=username).first()
+        if data.get("create"):
+            if existing:
+                raise forms.ValidationError(_("A user with this name already exists. Untick «create» to add them."))
+            password = data.get("password")
+            if not password:
+                self.add_error("password", _("A new user needs a first password."))
+            else:
+                try:
+                    validate_password(password, User(username=username))
+                except forms.ValidationError as error:
+                    self.add_error("password", error)
+        elif not existing:
+            raise forms.ValidationError(_("No user is called «%(name)s».") % {"name": username})
+        elif self.project.memberships.filter(user=existing).exists():
+            raise forms.ValidationError(_("%(name)s is already a member of this study.") % {"name": username})
+        data["user"] = existing
+        return data
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class PlanFilterForm(forms.Form):
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("All counties"))
+    plan_type = forms.ChoiceField(label=_("Plan type"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"), required=False,
+        choices=[("county", _("County")), ("year", _("Year, oldest first")), ("-year", _("Year, newest first"))],
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.all()
+        self.fields["plan_type"].choices = [("", _("All plan types")), *Plan.PlanType.choices]

@@ -1,0 +1,226 @@
+"""The study frame: studies, who works on them, their counties, the plan register and the
+one table of codable text (Document)."""
+
+import hashlib
+import unicodedata
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Project(models.Model):
+    """A study: one research project with its codebook, counties, plans and documents."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("study")
+        verbose_name_plural = _("studies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("planner:project_detail", args=[self.slug])
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Project lead")
+        ANALYST = "analyst", _("Analyst")
+        VIEWER = "viewer", _("Viewer")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(Project, models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.ANALYST)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            # Also serves "the studies of this user" (my studies page), led by user.
+            models.UniqueConstraint(fields=["user", "project"], name="membership_one_per_user_and_project"),
+            models.CheckConstraint(condition=Q(role__in=["lead", "analyst", "viewer"]), name="membership_role_valid"),
+        ]
+        indexes = [
+            # The members page and the access helper: members of one study.
+            models.Index(fields=["project", "role"], name="membership_project_role_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def can_write(self):
+        return self.role in (self.Role.LEAD, self.Role.ANALYST)
+
+    @property
+    def is_lead(self):
+        return self.role == self.Role.LEAD
+
+
+class County(models.Model):
+    """A county (fylke) as the study sees it, with the figures of the report's table 1."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="counties")
+    name = models.CharField(_("name"), max_length=100)
+    municipalities = models.PositiveSmallIntegerField(_("municipalities"), default=0)
+    district_municipalities = models.PositiveSmallIntegerField(_("district municipalities"), default=0)
+    # Percent, as the report gives it (rounded); not always district/municipalities exactly.
+    district_share = models.PositiveSmallIntegerField(_("district share (%)"), default=0)
+    in_study = models.BooleanField(_("in the study"), default=True)
+    reform_change = models.CharField(_("change since the 2020 reform"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        ordering = ["name"]
+        constraints = [
+            # Also serves the counties page: counties of one study by name.
+            models.UniqueConstraint(fields=["project", "name"], name="county_unique_name_per_project"),
+            models.CheckConstraint(
+                condition=Q(district_municipalities__lte=models.F("municipalities")),
+                name="county_district_not_above_total",
+            ),
+            models.CheckConstraint(condition=Q(district_share__lte=100), name="county_district_share_percent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PlanType(models.TextChoices):
+    KNOWLEDGE_BASE = "knowledge_base", _("Knowledge base")
+    STRATEGY = "strategy", _("Regional plan strategy")
+    INTEGRATION = "integration", _("Integration/diversity plan")
+    BUSINESS = "business", _("Business plan")
+    COMPETENCE = "competence", _("Competence plan")
+    OTHER = "other", _("Other plan")
+
+class PlanStatus(models.TextChoices):
+    ADOPTED = "adopted", _("Adopted")
+    CONSULTATION = "consultation", _("Consultation draft")
+    EXPIRED = "expired", _("Expired")
+
+
+class Plan(models.Model):
+    """A row of the plan register: one plan or knowledge base of a county."""
+
+    PlanType = PlanType
+    Status = PlanStatus
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    county = models.ForeignKey(County, models.PROTECT, related_name="plans", verbose_name=_("county"))
+    plan_type = models.CharField(_("plan type"), max_length=20, choices=PlanType.choices)
+    title = models.CharField(_("title"), max_length=300)
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.ADOPTED)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["county__name", "plan_type", "title"]
+        constraints = [
+            # The same plan may be registered under two types (Innlandet's inclusion plan is
+            # both the integration and the competence plan), so the type is part of the key.
+            models.UniqueConstraint(fields=["county", "plan_type", "title", "year"], name="plan_unique_in_county"),
+            models.CheckConstraint(condition=Q(year__gte=1950, year__lte=2100), name="plan_year_in_range"),
+            models.CheckConstraint(
+                condition=Q(plan_type__in=PlanType.values), name="plan_type_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="plan_status_valid"),
+        ]
+        indexes = [
+            # The plan register filtered by plan type and sorted by year.
+            models.Index(fields=["plan_type", "year"], name="plan_type_year_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.county}, {self.year})"
+
+
+def normalise_text(text):
+    """The one normalisation a Document's text gets before it is stored: NFC, LF line ends.
+
+    Offsets into Document.text count code points of exactly this string (DESIGN.md).
+    """
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def text_checksum(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Document(models.Model):
+    """Every codable text: a transcript, a whole plan document or a pasted plan excerpt.
+
+    The text is normalised once, when the document is created, and never changes after.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSCRIPT = "transcript", _("Transcript")
+        PLAN = "plan", _("Plan document")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    county = models.ForeignKey(
+        County, models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("county")
+    )
+    plan = models.ForeignKey(
+        Plan, models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("plan")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"))
+    source_name = models.CharField(_("source file"), max_length=255, blank=True)
+    source_format = models.CharField(_("source format"), max_length=20, blank=True)
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "plan"]), name="document_kind_valid"),
+            # A plan document belongs to a plan; a transcript never does.
+            models.CheckConstraint(
+                condition=Q(kind="plan", plan__isnull=False) | Q(kind="transcript", plan__isnull=True),
+                name="document_plan_matches_kind",
+            ),
+        ]
+        indexes = [
+            # The dashboard's documents by kind and county, and the document lists per study.
+            models.Index(fields=["project", "kind", "county"], name="document_project_kind_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.text = normalise_text(self.text)
+            self.checksum = text_checksum(self.text)
+        elif text_checksum(self.text) != self.checksum:
+            # Text is immutable: offsets of coded passages point into it.
+            raise ValidationError(_("The text of a document cannot be changed once it is stored."))
+        super().save(*args, **kwargs)

@@ -1,0 +1,147 @@
+"""Views of the study frame: my studies, the dashboard, counties, the plan register, members."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from planner.access import LEAD, project_for_user, projects_of
+from planner.forms import MemberAddForm, MemberRoleForm, PlanFilterForm, ProjectCreateForm
+from planner.models import Document, Membership, Plan
+from planner.services import LastLeadError, membership_change, membership_set, project_create
+
+User = get_user_model()
+
+
+@login_required
+@require_GET
+def project_list(request):
+    return render(request, "planner/project_list.html", {"projects": projects_of(request.user)})
+
+
+@login_required
+def project_create_view(request):
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        project = project_create(
+            name=form.cleaned_data["name"], slug=form.cleaned_data["slug"] or None,
+            lead=request.user, template=form.cleaned_data["template"] or None,
+        )
+        messages.success(request, _("The study «%(name)s» is ready.") % {"name": project.name})
+        return redirect(project)
+    return render(request, "planner/project_create.html", {"form": form})
+
+
+@login_required
+@require_GET
+def project_detail(request, slug):
+    project, membership = project_for_user(request, slug)
+    counties = list(project.counties.order_by("-in_study", "name"))
+    counts = {}
+    for row in Document.objects.filter(project=project).values("county_id", "kind").annotate(n=Count("id")):
+        counts[(row["county_id"], row["kind"])] = row["n"]
+    kinds = [(Document.Kind.TRANSCRIPT, _("Transcripts")), (Document.Kind.PLAN, _("Plan documents"))]
+    document_rows = [
+        {"county": county, "cells": [counts.get((county.id, kind), 0) for kind, _label in kinds]}
+        for county in counties
+    ]
+    no_county = [counts.get((None, kind), 0) for kind, _label in kinds]
+    totals = [sum(n for (_county, k), n in counts.items() if k == kind) for kind, _label in kinds]
+    context = {
+        "project": project, "membership": membership, "kinds": kinds, "document_rows": document_rows,
+        "no_county": no_county if any(no_county) else None, "document_totals": totals,
+        "kind_totals": [(label, total) for (_kind, label), total in zip(kinds, totals, strict=True)],
+        "theme_count": project.themes.filter(archived=False).count(),
+        "plan_count": Plan.objects.filter(county__project=project).count(),
+        "county_count": sum(1 for c in counties if c.in_study),
+        "members": project.memberships.select_related("user").order_by("role", "user__username"),
+    }
+    return render(request, "planner/project_detail.html", context)
+
+
+@login_required
+@require_GET
+def county_list(request, slug):
+    project, membership = project_for_user(request, slug)
+    counties = project.counties.annotate(plan_count=Count("plans")).order_by("-in_study", "-district_share", "name")
+    return render(request, "planner/county_list.html", {"project": project, "membership": membership,
+                                                         "counties": counties})
+
+
+@login_required
+@require_GET
+def plan_list(request, slug):
+    project, membership = project_for_user(request, slug)
+    form = PlanFilterForm(request.GET or None, project=project)
+    plans = Plan.objects.filter(county__project=project).select_related("county")
+    order = ["county__name", "plan_type", "title"]
+    if form.is_valid():
+        if form.cleaned_data["county"]:
+            plans = plans.filter(county=form.cleaned_data["county"])
+        if form.cleaned_data["plan_type"]:
+            plans = plans.filter(plan_type=form.cleaned_data["plan_type"])
+        if form.cleaned_data["sort"] in ("year", "-year"):
+            order = [form.cleaned_data["sort"], "county__name", "title"]
+    context = {"project": project, "membership": membership, "form": form, "plans": plans.order_by(*order)}
+    return render(request, "planner/plan_list.html", context)
+
+
+@login_required
+@require_GET
+def member_list(request, slug):
+    project, membership = project_for_user(request, slug)
+    return _render_members(request, project, membership, MemberAddForm(project=project))
+
+
+def _render_members(request, project, membership, add_form, status=200):
+    members = project.memberships.select_related("user").order_by("role", "user__username")
+    context = {"project": project, "membership": membership, "members": members, "add_form": add_form,
+               "roles": Membership.Role.choices}
+    return render(request, "planner/member_list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def member_add(request, slug):
+    project, membership = project_for_user(request, slug, need=LEAD)
+    form = MemberAddForm(request.POST, project=project)
+    if not form.is_valid():
+        return _render_members(request, project, membership, form)
+    user = form.cleaned_data["user"]
+    if user is None:
+        user = User.objects.create_user(form.cleaned_data["username"], password=form.cleaned_data["password"])
+    membership_set(project=project, user=user, role=form.cleaned_data["role"])
+    messages.success(request, _("%(name)s was added to the study.") % {"name": user.username})
+    return redirect("planner:member_list", slug=project.slug)
+
+
+@login_required
+@require_POST
+def member_role(request, slug, member_id):
+    project, _membership = project_for_user(request, slug, need=LEAD)
+    member = get_object_or_404(project.memberships.select_related("user", "project"), pk=member_id)
+    form = MemberRoleForm(request.POST)
+    if form.is_valid():
+        _change(request, member, role=form.cleaned_data["role"])
+    return redirect("planner:member_list", slug=project.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, member_id):
+    project, _membership = project_for_user(request, slug, need=LEAD)
+    member = get_object_or_404(project.memberships.select_related("user", "project"), pk=member_id)
+    _change(request, member, remove=True)
+    return redirect("planner:member_list", slug=project.slug)
+
+
+def _change(request, member, **change):
+    try:
+        membership_change(membership=member, **change)
+    except LastLeadError:
+        messages.error(request, _("A study needs at least one project lead. Make someone else lead first."))
+    else:
+        messages.success(request, _("The membership of %(name)s was updated.") % {"name": member.user.username})

@@ -1,0 +1,76 @@
+"""Real Chromium through Playwright against Django's live server.
+
+Debian's /usr/bin/chromium is used (never a downloaded browser). In CI a missing browser
+fails the run; on a developer machine the tests are skipped with the reason printed.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# between browser steps are synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: browser tests must run in CI")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], f"the page reported errors: {errors}"
+
+
+@pytest.fixture
+def login(page, live_server):
+    def log_in(user):
+        page.goto(f"{live_server.url}/account/login/")
+        page.get_by_label("Brukernavn").fill(user.username)
+        page.get_by_label("Passord").fill(PASSWORD)
+        page.get_by_role("button", name="Logg inn").click()
+        page.wait_for_url(f"{live_server.url}/")
+
+    return log_in
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path):
+    folder = os.environ.get("KODEVERK_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path
+    path.mkdir(parents=True, exist_ok=True)
+    return path

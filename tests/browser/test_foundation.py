@@ -1,0 +1,58 @@
+"""A lead logs in, creates the template study, reads it, and switches language."""
+
+import re
+
+from playwright.sync_api import expect
+
+
+def test_it_creates_and_shows_the_template_study_in_both_languages(page, live_server, login, outsider):
+    login(outsider)
+    page.get_by_role("link", name="Ny studie").click()
+    page.get_by_label("Navn på studien").fill("Fylkeskommunenes integreringsarbeid")
+    page.get_by_role("radio", name=re.compile("Fylkeskommunenes integreringsarbeid")).check()
+    page.get_by_role("button", name="Opprett studie").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fylkeskommunenes integreringsarbeid")
+    page.get_by_role("navigation", name="Studie").get_by_role("link", name="Kodebok").click()
+    expect(page.locator("#themes tbody tr")).to_have_count(17)
+    expect(page.locator("#themes")).to_contain_text("Arbeidsinnvandrere")
+
+    page.get_by_role("link", name="Fylker").click()
+    expect(page.locator("#counties tbody tr")).to_have_count(15)
+    expect(page.locator("#counties tbody tr:not(.muted)")).to_have_count(11)
+
+    page.get_by_role("link", name="Planregister").click()
+    expect(page.locator("#plans tbody tr")).to_have_count(43)
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("link", name="Plan register")).to_be_visible()
+    expect(page.locator("#plans tbody tr")).to_have_count(43)
+    page.get_by_role("navigation", name="Study").get_by_role("link", name="Codebook").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Codebook")
+
+    page.get_by_role("button", name="Norsk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kodebok")
+
+
+def test_it_works_from_the_keyboard(page, live_server, login, project, lead):
+    login(lead)
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(".brand")).to_be_focused()
+    # Tab to the study card's link and open it with Enter.
+    page.locator(f'a[href="/s/{project.slug}/"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(project.name)
+
+
+def test_screenshots_of_dashboard_and_codebook(page, live_server, login, project, lead, screenshot_dir):
+    login(lead)
+    page.goto(f"{live_server.url}/s/{project.slug}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(project.name)
+    page.screenshot(path=screenshot_dir / "dashboard.png", full_page=True)
+    page.goto(f"{live_server.url}/s/{project.slug}/codebook/")
+    expect(page.locator("#themes tbody tr")).to_have_count(17)
+    page.screenshot(path=screenshot_dir / "codebook.png", full_page=True)
+    for name in ["dashboard.png", "codebook.png"]:
+        assert (screenshot_dir / name).stat().st_size > 10_000
