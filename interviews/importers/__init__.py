@@ -1,0 +1,37 @@
+"""Transcript importers, one module per format; `parse_file` picks one by the file's extension."""
+
+from pathlib import PurePath
+
+from . import docx, srt, txt, vtt, whisper_json, whisper_tsv
+from .base import UNKNOWN_SPEAKER, ImporterError, ParsedTranscript, Turn
+
+__all__ = ["EXTENSIONS", "UNKNOWN_SPEAKER", "ImporterError", "ParsedTranscript", "Turn", "parse_file"]
+
+PARSERS = {
+    ".docx": docx.parse,
+    ".txt": txt.parse,
+    ".vtt": vtt.parse,
+    ".srt": srt.parse,
+    ".json": whisper_json.parse,
+    ".tsv": whisper_tsv.parse,
+}
+EXTENSIONS = tuple(PARSERS)
+
+
+def parse_file(name, data, *, max_bytes=None):
+    """Parse one uploaded file; ImporterError names the file and the problem."""
+    extension = PurePath(name).suffix.lower()
+    parser = PARSERS.get(extension)
+    if parser is None:
+        known = ", ".join(EXTENSIONS)
+        raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke importeres. Bruk {known}.")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ImporterError(
+            f"{name} er for stor ({len(data) / 1_048_576:.1f} MB); grensen er {max_bytes // 1_048_576} MB."
+        )
+    if not data.strip():
+        raise ImporterError(f"{name} er tom.")
+    if extension == ".docx" and max_bytes is not None:
+        # The unpacked Word XML may be larger than the file, but not without bound (zip bombs).
+        return docx.parse(data, name=name, max_unpacked_bytes=max(8 * max_bytes, 50 * 1_048_576))
+    return parser(data, name=name)

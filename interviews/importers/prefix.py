@@ -1,0 +1,55 @@
+"""Recognise a speaker prefix at the start of subtitle speech: «Kari Nordmann: …», «[SPEAKER_00]: …».
+
+The rules are conservative on purpose: a wrongly split sentence is worse than a missed name.
+"""
+
+import re
+
+# WhisperX diarisation labels. Only these may go without a colon: a bare «[Musikk]» is a sound note.
+_DIARISED = re.compile(r"(?:\[(SPEAKER_\d+)\]:?|(SPEAKER_\d+):)\s*", re.IGNORECASE)
+
+# «Name: text» or «[Name]: text». The colon must be followed by white space, so «10:30» never matches.
+_NAMED = re.compile(r"(?:\[([^\[\]\n:]{1,60})\]|([^\[\]\n:]{1,60})):\s+(?=\S)")
+
+_NAME_CHARS = re.compile(r"[\w .,'’()\-]+")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_CLOCK_WORDS = re.compile(r"(?:kl\.?|klokka|klokken)(?:\s|$)", re.IGNORECASE)
+
+# Labels and sentence openers that look like a one-word name before a colon but never are.
+_NOT_NAMES = frozenset(
+    "altså dvs eksempel husk merk nb note notat obs punkt sitat spørsmålet svaret tips viktig".split()
+)
+
+MAX_NAME_LENGTH = 40
+MAX_NAME_WORDS = 4
+
+# Lower-case name particles that may sit between capitalised words («Ludwig van Beethoven»).
+_PARTICLES = frozenset({"af", "al", "av", "bin", "da", "de", "del", "den", "der", "di", "du", "la", "le", "van", "von"})
+
+
+def split_speaker(text):
+    """Split «Name: speech» into (name, speech); (None, text) when the start is not a speaker name."""
+    match = _DIARISED.match(text)
+    if match:
+        return (match.group(1) or match.group(2)), text[match.end():]
+    match = _NAMED.match(text)
+    if match:
+        name = " ".join((match.group(1) or match.group(2)).split())
+        if looks_like_name(name):
+            return name, text[match.end():]
+    return None, text
+
+
+def looks_like_name(name):
+    """True for short capitalised names such as «Dr. Ola Nordmann» or «Hansen, Kari (NAV)»."""
+    if not name or len(name) > MAX_NAME_LENGTH or not _NAME_CHARS.fullmatch(name):
+        return False
+    if not any(ch.isalpha() for ch in name) or _CLOCK_WORDS.match(name):
+        return False
+    # Words in parentheses are an affiliation, which may be written in lower case.
+    words = _PARENTHESES.sub(" ", name).replace(",", " ").split()
+    if not words or len(words) > MAX_NAME_WORDS or name.rstrip().endswith((",", "-")):
+        return False
+    if not words[0][0].isupper() or (len(words) == 1 and words[0].rstrip(".").lower() in _NOT_NAMES):
+        return False
+    return all(word[0].isupper() or word[0].isdigit() or word in _PARTICLES for word in words[1:])
