@@ -41,6 +41,10 @@ test: install-dev messages
 lint: install-dev
 	.venv/bin/ruff check .
 
+bench: install
+	$(PY) bench/run.py
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(PY) bench/run.py
+
 screenshots: install-dev messages
 	KODEVERK_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -k screenshot
 

@@ -1,1 +1,173 @@
-"""Participants and speaker turns of transcripts (filled by the Transcripts issue)."""
+"""Participants (anonymous informants), interviews and their speaker turns.
+
+A participant is only ever stored under a study label such as «Informant 3»: the names found
+in transcript files are replaced at import and never written to the database.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from planner.models import County, Document, Project
+
+
+class ParticipantRole(models.TextChoices):
+    ADVISOR = "advisor", _("Adviser")
+    LEADER = "leader", _("Leader")
+    INTERVIEWER = "interviewer", _("Interviewer")
+    OTHER = "other", _("Other")
+
+
+class ParticipantField(models.TextChoices):
+    INTEGRATION = "integration", _("Integration")
+    BUSINESS = "business", _("Business development")
+    COMPETENCE = "competence", _("Competence")
+    PLANNING = "planning", _("Planning and community development")
+    PUBLIC_HEALTH = "public_health", _("Public health")
+    OTHER = "other", _("Other field")
+
+
+class Participant(models.Model):
+    Role = ParticipantRole
+    Field = ParticipantField
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="participants")
+    label = models.CharField(_("label"), max_length=60)
+    role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.ADVISOR)
+    field = models.CharField(
+        _("field"), max_length=20, choices=ParticipantField.choices, default=ParticipantField.OTHER
+    )
+    county = models.ForeignKey(
+        County, models.PROTECT, null=True, blank=True, related_name="participants", verbose_name=_("county")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["label"]
+        constraints = [
+            # Also serves the participants page: participants of one study by label.
+            models.UniqueConstraint(fields=["project", "label"], name="participant_unique_label_per_project"),
+            models.CheckConstraint(condition=Q(role__in=ParticipantRole.values), name="participant_role_valid"),
+            models.CheckConstraint(condition=Q(field__in=ParticipantField.values), name="participant_field_valid"),
+            models.CheckConstraint(condition=~Q(label=""), name="participant_label_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def is_informant(self):
+        return self.role in (ParticipantRole.ADVISOR, ParticipantRole.LEADER)
+
+
+class InterviewFormat(models.TextChoices):
+    GROUP_INTERVIEW = "group_interview", _("Group interview")
+    WORKSHOP = "workshop", _("Workshop")
+    INITIAL_INTERVIEW = "initial_interview", _("Initial interview")
+
+
+class Interview(models.Model):
+    """What a transcript Document records: the kind of meeting and when it was held."""
+
+    Format = InterviewFormat
+
+    document = models.OneToOneField(Document, models.CASCADE, primary_key=True, related_name="interview")
+    format = models.CharField(
+        _("format"), max_length=20, choices=InterviewFormat.choices, default=InterviewFormat.GROUP_INTERVIEW
+    )
+    date = models.DateField(_("date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        constraints = [
+            models.CheckConstraint(condition=Q(format__in=InterviewFormat.values), name="interview_format_valid"),
+        ]
+
+    def __str__(self):
+        return str(self.document)
+
+
+class Turn(models.Model):
+    """One speaker turn of a transcript: a paragraph «Label: speech» of Document.text.
+
+    start and end are code-point offsets into Document.text (end exclusive), covering the
+    whole paragraph with its label; speech_start is where the speech after «Label: » begins.
+    """
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="turns")
+    participant = models.ForeignKey(Participant, models.PROTECT, related_name="turns")
+    position = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    speech_start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    start_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="turn_unique_position"),
+            models.CheckConstraint(
+                condition=Q(start__lte=models.F("speech_start"), speech_start__lte=models.F("end")),
+                name="turn_span_ordered",
+            ),
+        ]
+        indexes = [
+            # Attribution: the turn of a document that contains an excerpt's start offset.
+            models.Index(fields=["document", "start"], name="turn_document_start_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} @ {self.start}"
+
+    def speech(self, text):
+        return text[self.speech_start:self.end]
+
+    @property
+    def time_code(self):
+        return format_seconds(self.start_seconds)
+
+
+def format_seconds(seconds):
+    """00:14:32 for 872.4 seconds; empty when unknown."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+DRAFT_MAX_AGE = datetime.timedelta(days=7)
+
+
+class ImportDraft(models.Model):
+    """A parsed transcript file waiting for its speakers to be mapped and the import confirmed.
+
+    It holds the speaker names as found in the file, so it lives only until the import is
+    confirmed or discarded (and is purged after DRAFT_MAX_AGE).
+    """
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="import_drafts")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    source_format = models.CharField(max_length=20)
+    title = models.CharField(max_length=300, blank=True)
+    # {"turns": [[speaker, text, start_seconds, end_seconds], ...]}
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The import page: one user's drafts in one study.
+            models.Index(fields=["project", "created_by"], name="importdraft_project_user_idx"),
+        ]
+
+    def __str__(self):
+        return self.file_name

@@ -139,6 +139,9 @@ TEMPLATES = [
 
 DATA_DIR = Path(os.environ.get("DATA_DIR") or BASE_DIR / "data")
 DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kodeverk.sqlite3'}")}
+if not os.environ.get("DATABASE_URL"):
+    # The embedded database needs its folder; SQLite creates the file, not the folder.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

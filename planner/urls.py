@@ -27,6 +27,7 @@ account_patterns = [
 
 urlpatterns = [
     path("", include((planner_patterns, "planner"))),
+    path("", include("interviews.urls")),
     path("", include("coding.urls")),
     path("account/", include(account_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),

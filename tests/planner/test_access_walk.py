@@ -7,6 +7,8 @@ so a new view cannot ship without a decision on who may use it.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from interviews.importers import parse_file
+from interviews.services import draft_create, suggest_mapping, transcript_import
 from planner.models import Membership
 from planner.services import membership_set
 from tests.conftest import make_user
@@ -19,6 +21,14 @@ def _study(ctx):
     return {"slug": ctx["project"].slug}
 
 
+def _transcript(ctx):
+    return {"slug": ctx["project"].slug, "document_id": ctx["transcript"].pk}
+
+
+def _draft(ctx):
+    return {"slug": ctx["project"].slug, "draft_id": ctx["draft"].pk}
+
+
 def _member(ctx):
     return {"slug": ctx["project"].slug, "member_id": ctx["extra"].pk}
 
@@ -27,6 +37,9 @@ def _member(ctx):
 ALL_200 = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 200}
 READ = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 404}
 LEAD_WRITE_REDIRECT = {"lead": 302, "analyst": 403, "viewer": 403, "outsider": 404}
+WRITE = {"lead": 200, "analyst": 200, "viewer": 403, "outsider": 404}
+# Drafts are private to the analyst who uploaded them (here the analyst): the lead gets 404.
+OWN_DRAFT = {"lead": 404, "analyst": 302, "viewer": 403, "outsider": 404}
 
 TABLE = {
     "planner:project_list": ("get", None, None, ALL_200),
@@ -40,6 +53,12 @@ TABLE = {
     "planner:member_role": ("post", _member, {"role": "analyst"}, LEAD_WRITE_REDIRECT),
     "planner:member_remove": ("post", _member, {}, LEAD_WRITE_REDIRECT),
     "coding:theme_list": ("get", _study, None, READ),
+    "interviews:transcript_list": ("get", _study, None, READ),
+    "interviews:transcript_detail": ("get", _transcript, None, READ),
+    "interviews:participant_list": ("get", _study, None, READ),
+    "interviews:import_start": ("get", _study, None, WRITE),
+    "interviews:import_confirm": ("post", _draft, {}, {"lead": 404, "analyst": 200, "viewer": 403, "outsider": 404}),
+    "interviews:import_discard": ("post", _draft, {}, OWN_DRAFT),
     "login": ("get", None, None, {"lead": 302, "analyst": 302, "viewer": 302, "outsider": 302}),
     "logout": ("post", None, {}, {"lead": 302, "analyst": 302, "viewer": 302, "outsider": 302}),
     "password_change": ("get", None, None, ALL_200),
@@ -60,6 +79,21 @@ def url_names(resolver=None, namespace=""):
             yield f"{namespace}{entry.name}"
 
 
+def _context(project, analyst):
+    """One of each object the URLs name: a member to change, a transcript, an analyst's draft."""
+    parsed = parse_file("intervju.txt", b"Kari: Hei.\nOla: Hallo.")
+    transcript = transcript_import(
+        project=project, user=analyst, parsed=parsed, title="Intervju", interview_format="group_interview",
+        mapping=suggest_mapping(project=project, speakers=parsed.speakers()),
+    )
+    return {
+        "project": project,
+        "extra": membership_set(project=project, user=make_user("ekstra"), role=Membership.Role.VIEWER),
+        "transcript": transcript,
+        "draft": draft_create(project=project, user=analyst, file_name="utkast.txt", parsed=parsed),
+    }
+
+
 def test_it_has_a_row_for_every_url():
     names = set(url_names())
     assert names - set(TABLE) == set(), "add these URLs to the access table"
@@ -69,9 +103,8 @@ def test_it_has_a_row_for_every_url():
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_it_answers_each_role_as_specified(client, project, role_users, name):
     method, kwargs, data, expected = TABLE[name]
-    extra = make_user("ekstra")
     make_user("ekstra2")  # not yet a member: the lead's member_add adds them
-    ctx = {"project": project, "extra": membership_set(project=project, user=extra, role=Membership.Role.VIEWER)}
+    ctx = _context(project, role_users["analyst"])
     url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
     # The lead goes last: its writes would change what the others see.
     for role in ["outsider", "viewer", "analyst", "lead"]:
@@ -80,11 +113,10 @@ def test_it_answers_each_role_as_specified(client, project, role_users, name):
         assert response.status_code == expected[role], f"{name} as {role}"
 
 
-@pytest.mark.parametrize("name", sorted(n for n, row in TABLE.items() if row[1] is _study or row[1] is _member))
-def test_it_sends_anonymous_visitors_of_a_study_to_log_in(client, project, name):
+@pytest.mark.parametrize("name", sorted(n for n, row in TABLE.items() if row[1] is not None))
+def test_it_sends_anonymous_visitors_of_a_study_to_log_in(client, project, analyst, name):
     method, kwargs, data, _expected = TABLE[name]
-    extra = membership_set(project=project, user=make_user("ekstra"), role=Membership.Role.VIEWER)
-    url = reverse(name, kwargs=kwargs({"project": project, "extra": extra}))
+    url = reverse(name, kwargs=kwargs(_context(project, analyst)))
     response = getattr(client, method)(url, data) if method == "post" else client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -92,9 +124,8 @@ def test_it_sends_anonymous_visitors_of_a_study_to_log_in(client, project, name)
 
 # Django's own set_language answers GET with a redirect by design; it is left out here.
 @pytest.mark.parametrize("name", sorted(n for n, row in TABLE.items() if row[0] == "post" and n != "set_language"))
-def test_it_refuses_get_on_write_urls(client, project, lead, name):
+def test_it_refuses_get_on_write_urls(client, project, analyst, name):
     _method, kwargs, _data, _expected = TABLE[name]
-    extra = membership_set(project=project, user=make_user("ekstra"), role=Membership.Role.VIEWER)
-    client.force_login(lead)
-    url = reverse(name, kwargs=kwargs({"project": project, "extra": extra}) if kwargs else None)
+    client.force_login(analyst)
+    url = reverse(name, kwargs=kwargs(_context(project, analyst)) if kwargs else None)
     assert client.get(url).status_code == 405

@@ -1,10 +1,17 @@
-"""Set up the demo study that `make run` serves, with a demo lead whose password is printed."""
+"""Set up the demo study that `make run` serves, with a demo lead whose password is printed.
+
+It lives in the coding app because the demo spans every app: study, interviews, coding.
+"""
 
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.text import slugify
+
+from interviews.demo import demo_interviews_load
+from planner.models import Project
 
 DEMO_USER = "demo"
 DEMO_STUDY = "Fylkeskommunenes integreringsarbeid"
@@ -22,6 +29,9 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         call_command("create_study", name=DEMO_STUDY, lead=DEMO_USER, template="integrering", stdout=self.stdout)
+        project = Project.objects.get(slug=slugify(DEMO_STUDY))
+        documents = demo_interviews_load(project=project, user=user)
+        self.stdout.write(f"Imported {len(documents)} fictional demo interviews.")
         self.stdout.write(self.style.SUCCESS(
             f"\n  Demo study ready. Log in at http://127.0.0.1:8000/ as «{DEMO_USER}» with password «{password}»\n"
         ))

@@ -1,0 +1,112 @@
+"""Forms of the transcript import: the upload, and per file the interview and its speakers."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from interviews.importers import EXTENSIONS
+from interviews.models import InterviewFormat, Participant, ParticipantField, ParticipantRole
+from interviews.services import NewParticipant
+from planner.models import normalise_text
+
+NEW = "new"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input, as Django's documentation shows."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        # An empty file gets the importer's message, which names the file.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Transcript files"),
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(EXTENSIONS)}),
+        help_text=_("Word (.docx), text (.txt), WebVTT from Teams or Zoom (.vtt), SubRip (.srt) or Whisper "
+                    "(.json, .tsv). Up to %(mb)s MB each.") % {"mb": settings.UPLOAD_MAX_MB},
+    )
+
+
+class InterviewForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("No county"))
+    format = forms.ChoiceField(label=_("Format"), choices=InterviewFormat.choices)
+    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.filter(in_study=True)
+
+
+class SpeakerForm(forms.Form):
+    """Map one speaker as found in the file to a participant: an existing one, or a new label."""
+
+    participant = forms.ChoiceField(label=_("Participant"))
+    label = forms.CharField(label=_("New label"), max_length=60, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, required=False)
+    field = forms.ChoiceField(label=_("Field"), choices=ParticipantField.choices, required=False)
+
+    def __init__(self, *args, speaker, turns, participants, **kwargs):
+        self.speaker, self.turn_count, self.participants = speaker, turns, participants
+        super().__init__(*args, **kwargs)
+        existing = [(str(p.pk), p.label) for p in participants]
+        self.fields["participant"].choices = [(NEW, _("New participant")), *existing]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("participant") == NEW:
+            label = normalise_text(" ".join(data.get("label", "").split()))
+            if not label:
+                self.add_error("label", _("Give the new participant a label, such as «Informant 3»."))
+            elif any(p.label == label for p in self.participants):
+                self.add_error("label", _("«%(label)s» is already a participant; choose it in the list.")
+                               % {"label": label})
+            data["label"] = label
+        return data
+
+    def target(self):
+        """The Participant or NewParticipant this speaker maps to."""
+        data = self.cleaned_data
+        if data["participant"] == NEW:
+            return NewParticipant(label=data["label"], role=data["role"] or ParticipantRole.ADVISOR,
+                                  field=data["field"] or ParticipantField.OTHER)
+        return next(p for p in self.participants if str(p.pk) == data["participant"])
+
+
+def speaker_forms(draft, parsed, mapping, data=None):
+    """One SpeakerForm per speaker of the draft, pre-filled from the suggested mapping."""
+    participants = list(Participant.objects.filter(project=draft.project).order_by("label"))
+    forms_ = []
+    for index, (speaker, turns) in enumerate(parsed.speakers().items()):
+        target = mapping[speaker]
+        initial = (
+            {"participant": NEW, "label": target.label, "role": target.role, "field": target.field}
+            if isinstance(target, NewParticipant) else {"participant": str(target.pk)}
+        )
+        forms_.append(SpeakerForm(data, prefix=f"d{draft.pk}-s{index}", initial=initial, speaker=speaker,
+                                  turns=turns, participants=participants))
+    return forms_
+
+
+def labels_clash(forms_):
+    """New labels given twice within one file; each names one person."""
+    seen, clashes = set(), set()
+    for form in forms_:
+        if form.cleaned_data.get("participant") == NEW:
+            label = form.cleaned_data["label"]
+            (clashes if label in seen else seen).add(label)
+    return clashes

@@ -1,0 +1,93 @@
+"""Import a batch of transcript files into a study from the command line."""
+
+import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from interviews.importers import ImporterError, parse_file
+from interviews.models import InterviewFormat
+from interviews.services import suggest_mapping, transcript_import
+from planner.models import Membership, Project
+
+# The words the team uses, as well as the codes.
+FORMATS = {
+    "gruppeintervju": InterviewFormat.GROUP_INTERVIEW,
+    "arbeidsmøte": InterviewFormat.WORKSHOP,
+    "arbeidsmote": InterviewFormat.WORKSHOP,
+    "innledende-intervju": InterviewFormat.INITIAL_INTERVIEW,
+    "innledende intervju": InterviewFormat.INITIAL_INTERVIEW,
+    **{value: value for value in InterviewFormat.values},
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Import transcripts (.docx, .txt, .vtt, .srt, Whisper .json/.tsv). Speakers become new participants "
+        "«Informant N»; the names given with --interviewer share the study's «Intervjuer»."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--study", required=True, help="The study's short name (slug)")
+        parser.add_argument("--county", help="County of the interviews")
+        parser.add_argument("--format", default="gruppeintervju", help="gruppeintervju, arbeidsmøte or "
+                            "innledende-intervju")
+        parser.add_argument("--date", type=datetime.date.fromisoformat, help="Date of the interview (YYYY-MM-DD)")
+        parser.add_argument("--interviewer", action="append", default=[], help="Speaker name of an interviewer")
+        parser.add_argument("--user", help="User recorded as the importer (default: the study's first lead)")
+
+    def handle(self, *args, files, study, county, format, date, interviewer, user, **options):
+        project = Project.objects.filter(slug=study).first()
+        if project is None:
+            raise CommandError(f"No study has the short name {study!r}.")
+        interview_format = FORMATS.get(format.lower())
+        if interview_format is None:
+            raise CommandError(f"Unknown format {format!r}; use gruppeintervju, arbeidsmøte or innledende-intervju.")
+        county_row = None
+        if county:
+            county_row = project.counties.filter(name__iexact=county).first()
+            if county_row is None:
+                raise CommandError(f"The study has no county called {county!r}.")
+        importer = self._user(project, user)
+        failures = 0
+        for path in files:
+            try:
+                document = self._import_one(project, importer, path, county_row, interview_format, date, interviewer)
+            except (ImporterError, ValidationError, OSError) as error:
+                failures += 1
+                self.stderr.write(f"NOT imported: {_message(error, path)}")
+            else:
+                labels = document.turns.values_list("participant__label", flat=True)
+                self.stdout.write(f"Imported {path.name}: {len(labels)} turns ({', '.join(sorted(set(labels)))})")
+        if failures:
+            raise CommandError(f"{failures} of {len(files)} files were not imported.")
+
+    def _import_one(self, project, user, path, county, interview_format, date, interviewers):
+        data = path.read_bytes()
+        parsed = parse_file(path.name, data, max_bytes=settings.UPLOAD_MAX_MB * 1_048_576)
+        mapping = suggest_mapping(project=project, speakers=parsed.speakers(), interviewers=interviewers)
+        return transcript_import(
+            project=project, user=user, parsed=parsed, mapping=mapping, title=parsed.title or path.stem,
+            county=county, interview_format=interview_format, date=date, source_name=path.name,
+        )
+
+    def _user(self, project, username):
+        if username:
+            user = get_user_model().objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user is called {username!r}.")
+            return user
+        lead = project.memberships.filter(role=Membership.Role.LEAD).select_related("user").first()
+        return lead.user if lead else None
+
+
+def _message(error, path):
+    if isinstance(error, ValidationError):
+        return f"{path.name}: {'; '.join(error.messages)}"
+    if isinstance(error, OSError):
+        return f"{path.name}: {error.strerror or error}"
+    return str(error)

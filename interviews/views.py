@@ -1,0 +1,177 @@
+"""Views of the interviews: import with speaker mapping, the transcript list and view, participants."""
+
+from collections import Counter
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from interviews.access import draft_for_importer, study_for_importer, study_for_reader, transcript_for_reader
+from interviews.forms import InterviewForm, UploadForm, labels_clash, speaker_forms
+from interviews.importers import ImporterError, parse_file
+from interviews.models import Participant, ParticipantField, ParticipantRole, Turn
+from interviews.services import (
+    NewParticipant,
+    draft_create,
+    draft_transcript,
+    drafts_purge,
+    suggest_mapping,
+    transcript_import,
+)
+from planner.models import Document
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request, slug):
+    project, membership = study_for_importer(request, slug)
+    drafts_purge()
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        limit = settings.UPLOAD_MAX_MB * 1_048_576
+        for upload in form.cleaned_data["files"]:
+            try:
+                if upload.size > limit:
+                    raise ImporterError(_("%(name)s is too large (%(size).1f MB); the limit is %(limit)s MB.") % {
+                        "name": upload.name, "size": upload.size / 1_048_576, "limit": settings.UPLOAD_MAX_MB})
+                parsed = parse_file(upload.name, upload.read(), max_bytes=limit)
+            except ImporterError as error:
+                messages.error(request, _("Not imported: %(problem)s") % {"problem": error})
+            else:
+                draft_create(project=project, user=request.user, file_name=upload.name, parsed=parsed)
+        return redirect("interviews:import_start", slug=project.slug)
+    return render(request, "interviews/import_start.html", {
+        "project": project, "membership": membership, "form": form, "drafts": _draft_panels(project, request.user),
+    })
+
+
+def _draft_panels(project, user, bound=None):
+    """Per waiting draft: its forms, the speakers and a preview, with labels suggested across drafts."""
+    panels, taken = [], set()
+    for draft in project.import_drafts.filter(created_by=user):
+        if bound and bound["draft"].pk == draft.pk:
+            panels.append(bound)
+            continue
+        parsed = draft_transcript(draft)
+        mapping = suggest_mapping(project=project, speakers=parsed.speakers(), taken=taken)
+        taken |= {t.label for t in mapping.values() if isinstance(t, NewParticipant)}
+        initial = {"title": parsed.title or draft.file_name.rsplit(".", 1)[0]}
+        panels.append({
+            "draft": draft, "parsed": parsed, "preview": parsed.turns[:5],
+            "interview_form": InterviewForm(prefix=f"d{draft.pk}", initial=initial, project=project),
+            "speaker_forms": speaker_forms(draft, parsed, mapping),
+        })
+    return panels
+
+
+@login_required
+@require_POST
+def import_confirm(request, slug, draft_id):
+    project, membership, draft = draft_for_importer(request, slug, draft_id)
+    parsed = draft_transcript(draft)
+    interview_form = InterviewForm(request.POST, prefix=f"d{draft.pk}", project=project)
+    forms_ = speaker_forms(draft, parsed, suggest_mapping(project=project, speakers=parsed.speakers()), request.POST)
+    valid = interview_form.is_valid() & all([f.is_valid() for f in forms_])
+    if valid and (clashes := labels_clash(forms_)):
+        interview_form.add_error(None, _("Each new label names one person; used twice: %(labels)s.")
+                                 % {"labels": ", ".join(sorted(clashes))})
+        valid = False
+    if valid:
+        data = interview_form.cleaned_data
+        try:
+            document = transcript_import(
+                project=project, user=request.user, parsed=parsed, mapping={f.speaker: f.target() for f in forms_},
+                title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
+                source_name=draft.file_name,
+            )
+        except ValidationError as error:
+            interview_form.add_error(None, error)
+        else:
+            draft.delete()
+            messages.success(request, _("%(name)s was imported as «%(title)s».") % {
+                "name": draft.file_name, "title": document.title})
+            if project.import_drafts.filter(created_by=request.user).exists():
+                return redirect("interviews:import_start", slug=project.slug)
+            return redirect("interviews:transcript_detail", slug=project.slug, document_id=document.pk)
+    bound = {"draft": draft, "parsed": parsed, "preview": parsed.turns[:5], "interview_form": interview_form,
+             "speaker_forms": forms_}
+    return render(request, "interviews/import_start.html", {
+        "project": project, "membership": membership, "form": UploadForm(),
+        "drafts": _draft_panels(project, request.user, bound=bound),
+    })
+
+
+@login_required
+@require_POST
+def import_discard(request, slug, draft_id):
+    project, _membership, draft = draft_for_importer(request, slug, draft_id)
+    draft.delete()
+    messages.info(request, _("%(name)s was not imported.") % {"name": draft.file_name})
+    return redirect("interviews:import_start", slug=project.slug)
+
+
+@login_required
+@require_GET
+def transcript_list(request, slug):
+    project, membership = study_for_reader(request, slug)
+    documents = (
+        Document.objects.filter(project=project, kind=Document.Kind.TRANSCRIPT)
+        .select_related("county", "interview")
+        .annotate(turn_count=Count("turns", distinct=True), speaker_count=Count("turns__participant", distinct=True))
+        .order_by("county__name", "title")
+    )
+    return render(request, "interviews/transcript_list.html", {
+        "project": project, "membership": membership, "documents": documents})
+
+
+@login_required
+@require_GET
+def transcript_detail(request, slug, document_id):
+    project, membership, document = transcript_for_reader(request, slug, document_id)
+    turns = [
+        (turn, turn.speech(document.text))
+        for turn in Turn.objects.filter(document=document).select_related("participant").order_by("position")
+    ]
+    return render(request, "interviews/transcript_detail.html", {
+        "project": project, "membership": membership, "document": document, "turns": turns})
+
+
+@login_required
+@require_GET
+def participant_list(request, slug):
+    project, membership = study_for_reader(request, slug)
+    participants = (
+        Participant.objects.filter(project=project).select_related("county")
+        .annotate(turn_count=Count("turns"), document_count=Count("turns__document", distinct=True))
+        .order_by("label")
+    )
+    participants = sorted(participants, key=lambda p: _label_order(p.label))
+    return render(request, "interviews/participant_list.html", {
+        "project": project, "membership": membership, "participants": participants,
+        "summary": _informant_summary(participants),
+    })
+
+
+def _label_order(label):
+    """«Informant 2» before «Informant 10»."""
+    head, _sep, tail = label.rpartition(" ")
+    return (head, int(tail), "") if tail.isdigit() else (label, 0, label)
+
+
+def _informant_summary(participants):
+    """The report's informant table: informants per field and role, with totals."""
+    informant_roles = [ParticipantRole.ADVISOR, ParticipantRole.LEADER]
+    counts = Counter((p.field, p.role) for p in participants if p.role in informant_roles)
+    rows = [
+        {"label": label, "cells": [counts[(field, role)] for role in informant_roles],
+         "total": sum(counts[(field, role)] for role in informant_roles)}
+        for field, label in ParticipantField.choices
+    ]
+    totals = [sum(row["cells"][i] for row in rows) for i in range(len(informant_roles))]
+    return {"roles": [ParticipantRole(r).label for r in informant_roles], "rows": [r for r in rows if r["total"]],
+            "totals": totals, "total": sum(totals)}

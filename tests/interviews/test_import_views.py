@@ -1,0 +1,164 @@
+"""The browser import flow: upload, preview, map speakers, confirm; bad files change nothing."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from interviews.models import ImportDraft, Participant, Turn
+from planner.models import Document
+
+FILES = Path(__file__).resolve().parent / "files"
+
+
+def _upload(client, project, *files):
+    url = reverse("interviews:import_start", args=[project.slug])
+    return client.post(url, {"files": [SimpleUploadedFile(name, data) for name, data in files]}, follow=True)
+
+
+def _stored():
+    return (Document.objects.count(), Turn.objects.count(), Participant.objects.count(), ImportDraft.objects.count())
+
+
+def _errors(response):
+    return [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+
+
+def _zip(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_it_previews_two_files_and_imports_each_with_the_chosen_mapping(client, project, analyst):
+    client.force_login(analyst)
+    response = _upload(client, project, ("agder.txt", b"Intervjuer: Velkommen.\nKari Nordmann: Hei."),
+                       ("troms.vtt", (FILES / "teams.vtt").read_bytes()))
+    page = response.content.decode()
+    assert "agder.txt" in page and "troms.vtt" in page
+    assert "Kari Nordmann" in page  # the analyst sees the names to map them
+    draft = ImportDraft.objects.get(file_name="agder.txt")
+    agder = project.counties.get(name="Agder")
+    data = {
+        f"d{draft.pk}-title": "Gruppeintervju Agder", f"d{draft.pk}-county": agder.pk,
+        f"d{draft.pk}-format": "group_interview", f"d{draft.pk}-date": "2025-02-12",
+        f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Intervjuer",
+        f"d{draft.pk}-s0-role": "interviewer", f"d{draft.pk}-s0-field": "other",
+        f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 7",
+        f"d{draft.pk}-s1-role": "leader", f"d{draft.pk}-s1-field": "integration",
+    }
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    assert response.status_code == 302  # another draft waits: back to the import page
+    document = Document.objects.get(title="Gruppeintervju Agder")
+    assert document.text == "Intervjuer: Velkommen.\nInformant 7: Hei."
+    assert (document.county, document.interview.date.isoformat()) == (agder, "2025-02-12")
+    informant = Participant.objects.get(label="Informant 7")
+    assert (informant.role, informant.field, informant.county) == ("leader", "integration", agder)
+    assert not ImportDraft.objects.filter(pk=draft.pk).exists()
+    assert ImportDraft.objects.filter(file_name="troms.vtt").exists()
+
+
+def test_it_refuses_a_new_label_that_is_taken_and_saves_nothing(client, project, analyst):
+    Participant.objects.create(project=project, label="Informant 1")
+    client.force_login(analyst)
+    _upload(client, project, ("a.txt", b"Kari: Hei.\nOla: Hallo."))
+    draft = ImportDraft.objects.get()
+    data = {f"d{draft.pk}-title": "A", f"d{draft.pk}-format": "group_interview",
+            f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1",
+            f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 2"}
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    assert response.status_code == 200
+    assert "«Informant 1»" in response.content.decode()
+    assert (Document.objects.count(), Participant.objects.count()) == (0, 1)
+
+
+def test_it_refuses_one_new_label_for_two_speakers(client, project, analyst):
+    client.force_login(analyst)
+    _upload(client, project, ("a.txt", b"Kari: Hei.\nOla: Hallo."))
+    draft = ImportDraft.objects.get()
+    data = {f"d{draft.pk}-title": "A", f"d{draft.pk}-format": "group_interview",
+            f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 9",
+            f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 9"}
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    assert response.status_code == 200
+    assert (Document.objects.count(), Participant.objects.count()) == (0, 0)
+
+
+def test_it_discards_a_draft(client, project, analyst):
+    client.force_login(analyst)
+    _upload(client, project, ("a.txt", b"Kari: Hei."))
+    draft = ImportDraft.objects.get()
+    client.post(reverse("interviews:import_discard", args=[project.slug, draft.pk]))
+    assert _stored() == (0, 0, 0, 0)
+
+
+def _bomb():
+    document = b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    return _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": document + b" " * 60_000_000})
+
+
+BAD_FILES = [
+    ("tom.txt", b"", "tom.txt er tom"),
+    ("notater.pdf", b"%PDF-1.4", "«.pdf» kan ikke importeres"),
+    ("uten_endelse", b"Kari: Hei", "uten endelse"),
+    ("junk.txt", bytes(range(256)) * 8, "junk.txt"),
+    ("ikke-zip.docx", b"This is not a zip file at all", "ikke-zip.docx er ikke en gyldig Word-fil"),
+    ("uten-dokument.docx", _zip({"hello.txt": "hei"}), "uten-dokument.docx"),
+    ("bombe.docx", None, "bombe.docx"),
+    ("feil.vtt", (FILES / "malformed_timestamp.vtt").read_bytes(), "linje"),
+    ("ikke-whisper.json", (FILES / "not_whisper.json").read_bytes(), "ikke Whisper-utdata"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_it_names_the_file_and_the_problem_and_stores_nothing(client, project, analyst, settings, name, data,
+                                                             message):
+    settings.UPLOAD_MAX_MB = 1  # the unpacked limit is then 50 MB, below the bomb's 60 MB
+    client.force_login(analyst)
+    response = _upload(client, project, (name, data if data is not None else _bomb()))
+    errors = _errors(response)
+    assert len(errors) == 1
+    assert name in errors[0] and message in errors[0], errors[0]
+    assert _stored() == (0, 0, 0, 0)
+
+
+def test_it_refuses_a_file_over_the_upload_limit(client, project, analyst, settings):
+    settings.UPLOAD_MAX_MB = 1
+    client.force_login(analyst)
+    response = _upload(client, project, ("stor.txt", b"Kari: " + b"ord " * 300_000))
+    [error] = _errors(response)
+    assert "stor.txt" in error and "1 MB" in error
+    assert _stored() == (0, 0, 0, 0)
+
+
+def test_it_keeps_the_good_files_of_a_batch_and_lists_the_bad(client, project, analyst):
+    client.force_login(analyst)
+    response = _upload(client, project, ("god.txt", b"Kari: Hei."), ("tom.txt", b""),
+                       ("god.srt", (FILES / "whisper.srt").read_bytes()))
+    errors = _errors(response)
+    assert len(errors) == 1 and "tom.txt" in errors[0]
+    assert sorted(ImportDraft.objects.values_list("file_name", flat=True)) == ["god.srt", "god.txt"]
+
+
+def test_a_viewer_cannot_upload(client, project, viewer):
+    client.force_login(viewer)
+    response = _upload(client, project, ("a.txt", b"Kari: Hei."))
+    assert response.status_code == 403
+    assert _stored() == (0, 0, 0, 0)
+
+
+def test_it_forgets_drafts_after_a_week(client, project, analyst):
+    import datetime
+
+    from django.utils import timezone
+
+    client.force_login(analyst)
+    _upload(client, project, ("a.txt", b"Kari: Hei."))
+    ImportDraft.objects.update(created_at=timezone.now() - datetime.timedelta(days=8))
+    client.get(reverse("interviews:import_start", args=[project.slug]))
+    assert ImportDraft.objects.count() == 0
