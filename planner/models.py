@@ -1,6 +1,7 @@
 """The study frame: studies, who works on them, their counties, the plan register and the
 one table of codable text (Document)."""
 
+import bisect
 import hashlib
 import unicodedata
 import uuid
@@ -190,6 +191,12 @@ class Document(models.Model):
     source_name = models.CharField(_("source file"), max_length=255, blank=True)
     source_format = models.CharField(_("source format"), max_length=20, blank=True)
     checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, editable=False)
+    # Plan documents from PDF: the offset in text where each page starts (page 1 at 0), so that
+    # every offset maps to a page number. Empty for texts without pages.
+    page_starts = models.JSONField(_("page starts"), default=list, blank=True)
+    # The page number of the first page: 1 for whole documents, the page a pasted excerpt was
+    # taken from for excerpts.
+    first_page = models.PositiveIntegerField(_("first page"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("created by"),
@@ -224,3 +231,37 @@ class Document(models.Model):
             # Text is immutable: offsets of coded passages point into it.
             raise ValidationError(_("The text of a document cannot be changed once it is stored."))
         super().save(*args, **kwargs)
+
+    def page_at(self, offset):
+        """The page number (from first_page) of a text offset; None for texts without pages."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset) - 1 + self.first_page
+
+
+class Chunk(models.Model):
+    """A stretch of a document's text for search: pages of plans, runs of turns of transcripts.
+
+    `text` is Document.text[start:end] plus an overlap into the next chunk, so that a phrase
+    across a chunk boundary is found in one chunk; a hit belongs to the chunk it starts in.
+    `words` is the text's words, lowercased and joined by spaces: on PostgreSQL a GIN index
+    on its tsvector finds the chunks that can hold a hit (see planner/search.py).
+    """
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    page = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+    words = models.TextField()
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="chunk_unique_position"),
+            models.CheckConstraint(condition=Q(start__lte=models.F("end")), name="chunk_span_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id}:{self.start}-{self.end}"

@@ -1,0 +1,59 @@
+"""The search index of documents: each Document's text cut into Chunks (see Chunk).
+
+Every function that stores a Document calls `document_index` in the same transaction.
+"""
+
+import re
+
+from planner.models import Chunk
+
+CHUNK_SIZE = 4000
+# Long enough for any phrase a team searches for to fit in one chunk.
+OVERLAP = 200
+# A word as search sees it: a run of letters and digits (no underscore). The same definition
+# builds `Chunk.words` and matches hits, so PostgreSQL's candidates and the hits agree.
+WORD = re.compile(r"[^\W_]+")
+
+
+def words_of(text):
+    return " ".join(WORD.findall(text.lower()))
+
+
+def document_index(document):
+    """(Re)build the chunks of a document."""
+    Chunk.objects.filter(document=document).delete()
+    Chunk.objects.bulk_create(
+        (Chunk(document=document, **row) for row in chunk_rows(document.text, document.page_starts,
+                                                                document.first_page)),
+        batch_size=500,
+    )
+
+
+def chunk_rows(text, page_starts, first_page):
+    """The field values of a document's chunks (plain values, so migrations can use it too)."""
+    for position, (start, end, page) in enumerate(_spans(text, page_starts, first_page)):
+        piece = text[start:end + OVERLAP]
+        yield {"position": position, "start": start, "end": end, "page": page, "text": piece,
+               "words": words_of(piece)}
+
+
+def _spans(text, page_starts, first_page):
+    """Chunk spans that never cross a page and end at white space where they can."""
+    if page_starts:
+        bounds = [*page_starts, len(text)]
+        pages = [(bounds[i], bounds[i + 1], first_page + i) for i in range(len(bounds) - 1)]
+    else:
+        pages = [(0, len(text), None)]
+    for page_start, page_end, page in pages:
+        start = page_start
+        while start < page_end:
+            end = min(start + CHUNK_SIZE, page_end)
+            if end < page_end:
+                # Cut after the last white space, so no word is split between chunks.
+                cut = max(text.rfind("\n", start, end), text.rfind(" ", start, end))
+                if cut > start:
+                    end = cut + 1
+            yield start, end, page
+            start = end
+        if page_start == page_end:
+            yield page_start, page_end, page
