@@ -4,27 +4,14 @@ Importers turn the bytes of one file into a list of turns. They know nothing of 
 database: mapping speakers to participants and storing the Document happens later.
 """
 
-import codecs
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from planner.models import normalise_text
+from planner.textfiles import ImporterError, decode_text  # noqa: F401  (the importers' shared names)
 
 # The speaker name used for speech that no speaker claims (first cues without a voice).
 UNKNOWN_SPEAKER = "Ukjent"
-
-
-class ImporterError(Exception):
-    """A file cannot be imported. The message names the problem in plain words."""
-
-    def __init__(self, message, *, line=None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-    def __str__(self):
-        if self.line is not None:
-            return f"{self.message} (linje {self.line})"
-        return self.message
 
 
 @dataclass
@@ -61,10 +48,8 @@ class ParsedTranscript:
         return counts
 
 
-def normalise(text):
-    """The one normalisation all stored text gets: NFC, and LF line ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text)
+# The one normalisation all stored text gets: NFC, and LF line ends.
+normalise = normalise_text
 
 
 def clean_speech(text):
@@ -93,43 +78,6 @@ def merge_cues(cues):
             continue
         turns.append(Turn(speaker=speaker or UNKNOWN_SPEAKER, text=text, start=cue.start, end=cue.end))
     return turns
-
-
-def decode_text(data, *, name="fila"):
-    """Decode transcript bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
-
-    Never Latin-1: in Windows-1252 byte 0x85 is «…», in Latin-1 it is a C1 line break.
-    Bytes that hold NUL or other control characters are refused as binary.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        text = _decode(data[3:], "utf-8", name)
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = _decode(data, "utf-16", name)
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = _decode(data, "cp1252", name)
-    if _looks_binary(text):
-        raise ImporterError(f"{name} ser ut som en binærfil, ikke tekst.")
-    return normalise(text)
-
-
-def _decode(data, encoding, name):
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ImporterError(
-            f"{name} kan ikke leses som tekst ({encoding}): ugyldig byte ved posisjon {exc.start}."
-        ) from exc
-
-
-def _looks_binary(text):
-    sample = text[:8192]
-    if "\x00" in sample:
-        return True
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
-    return controls > max(2, len(sample) // 100)
 
 
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")

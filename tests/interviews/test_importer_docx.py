@@ -12,6 +12,7 @@ from docx.oxml.ns import qn
 
 from interviews.importers import docx
 from interviews.importers.base import ImporterError
+from planner import docxtext
 
 NAME = "intervju 3.docx"
 DOCUMENT_XML = "word/document.xml"
@@ -397,5 +398,5 @@ def test_it_refuses_a_zip_that_understates_the_size_of_a_part():
 
 def test_it_stops_unpacking_at_the_limit_even_when_declared_sizes_pass():
     with zipfile.ZipFile(io.BytesIO(padded(300 * 1024))) as archive, pytest.raises(ImporterError) as error:
-        docx._check_actual_size(archive, NAME, 200 * 1024)
+        docxtext._check_actual_size(archive, NAME, 200 * 1024)
     assert str(error.value).startswith(f"{NAME} blir ikke åpnet: pakket ut er innholdet minst ")
