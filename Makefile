@@ -41,9 +41,11 @@ test: install-dev messages
 lint: install-dev
 	.venv/bin/ruff check .
 
+# Both databases run even when one misses a target; the exit status tells whether any did.
 bench: install
-	$(PY) bench/run.py
-	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(PY) bench/run.py
+	$(PY) bench/run.py; a=$$?; \
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(PY) bench/run.py; b=$$?; \
+	test $$a -eq 0 -a $$b -eq 0
 
 screenshots: install-dev messages
 	KODEVERK_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -k screenshot

@@ -67,6 +67,15 @@ def word_docx(words=15_000, seed=2):
     return buffer.getvalue()
 
 
+def settle():
+    """After building a corpus: let PostgreSQL update its statistics, as it would in use."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
 def median_ms(function, runs=5):
     times = []
     for _ in range(runs):
@@ -95,7 +104,138 @@ def bench_transcripts(project, user):
     return results
 
 
-BENCHES = {"transcripts": bench_transcripts}
+NEUTRAL = (
+    "regionen skal arbeide videre med tiltak for å styrke samarbeidet mellom kommunene og næringslivet gjennom "
+    "planperioden der målene følges opp med handlingsprogram årlig rapportering og dialog med partnerskapet om "
+    "utvikling av kompetanse arbeidsplasser bolig samferdsel klima miljø kultur helse utdanning"
+).split()
+RARE = ["innvandrere", "innvandring", "Innvandrerbefolkningen", "distriktene", "distriktskommuner", "flyktninger",
+        "flyktningtjenesten", "små kommuner", "mindre kommuner", "bosetting"]
+
+
+def plan_pages(rng, pages=100, chars=2800):
+    """Plan-like pages: mostly neutral words, a search word about once in 250."""
+    out = []
+    for _ in range(pages):
+        words, size = [], 0
+        while size < chars:
+            word = rng.choice(RARE) if rng.random() < 0.004 else rng.choice(NEUTRAL)
+            words.append(word)
+            size += len(word) + 1
+        out.append(" ".join(words))
+    return out
+
+
+def bench_search(project, user):
+    from django.test import Client
+
+    from planner.models import Document, Plan
+
+    rng = random.Random(3)
+    plans = list(Plan.objects.filter(county__project=project).select_related("county"))
+    started = time.perf_counter()
+    for plan in plans:
+        pages = plan_pages(rng)
+        text, starts = "", []
+        for page in pages:
+            starts.append(len(text))
+            text += page + "\n\n"
+        Document.objects.create(project=project, kind="plan", county=plan.county, plan=plan, title=plan.title,
+                                text=text, page_starts=starts)
+    for county in project.counties.filter(in_study=True):
+        bench_transcripts_one(project, user, county)
+    built = time.perf_counter() - started
+    settle()
+    documents = Document.objects.filter(project=project)
+    total = sum(documents.values_list("length", flat=True))
+    client = Client()
+    client.force_login(user)
+    url = f"/s/{project.slug}/search/"
+    query = {"q": "innv distrikt flyktning"}
+    response = client.get(url, query)
+    assert response.status_code == 200, response.status_code
+    from coding.search import search
+
+    hits = sum(r.count for r in search(project=project, query=query["q"]))
+    median, times = median_ms(lambda: client.get(url, query))
+    return [(f"search page «innv distrikt flyktning» over {documents.count()} documents "
+             f"({total / 1e6:.1f} M characters, corpus built in {built:.0f} s), {hits} hits", median, 300, times)]
+
+
+def bench_transcripts_one(project, user, county):
+    from interviews.importers import parse_file
+    from interviews.services import suggest_mapping, transcript_import
+
+    parsed = parse_file("meeting.vtt", teams_vtt(cues=1500, seconds=90 * 60, seed=county.pk))
+    mapping = suggest_mapping(project=project, speakers=parsed.speakers(), interviewers=["Intervjuer"])
+    transcript_import(project=project, user=user, parsed=parsed, mapping=mapping, title=f"Intervju {county}",
+                      county=county, interview_format="group_interview")
+
+
+def coded_transcript(project, user, chars, excerpts, seed):
+    """A transcript of about `chars` characters with `excerpts` excerpts spread over it."""
+    from coding.services import excerpt_create
+    from interviews.importers import parse_file
+    from interviews.services import suggest_mapping, transcript_import
+
+    cues = max(1, chars // 87)  # a merged cue adds about 87 characters of text
+    parsed = parse_file("m.vtt", teams_vtt(cues=cues, seconds=cues * 2, seed=seed))
+    mapping = suggest_mapping(project=project, speakers=parsed.speakers(), interviewers=["Intervjuer"])
+    document = transcript_import(project=project, user=user, parsed=parsed, mapping=mapping,
+                                 title=f"Intervju {chars}", interview_format="group_interview")
+    rng = random.Random(seed)
+    themes = list(project.themes.all())
+    length = len(document.text)
+    for _ in range(excerpts):
+        start = rng.randrange(0, length - 400)
+        excerpt_create(document=document, start=start, end=start + rng.randint(40, 400), coder=user,
+                       themes=rng.sample(themes, rng.randint(1, 2)))
+    return document
+
+
+def _creator(client, url, length, theme):
+    """Create one excerpt of 120 characters at a random place, through the view."""
+    rng = random.Random(1)
+
+    def create():
+        start = rng.randrange(0, length - 300)
+        response = client.post(url, {"start": start, "end": start + 120, "themes": [theme.pk]})
+        assert response.status_code == 200, response.status_code
+
+    return create
+
+
+def bench_coding(project, user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    theme = project.themes.first()
+    results = []
+    sized = {}
+    for chars, excerpts in [(100_000, 1000), (30_000, 300), (300_000, 3000)]:
+        document = coded_transcript(project, user, chars, excerpts, seed=chars)
+        settle()
+        create = _creator(client, f"/s/{project.slug}/documents/{document.pk}/excerpts/", len(document.text), theme)
+        create()
+        median, times = median_ms(create, runs=21)
+        sized[chars] = median
+        label = f"create an excerpt (view, service, re-rendered rows) in a {len(document.text):,}-character " \
+                f"transcript with {document.excerpts.count():,} excerpts"
+        results.append((label, median, 15, times[:5]))
+        if chars == 100_000:
+            page = f"/s/{project.slug}/documents/{document.pk}/code/"
+            client.get(page)
+            median, times = median_ms(lambda page=page: client.get(page))
+            results.append((f"render the coding view of that transcript ({document.excerpts.count():,} excerpts)",
+                            median, 200, times))
+    ratio = sized[300_000] / sized[30_000]
+    results.append((f"creation on 300,000 vs 30,000 characters: {ratio:.2f} × (target ≤ 1.20 ×)",
+                    round(ratio * 100), 120, []))
+    return results
+
+
+BENCHES = {"transcripts": bench_transcripts, "search": bench_search, "coding": bench_coding}
 
 
 def main():
@@ -115,14 +255,15 @@ def main():
 
         print(f"database: {connection.vendor}; python {sys.version.split()[0]}; {os.cpu_count()} cores")
         user = get_user_model().objects.create_user("bench")
-        project = project_create(name="Benchmark", lead=user, template="integrering")
         failed = False
         for name in args.names:
+            # Each benchmark gets a study of its own, so one corpus does not weigh on another.
+            project = project_create(name=f"Benchmark {name}", lead=user, template="integrering")
             for label, median, target, times in BENCHES[name](project, user):
                 ok = median <= target
                 failed |= not ok
-                runs = ", ".join(f"{t:.0f}" for t in times)
-                print(f"{'ok  ' if ok else 'SLOW'} {label}: median {median:.0f} ms (target {target} ms; runs {runs})")
+                runs = ", ".join(f"{t:.1f}" for t in times)
+                print(f"{'ok  ' if ok else 'SLOW'} {label}: median {median:.1f} ms (target {target} ms; runs {runs})")
         _teardown_django()
     return 1 if failed else 0
 
@@ -130,6 +271,7 @@ def main():
 def _setup_django(folder):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
     os.environ.setdefault("DEBUG", "1")
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         import psycopg

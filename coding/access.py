@@ -3,7 +3,11 @@
 Membership and roles are the planner's; this helper names the coding app's actions.
 """
 
+from django.shortcuts import get_object_or_404
+
+from coding.models import Excerpt
 from planner.access import LEAD, READ, WRITE, project_for_user
+from planner.models import Document
 
 
 def study_for_reader(request, slug):
@@ -18,3 +22,27 @@ def study_for_coder(request, slug):
 def study_for_codebook_manager(request, slug):
     """Changing the codebook and marking reviews: the project lead only."""
     return project_for_user(request, slug, need=LEAD)
+
+
+def _document(project, document_id, with_text):
+    documents = Document.objects.select_related("county", "plan")
+    return get_object_or_404(documents if with_text else documents.defer("text"), project=project, pk=document_id)
+
+
+def document_for_reader(request, slug, document_id, *, with_text=True):
+    project, membership = study_for_reader(request, slug)
+    return project, membership, _document(project, document_id, with_text)
+
+
+def document_for_coder(request, slug, document_id, *, with_text=True):
+    """A document of the study that the user may code (analysts and the lead)."""
+    project, membership = study_for_coder(request, slug)
+    return project, membership, _document(project, document_id, with_text)
+
+
+def excerpt_for_user(request, slug, excerpt_id, *, write=False):
+    """An excerpt of the study; changing it needs an analyst or the lead."""
+    project, membership = (study_for_coder if write else study_for_reader)(request, slug)
+    excerpt = Excerpt.objects.filter(document__project=project, pk=excerpt_id).select_related(
+        "document", "coder").first()
+    return project, membership, excerpt

@@ -1,13 +1,14 @@
-"""The codebook (Theme). Excerpts and their codings join it in the Coding issue."""
+"""The codebook (Theme), coded passages (Excerpt) and their themes (Coding), saved searches."""
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from planner.models import Project
+from planner.models import Document, Project
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
@@ -47,3 +48,122 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Excerpt(models.Model):
+    """A coded passage: code points [start, end) of Document.text, with one or more themes.
+
+    `version` goes up with every change, so an edit based on an old version is refused
+    instead of silently overwriting a colleague's change.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, models.PROTECT, related_name="excerpts")
+    start = models.PositiveIntegerField(_("start"))
+    end = models.PositiveIntegerField(_("end"))
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="excerpts",
+        verbose_name=_("coder"),
+    )
+    memo = models.TextField(_("memo"), blank=True)
+    is_key = models.BooleanField(_("key quote"), default=False)
+    themes = models.ManyToManyField(Theme, through="Coding", related_name="excerpts", verbose_name=_("themes"))
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("excerpt")
+        verbose_name_plural = _("excerpts")
+        ordering = ["document", "start", "end"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="excerpt_not_empty"),
+        ]
+        indexes = [
+            # The document view: the excerpts of one document in text order.
+            models.Index(fields=["document", "start"], name="excerpt_document_start_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id}:{self.start}-{self.end}"
+
+    def text(self, document_text=None):
+        return (document_text if document_text is not None else self.document.text)[self.start:self.end]
+
+
+class Coding(models.Model):
+    """One theme on one excerpt. Counts per theme are counts of these rows."""
+
+    excerpt = models.ForeignKey(Excerpt, models.CASCADE, related_name="codings")
+    theme = models.ForeignKey(Theme, models.PROTECT, related_name="codings")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["excerpt", "theme"], name="coding_one_theme_once_per_excerpt"),
+        ]
+        indexes = [
+            # The matrix and the quote collections: the excerpts of a theme.
+            models.Index(fields=["theme", "excerpt"], name="coding_theme_excerpt_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.theme_id} on {self.excerpt_id}"
+
+
+class SavedSearch(models.Model):
+    """One of the team's standing searches («innv», «distrikt» …), re-run with one click."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="saved_searches")
+    query = models.CharField(_("search terms"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["query"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "query", "kind"], name="savedsearch_unique_per_project"),
+        ]
+
+    def __str__(self):
+        return self.query
+
+
+class Change(models.Model):
+    """History: who created, changed or deleted an excerpt or a theme, when, before and after.
+
+    before/after are the snapshots `coding.services` takes; undo restores `before`.
+    """
+
+    class Action(models.TextChoices):
+        EXCERPT_CREATED = "excerpt_created", _("Excerpt created")
+        EXCERPT_CHANGED = "excerpt_changed", _("Excerpt changed")
+        EXCERPT_DELETED = "excerpt_deleted", _("Excerpt deleted")
+        THEME_CREATED = "theme_created", _("Theme created")
+        THEME_CHANGED = "theme_changed", _("Theme changed")
+        THEME_MERGED = "theme_merged", _("Theme merged")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="changes")
+    document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_uuid = models.UUIDField()
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    # Set on the changes an undo made, so that the next undo goes further back, not forward.
+    undoes = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A document's history, newest first, and a user's last change there (undo).
+            models.Index(fields=["document", "-created_at"], name="change_document_idx"),
+            # Live updates: the changes in a document after a given id.
+            models.Index(fields=["document", "id"], name="change_document_id_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_uuid}"

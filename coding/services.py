@@ -1,10 +1,19 @@
-"""Writes on the codebook."""
+"""Writes on the codebook and the coding: every one validated, atomic and recorded in history."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from coding.models import Theme
+from coding.models import Change, Coding, Excerpt, Theme
+from planner.models import Document
 from planner.signals import template_applied
+from planner.textindex import text_slice
+
+
+class ConflictError(Exception):
+    """The excerpt was changed or deleted by someone else since the user last saw it."""
 
 
 @receiver(template_applied, dispatch_uid="coding.themes_from_template")
@@ -22,3 +31,256 @@ def themes_from_template(sender, *, project, template, **kwargs):
                     "shortcut_key": row["shortcut_key"],
                 },
             )
+
+
+def excerpt_snapshot(excerpt, theme_ids=None):
+    return {
+        "uuid": str(excerpt.uuid), "document": excerpt.document_id, "start": excerpt.start, "end": excerpt.end,
+        "coder": excerpt.coder_id, "memo": excerpt.memo, "is_key": excerpt.is_key, "version": excerpt.version,
+        "themes": sorted(theme_ids if theme_ids is not None else excerpt.codings.values_list("theme_id", flat=True)),
+    }
+
+
+def trimmed_span(*, document, start, end):
+    """Validate [start, end) against the document's text and trim white space at both ends.
+
+    Returns the trimmed start and end, and the passage itself, so callers need not read it again.
+    Reads only the selected stretch (from the chunks) and the stored length, so the cost does
+    not grow with the length of the document.
+    """
+    if not isinstance(start, int) or not isinstance(end, int) or start < 0 or end <= start:
+        raise ValidationError(_("Select a passage of the text."))
+    if end > document.length:
+        raise ValidationError(_("The selection goes beyond the end of the text."))
+    piece = text_slice(document.pk, start, end)
+    stripped = piece.lstrip()
+    if not stripped.strip():
+        raise ValidationError(_("The selection holds only white space."))
+    start += len(piece) - len(stripped)
+    end -= len(stripped) - len(stripped.rstrip())
+    return start, end, stripped.rstrip()
+
+
+def _check_themes(project, themes):
+    themes = list(themes)
+    if not themes:
+        raise ValidationError(_("Choose at least one theme."))
+    if any(t.project_id != project.id or t.archived for t in themes):
+        raise ValidationError(_("A theme is archived or belongs to another study."))
+    return themes
+
+
+def _record(*, project, document, user, action, object_uuid, before=None, after=None):
+    return Change.objects.create(project=project, document=document, user=user, action=action,
+                                 object_uuid=object_uuid, before=before, after=after)
+
+
+@transaction.atomic
+def excerpt_create(*, document, start, end, coder, themes, memo="", is_key=False, uuid=None, version=1):
+    """A new excerpt with its themes; offsets are validated and trimmed.
+
+    `uuid` and `version` are given only when an undo brings a deleted excerpt back as it was.
+    """
+    start, end, passage = trimmed_span(document=document, start=start, end=end)
+    themes = _check_themes(document.project, themes)
+    excerpt = Excerpt(document=document, start=start, end=end, coder=coder, memo=memo, is_key=is_key, version=version)
+    if uuid:
+        excerpt.uuid = uuid
+    # trimmed_span and _check_themes did the checks that matter; the model's own unique and
+    # constraint checks would cost three more queries on every excerpt.
+    excerpt.full_clean(exclude=["document", "coder"], validate_unique=False, validate_constraints=False)
+    excerpt.save()
+    Coding.objects.bulk_create(Coding(excerpt=excerpt, theme=theme) for theme in {t.pk: t for t in themes}.values())
+    excerpt.passage = passage
+    _record(project=document.project, document=document, user=coder, action=Change.Action.EXCERPT_CREATED,
+            object_uuid=excerpt.uuid, after=excerpt_snapshot(excerpt, [t.pk for t in themes]))
+    return excerpt
+
+
+def _locked(excerpt_id, version):
+    """The excerpt, locked for the change; ConflictError if it is gone or has moved on."""
+    excerpt = Excerpt.objects.select_for_update().select_related("document__project").filter(pk=excerpt_id).first()
+    if excerpt is None:
+        raise ConflictError(_("Someone else deleted this excerpt a moment ago."))
+    if version is not None and excerpt.version != version:
+        raise ConflictError(_("Someone else changed this excerpt a moment ago. Its new state is shown; "
+                              "make your change again if it is still needed."))
+    return excerpt
+
+
+@transaction.atomic
+def excerpt_update(*, excerpt_id, user, version, start=None, end=None, themes=None, memo=None, is_key=None):
+    """Change an excerpt. `version` is the one the user saw: a newer one means a conflict."""
+    excerpt = _locked(excerpt_id, version)
+    before = excerpt_snapshot(excerpt)
+    if start is not None or end is not None:
+        excerpt.start, excerpt.end, _passage = trimmed_span(
+            document=excerpt.document, start=excerpt.start if start is None else start,
+            end=excerpt.end if end is None else end,
+        )
+    theme_ids = before["themes"]
+    if themes is not None:
+        themes = _check_themes(excerpt.document.project, themes)
+        theme_ids = sorted({t.pk for t in themes})
+        Coding.objects.filter(excerpt=excerpt).exclude(theme_id__in=theme_ids).delete()
+        Coding.objects.bulk_create(
+            [Coding(excerpt=excerpt, theme_id=pk) for pk in theme_ids if pk not in before["themes"]]
+        )
+    if memo is not None:
+        excerpt.memo = memo
+    if is_key is not None:
+        excerpt.is_key = is_key
+    excerpt.version += 1
+    excerpt.save()
+    after = excerpt_snapshot(excerpt, theme_ids)
+    _record(project=excerpt.document.project, document=excerpt.document, user=user,
+            action=Change.Action.EXCERPT_CHANGED, object_uuid=excerpt.uuid, before=before, after=after)
+    return excerpt
+
+
+@transaction.atomic
+def excerpt_delete(*, excerpt_id, user, version=None):
+    excerpt = _locked(excerpt_id, version)
+    before = excerpt_snapshot(excerpt)
+    document = excerpt.document
+    excerpt.delete()
+    _record(project=document.project, document=document, user=user, action=Change.Action.EXCERPT_DELETED,
+            object_uuid=before["uuid"], before=before)
+    return before
+
+
+@transaction.atomic
+def change_undo(*, change, user):
+    """Undo one excerpt change of the user's: restore what was there before it."""
+    if change.undone_at or change.undoes_id or change.user_id != user.pk:
+        raise ConflictError(_("This change cannot be undone."))
+    last_id = Change.objects.order_by("-id").values_list("id", flat=True).first()
+    # Later changes to the same excerpt that still stand (a colleague's, or the user's own not
+    # yet undone) would be lost: refuse instead.
+    later = Change.objects.filter(object_uuid=change.object_uuid, id__gt=change.id, undone_at__isnull=True,
+                                  undoes__isnull=True)
+    if later.exists():
+        raise ConflictError(_("The excerpt has changed since; it was not undone."))
+    current = Excerpt.objects.filter(uuid=change.object_uuid).first()
+    before = change.before
+    if change.action == Change.Action.EXCERPT_CREATED and current is not None:
+        excerpt_delete(excerpt_id=current.pk, user=user)
+    elif change.action == Change.Action.EXCERPT_CHANGED and current is not None:
+        excerpt_update(excerpt_id=current.pk, user=user, version=None, start=before["start"], end=before["end"],
+                       memo=before["memo"], is_key=before["is_key"],
+                       themes=Theme.objects.filter(pk__in=before["themes"]))
+    elif change.action == Change.Action.EXCERPT_DELETED and current is None:
+        document = Document.objects.select_related("project").get(pk=before["document"])
+        excerpt_create(document=document, start=before["start"], end=before["end"], coder=user,
+                       themes=Theme.objects.filter(pk__in=before["themes"]), memo=before["memo"],
+                       is_key=before["is_key"], uuid=change.object_uuid, version=before["version"])
+    else:
+        raise ConflictError(_("This change cannot be undone."))
+    Change.objects.filter(id__gt=last_id, user=user, object_uuid=change.object_uuid).update(undoes=change)
+    change.undone_at = timezone.now()
+    change.save(update_fields=["undone_at"])
+
+
+def last_undoable(*, document, user):
+    """The user's most recent excerpt change in the document that can still be undone."""
+    return (Change.objects.filter(document=document, user=user, undone_at__isnull=True, undoes__isnull=True,
+                                  action__startswith="excerpt_").order_by("-id").first())
+
+
+
+
+def theme_snapshot(theme):
+    return {"id": theme.pk, "name": theme.name, "description": theme.description, "colour": theme.colour,
+            "parent": theme.parent_id, "position": theme.position, "shortcut_key": theme.shortcut_key,
+            "archived": theme.archived}
+
+
+def _theme_check(theme):
+    parent = theme.parent
+    while parent is not None:
+        if parent.pk == theme.pk:
+            raise ValidationError(_("A theme cannot be nested under itself or one of its own sub-themes."))
+        parent = parent.parent
+    if theme.parent_id and theme.parent.project_id != theme.project_id:
+        raise ValidationError(_("The parent theme belongs to another study."))
+    theme.full_clean()
+
+
+@transaction.atomic
+def theme_create(*, project, user, name, colour, description="", parent=None, shortcut_key=""):
+    last = Theme.objects.filter(project=project).order_by("-position").values_list("position", flat=True).first()
+    theme = Theme(project=project, name=name, colour=colour, description=description, parent=parent,
+                  shortcut_key=shortcut_key, position=(last or 0) + 1)
+    _theme_check(theme)
+    theme.save()
+    _record(project=project, document=None, user=user, action=Change.Action.THEME_CREATED, object_uuid=theme.uuid,
+            after=theme_snapshot(theme))
+    return theme
+
+
+@transaction.atomic
+def theme_update(*, theme, user, **fields):
+    """Rename, recolour, describe, nest, set the shortcut, archive or restore a theme."""
+    theme = Theme.objects.select_for_update().get(pk=theme.pk)
+    before = theme_snapshot(theme)
+    for name, value in fields.items():
+        setattr(theme, name, value)
+    _theme_check(theme)
+    theme.save()
+    _record(project=theme.project, document=None, user=user, action=Change.Action.THEME_CHANGED,
+            object_uuid=theme.uuid, before=before, after=theme_snapshot(theme))
+    return theme
+
+
+@transaction.atomic
+def theme_move(*, theme, user, step):
+    """Move a theme one place up (step -1) or down (+1) in the codebook order."""
+    themes = list(Theme.objects.select_for_update().filter(project=theme.project_id).order_by("position", "name"))
+    index = next(i for i, t in enumerate(themes) if t.pk == theme.pk)
+    other = index + step
+    if not 0 <= other < len(themes):
+        return theme
+    themes[index], themes[other] = themes[other], themes[index]
+    for position, item in enumerate(themes, start=1):
+        if item.position != position:
+            Theme.objects.filter(pk=item.pk).update(position=position)
+    moved = themes[other]
+    _record(project=moved.project, document=None, user=user, action=Change.Action.THEME_CHANGED,
+            object_uuid=moved.uuid, before={"position": index + 1}, after={"position": other + 1})
+    return moved
+
+
+@transaction.atomic
+def theme_merge(*, source, target, user):
+    """Merge `source` into `target`: its excerpts get `target` (never twice), and it is archived.
+
+    Each excerpt whose themes change is recorded in its document's history, so open documents
+    show the change and the history tells what the merge did.
+    """
+    if source.pk == target.pk or source.project_id != target.project_id:
+        raise ValidationError(_("Choose two different themes of the same study."))
+    codings = list(Coding.objects.select_for_update().filter(theme=source).select_related("excerpt__document"))
+    already = set(Coding.objects.filter(theme=target, excerpt__in=[c.excerpt_id for c in codings]).values_list(
+        "excerpt_id", flat=True))
+    changes = []
+    for coding in codings:
+        excerpt = coding.excerpt
+        before = excerpt_snapshot(excerpt)
+        if excerpt.pk in already:
+            coding.delete()
+        else:
+            Coding.objects.filter(pk=coding.pk).update(theme=target)
+        excerpt.version += 1
+        Excerpt.objects.filter(pk=excerpt.pk).update(version=excerpt.version, updated_at=timezone.now())
+        changes.append(Change(project_id=source.project_id, document=excerpt.document, user=user,
+                              action=Change.Action.EXCERPT_CHANGED, object_uuid=excerpt.uuid, before=before,
+                              after=excerpt_snapshot(excerpt)))
+    Change.objects.bulk_create(changes)
+    Theme.objects.filter(parent=source).update(parent=target)
+    source.archived = True
+    source.shortcut_key = ""
+    source.save(update_fields=["archived", "shortcut_key"])
+    _record(project=source.project, document=None, user=user, action=Change.Action.THEME_MERGED,
+            object_uuid=source.uuid, before=theme_snapshot(source), after={"merged_into": target.pk,
+                                                                          "excerpts": len(codings)})
+    return target

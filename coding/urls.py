@@ -1,9 +1,35 @@
 from django.urls import path
 
-from coding import views
+from coding import codebook_views, document_views, views
 
 app_name = "coding"
 
 urlpatterns = [
-    path("s/<slug:slug>/codebook/", views.theme_list, name="theme_list"),
+    path("s/<slug:slug>/codebook/", codebook_views.theme_list, name="theme_list"),
+    path("s/<slug:slug>/codebook/new/", codebook_views.theme_create_view, name="theme_create"),
+    path("s/<slug:slug>/codebook/merge/", codebook_views.theme_merge_view, name="theme_merge"),
+    path("s/<slug:slug>/codebook/<int:theme_id>/edit/", codebook_views.theme_edit, name="theme_edit"),
+    path("s/<slug:slug>/codebook/<int:theme_id>/move/", codebook_views.theme_move_view, name="theme_move"),
+    path("s/<slug:slug>/search/", views.search_view, name="search"),
+    path("s/<slug:slug>/progress/", views.progress, name="progress"),
+    path("s/<slug:slug>/plans/<int:plan_id>/coded/", views.plan_excerpts, name="plan_excerpts"),
+    path("s/<slug:slug>/counties/<int:county_id>/coded/", views.county_excerpts, name="county_excerpts"),
+    path("s/<slug:slug>/search/documents/<int:document_id>/", views.search_document, name="search_document"),
+    path("s/<slug:slug>/search/saved/", views.saved_search_create, name="saved_search_create"),
+    path("s/<slug:slug>/search/saved/<int:search_id>/delete/", views.saved_search_delete, name="saved_search_delete"),
+    path("s/<slug:slug>/documents/<int:document_id>/code-hit/", views.hit_code, name="hit_code"),
+    path("s/<slug:slug>/documents/<int:document_id>/code/", document_views.document_code, name="document_code"),
+    path("s/<slug:slug>/documents/<int:document_id>/excerpts/", document_views.excerpt_create_view,
+         name="excerpt_create"),
+    path("s/<slug:slug>/documents/<int:document_id>/undo/", document_views.document_undo, name="document_undo"),
+    path("s/<slug:slug>/documents/<int:document_id>/changes/", document_views.document_changes,
+         name="document_changes"),
+    path("s/<slug:slug>/documents/<int:document_id>/history/", document_views.document_history,
+         name="document_history"),
+    path("s/<slug:slug>/excerpts/<int:excerpt_id>/", document_views.excerpt_panel, name="excerpt_panel"),
+    path("s/<slug:slug>/excerpts/<int:excerpt_id>/update/", document_views.excerpt_update_view,
+         name="excerpt_update"),
+    path("s/<slug:slug>/excerpts/<int:excerpt_id>/delete/", document_views.excerpt_delete_view,
+         name="excerpt_delete"),
+    path("s/<slug:slug>/codebook/picker.json", document_views.picker_themes, name="picker_themes"),
 ]

@@ -1,19 +1,194 @@
-"""Views of the codebook and coding."""
+"""Views of the codebook, search and coding."""
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch
+from django.db.models.functions import Substr
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding.access import study_for_reader
+from coding.access import document_for_coder, study_for_coder, study_for_reader
+from coding.forms import ExcerptForm, SavedSearchForm, SearchForm
+from coding.models import Coding, Excerpt, SavedSearch
+from coding.passages import extend, sentence_around
+from coding.search import search
+from coding.services import excerpt_create
+from planner.models import Document
+
+RESULTS_PER_PAGE = 20  # documents
 
 
 @login_required
 @require_GET
-def theme_list(request, slug):
+def search_view(request, slug):
     project, membership = study_for_reader(request, slug)
-    themes = project.themes.select_related("parent").annotate(child_count=Count("children")).order_by(
-        "archived", "position", "name"
+    form = SearchForm(request.GET or None, project=project)
+    results = []
+    if form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        results = search(project=project, query=data["q"], kind=data["kind"], county=data["county"],
+                         plan_type=data["plan_type"])
+    totals = {}
+    for result in results:
+        for label, n in result.term_counts.items():
+            totals[label] = totals.get(label, 0) + n
+    page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "coding/search.html", {
+        "project": project, "membership": membership, "form": form, "results": results, "page": page,
+        "totals": totals, "saved": project.saved_searches.all(), "hit_count": sum(totals.values()),
+    })
+
+
+@login_required
+@require_GET
+def search_document(request, slug, document_id):
+    """Every hit of one document (the results page shows the first few)."""
+    project, membership = study_for_reader(request, slug)
+    document = get_object_or_404(Document.objects.defer("text"), project=project, pk=document_id)
+    form = SearchForm(request.GET or None, project=project)
+    hits = []
+    if form.is_valid():
+        results = search(project=project, query=form.cleaned_data["q"], document=document)
+        hits = results[0].hits if results else []
+    return render(request, "coding/_hits.html", {
+        "project": project, "membership": membership, "hits": hits,
+        "code_url": reverse("coding:hit_code", args=[project.slug, document.pk]),
+        "open_url": reverse("coding:document_code", args=[project.slug, document.pk]),
+    })
+
+
+@login_required
+@require_POST
+def saved_search_create(request, slug):
+    project, _membership = study_for_coder(request, slug)
+    form = SavedSearchForm(request.POST)
+    if not form.is_valid():
+        return redirect("coding:search", slug=project.slug)
+    query, kind = form.cleaned_data["query"].strip(), form.cleaned_data["kind"]
+    SavedSearch.objects.get_or_create(project=project, query=query, kind=kind, defaults={"created_by": request.user})
+    messages.success(request, _("The search was saved for the whole team."))
+    return redirect(f"{reverse('coding:search', args=[project.slug])}?{urlencode({'q': query, 'kind': kind})}")
+
+
+@login_required
+@require_POST
+def saved_search_delete(request, slug, search_id):
+    project, _membership = study_for_coder(request, slug)
+    get_object_or_404(project.saved_searches, pk=search_id).delete()
+    return redirect("coding:search", slug=project.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hit_code(request, slug, document_id):
+    """Code the passage around a search hit: its sentence by default, grown by sentences on request."""
+    project, membership, document = document_for_coder(request, slug, document_id)
+    if request.method == "POST":
+        form = ExcerptForm(request.POST, project=project)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                excerpt = excerpt_create(document=document, start=data["start"], end=data["end"],
+                                         coder=request.user, themes=data["themes"], memo=data["memo"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return render(request, "coding/_hit_coded.html", {
+                    "excerpt": excerpt, "passage": excerpt.text(document.text),
+                    "excerpt_page": document.page_at(excerpt.start)})
+        start, end = _int(form.data.get("start")), _int(form.data.get("end"))
+    hit = {key: _int((request.POST or request.GET).get(key)) for key in ("hit_start", "hit_end", "back", "forward")}
+    if request.method == "GET":
+        start, end = sentence_around(document.text, hit["hit_start"], max(hit["hit_start"], hit["hit_end"]))
+        start, end = extend(document.text, start, end, backward=hit["back"], forward=hit["forward"])
+        form = ExcerptForm(initial={"start": start, "end": end}, project=project)
+    template = "coding/hit_code.html" + ("#panel" if request.htmx else "")
+    return render(request, template, {
+        "project": project, "membership": membership, "document": document, "form": form, "hit": hit,
+        "before": document.text[max(0, start - 300):start], "passage": document.text[start:end],
+        "after": document.text[end:end + 300], "page": document.page_at(start),
+    })
+
+
+def _int(value, default=0):
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+@require_GET
+def progress(request, slug):
+    """How far the coding has come: per document the share of text in excerpts, per analyst their documents."""
+    project, membership = study_for_reader(request, slug)
+    documents = list(Document.objects.filter(project=project).defer("text")
+                     .select_related("county").order_by("kind", "county__name", "title"))
+    spans, per_coder = {}, {}
+    rows = Excerpt.objects.filter(document__project=project).values_list("document_id", "start", "end",
+                                                                            "coder__username")
+    for document_id, start, end, coder in rows.order_by("document_id", "start"):
+        spans.setdefault(document_id, []).append((start, end))
+        counts = per_coder.setdefault(coder or "–", {})
+        counts[document_id] = counts.get(document_id, 0) + 1
+    titles = {d.pk: d.title for d in documents}
+    for document in documents:
+        covered = covered_length(spans.get(document.pk, []))
+        document.excerpt_count = len(spans.get(document.pk, []))
+        document.coverage = round(100 * covered / document.length) if document.length else 0
+    coders = [{"name": name, "documents": sorted(((titles[d], n) for d, n in docs.items())),
+               "total": sum(docs.values())} for name, docs in sorted(per_coder.items())]
+    return render(request, "coding/progress.html", {"project": project, "membership": membership,
+                                                    "documents": documents, "coders": coders})
+
+
+def covered_length(spans):
+    """Characters covered by at least one of the (start, end) spans, sorted by start."""
+    total, reach = 0, 0
+    for start, end in spans:
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+def excerpts_with_passages(excerpts):
+    """Excerpts with their text cut out by the database (never the whole document), themes and page."""
+    excerpts = list(
+        excerpts.select_related("document__plan", "document__county", "coder")
+        .defer("document__text")
+        .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")))
+        .prefetch_related(Prefetch("codings", queryset=Coding.objects.select_related("theme").order_by(
+            "theme__position")))
+        .order_by("document__plan__plan_type", "document__title", "start")
     )
-    return render(request, "coding/theme_list.html", {"project": project, "membership": membership,
-                                                      "themes": themes})
+    for excerpt in excerpts:
+        excerpt.page = excerpt.document.page_at(excerpt.start)
+    return excerpts
+
+
+@login_required
+@require_GET
+def plan_excerpts(request, slug, plan_id):
+    """The excerpts coded from one plan's documents, for the plan page (loaded into it)."""
+    project, membership = study_for_reader(request, slug)
+    excerpts = excerpts_with_passages(Excerpt.objects.filter(document__project=project, document__plan_id=plan_id))
+    return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
+                                                          "show_plan": False})
+
+
+@login_required
+@require_GET
+def county_excerpts(request, slug, county_id):
+    """The excerpts coded from a county's plans, grouped by plan: the report's appendix 3 and 4."""
+    project, membership = study_for_reader(request, slug)
+    excerpts = excerpts_with_passages(Excerpt.objects.filter(
+        document__project=project, document__county_id=county_id, document__kind=Document.Kind.PLAN))
+    return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
+                                                          "show_plan": True})

@@ -7,38 +7,24 @@ from django.utils.translation import gettext_lazy as _
 from interviews.importers import EXTENSIONS
 from interviews.models import InterviewFormat, Participant, ParticipantField, ParticipantRole
 from interviews.services import NewParticipant
+from planner.forms import MultipleFileField, MultipleFileInput
 from planner.models import normalise_text
 
 NEW = "new"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input, as Django's documentation shows."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        # An empty file gets the importer's message, which names the file.
-        kwargs.setdefault("allow_empty_file", True)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
 
 
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("Transcript files"),
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(EXTENSIONS)}),
-        help_text=_("Word (.docx), text (.txt), WebVTT from Teams or Zoom (.vtt), SubRip (.srt) or Whisper "
-                    "(.json, .tsv). Up to %(mb)s MB each.") % {"mb": settings.UPLOAD_MAX_MB},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Filled in per request, so it is in the language of the request.
+        self.fields["files"].help_text = _(
+            "Word (.docx), text (.txt), WebVTT from Teams or Zoom (.vtt), SubRip (.srt) or Whisper (.json, .tsv). "
+            "Up to %(mb)s MB each.") % {"mb": settings.UPLOAD_MAX_MB}
 
 
 class InterviewForm(forms.Form):

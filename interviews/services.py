@@ -12,7 +12,6 @@ from interviews.importers import UNKNOWN_SPEAKER, ParsedTranscript, Turn
 from interviews.models import DRAFT_MAX_AGE, ImportDraft, Interview, Participant, ParticipantField, ParticipantRole
 from interviews.models import Turn as TurnRow
 from planner.models import Document, normalise_text
-from planner.textindex import document_index
 
 # Speaker names that are study roles or tool labels, not people: never masked in the speech.
 _GENERIC_SPEAKER = re.compile(
@@ -171,7 +170,6 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
     document.full_clean()
     document.save()
     Interview.objects.create(document=document, format=interview_format, date=date)
-    document_index(document)
     TurnRow.objects.bulk_create(
         TurnRow(document=document, participant=participants[turn.speaker], position=position, start=start,
                 speech_start=speech_start, end=end, start_seconds=turn.start)

@@ -1,11 +1,13 @@
 """Forms of the study frame."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from planner.models import Membership, Plan, Project
+from planner.models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Membership, Plan, Project
+from planner.plan_io import MAX_ROWS, size_problem
 from planner.studytemplates import TEMPLATES
 
 User = get_user_model()
@@ -89,3 +91,61 @@ class PlanFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = project.counties.all()
         self.fields["plan_type"].choices = [("", _("All plan types")), *Plan.PlanType.choices]
+
+
+class PlanForm(forms.ModelForm):
+    """One plan of the register; its county must be one of the study's."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=PLAN_YEAR_MIN, max_value=PLAN_YEAR_MAX)
+    url = forms.URLField(label=_("URL"), max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Plan
+        fields = ["county", "plan_type", "title", "year", "status", "url", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.order_by("-in_study", "name")
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet"), allow_empty_file=True,  # an empty file gets the import's message, naming it
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted here, not at import, so that it speaks the request's language.
+        self.fields["file"].help_text = _("Excel (.xlsx, the first sheet) or CSV (.csv). Up to %(mb)s MB and "
+                                          "%(rows)s plans.") % {"mb": settings.UPLOAD_MAX_MB, "rows": MAX_ROWS}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if problem := size_problem(upload.name, upload.size, settings.UPLOAD_MAX_MB * 1_048_576):
+            raise forms.ValidationError(problem.message)
+        return upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input, as Django's documentation shows; used by every upload form."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        # An empty file gets the reader's message, which names the file.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if not data and self.required:
+            # The widget gives an empty list when no file was chosen, which would pass as "no files".
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]

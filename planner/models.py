@@ -111,6 +111,11 @@ class PlanType(models.TextChoices):
     COMPETENCE = "competence", _("Competence plan")
     OTHER = "other", _("Other plan")
 
+
+# The years the plan_year_in_range constraint allows; the plan form and the file import say so first.
+PLAN_YEAR_MIN, PLAN_YEAR_MAX = 1950, 2100
+
+
 class PlanStatus(models.TextChoices):
     ADOPTED = "adopted", _("Adopted")
     CONSULTATION = "consultation", _("Consultation draft")
@@ -140,7 +145,9 @@ class Plan(models.Model):
             # The same plan may be registered under two types (Innlandet's inclusion plan is
             # both the integration and the competence plan), so the type is part of the key.
             models.UniqueConstraint(fields=["county", "plan_type", "title", "year"], name="plan_unique_in_county"),
-            models.CheckConstraint(condition=Q(year__gte=1950, year__lte=2100), name="plan_year_in_range"),
+            models.CheckConstraint(
+                condition=Q(year__gte=PLAN_YEAR_MIN, year__lte=PLAN_YEAR_MAX), name="plan_year_in_range"
+            ),
             models.CheckConstraint(
                 condition=Q(plan_type__in=PlanType.values), name="plan_type_valid"
             ),
@@ -191,6 +198,8 @@ class Document(models.Model):
     source_name = models.CharField(_("source file"), max_length=255, blank=True)
     source_format = models.CharField(_("source format"), max_length=20, blank=True)
     checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, editable=False)
+    # len(text), kept so that checks and slices never read (or on PostgreSQL, decompress) the text.
+    length = models.PositiveIntegerField(_("length"), default=0, editable=False)
     # Plan documents from PDF: the offset in text where each page starts (page 1 at 0), so that
     # every offset maps to a page number. Empty for texts without pages.
     page_starts = models.JSONField(_("page starts"), default=list, blank=True)
@@ -224,13 +233,21 @@ class Document(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self._state.adding:
+        adding = self._state.adding
+        if adding:
             self.text = normalise_text(self.text)
             self.checksum = text_checksum(self.text)
+            self.length = len(self.text)
+        elif "text" in self.get_deferred_fields():
+            pass  # the text was not even read, so it cannot have changed
         elif text_checksum(self.text) != self.checksum:
             # Text is immutable: offsets of coded passages point into it.
             raise ValidationError(_("The text of a document cannot be changed once it is stored."))
         super().save(*args, **kwargs)
+        if adding:
+            from planner.textindex import document_index  # the index module imports this one
+
+            document_index(self)
 
     def page_at(self, offset):
         """The page number (from first_page) of a text offset; None for texts without pages."""
@@ -261,6 +278,10 @@ class Chunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "position"], name="chunk_unique_position"),
             models.CheckConstraint(condition=Q(start__lte=models.F("end")), name="chunk_span_ordered"),
+        ]
+        indexes = [
+            # text_slice: the chunks of a document that hold a stretch of its text.
+            models.Index(fields=["document", "start"], name="chunk_document_start_idx"),
         ]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 """Writes that touch several models of the study frame."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.text import slugify
 
 from planner.models import County, Membership, Plan, Project
@@ -60,6 +61,42 @@ def template_apply(*, project, key):
         )
     template_applied.send(sender=Project, project=project, template=template)
     return project
+
+
+@transaction.atomic
+def plan_create(*, county, plan_type, title, year, status=Plan.Status.ADOPTED, url="", notes=""):
+    """Add a plan to the register of the county's study."""
+    plan = Plan(county=county, plan_type=plan_type, title=title, year=year, status=status, url=url, notes=notes)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan, county, plan_type, title, year, status, url, notes):
+    """Change every field of a plan."""
+    plan.county, plan.plan_type, plan.title, plan.year = county, plan_type, title, year
+    plan.status, plan.url, plan.notes = status, url, notes
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+class PlanInUseError(Exception):
+    def __init__(self, documents):
+        super().__init__(f"{documents} documents belong to the plan")
+        self.documents = documents
+
+
+@transaction.atomic
+def plan_delete(*, plan):
+    """Delete a plan that no document belongs to: deleting must never lose coded material."""
+    # The row lock makes a document added meanwhile wait, and then fail on the missing plan.
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    try:
+        plan.delete()
+    except ProtectedError as error:  # Document.plan is PROTECT, and so should be whatever comes next
+        raise PlanInUseError(plan.documents.count()) from error
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
-"""The search index of documents: each Document's text cut into Chunks (see Chunk).
+"""Each Document's text cut into Chunks (see Chunk): for search, and for reading a stretch of a
+long text without reading all of it.
 
-Every function that stores a Document calls `document_index` in the same transaction.
+Document.save() indexes a new document in the same transaction.
 """
 
 import re
@@ -57,3 +58,14 @@ def _spans(text, page_starts, first_page):
             start = end
         if page_start == page_end:
             yield page_start, page_end, page
+
+
+def text_slice(document_id, start, end):
+    """Document.text[start:end], read from the chunks that hold it, not from the whole text."""
+    rows = Chunk.objects.filter(document_id=document_id, start__lt=max(end, start + 1), end__gt=start).order_by(
+        "start").values_list("start", "end", "text")
+    pieces = []
+    for chunk_start, chunk_end, text in rows:
+        own = text[:chunk_end - chunk_start]  # without the overlap into the next chunk
+        pieces.append(own[max(0, start - chunk_start):max(0, end - chunk_start)])
+    return "".join(pieces)

@@ -4,14 +4,35 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from planner.access import LEAD, project_for_user, projects_of
-from planner.forms import MemberAddForm, MemberRoleForm, PlanFilterForm, ProjectCreateForm
+from planner.access import LEAD, WRITE, project_for_user, projects_of
+from planner.forms import MemberAddForm, MemberRoleForm, PlanFilterForm, PlanForm, PlanImportForm, ProjectCreateForm
 from planner.models import Document, Membership, Plan
-from planner.services import LastLeadError, membership_change, membership_set, project_create
+from planner.plan_io import (
+    CONTENT_TYPES,
+    FILE_GUIDE,
+    WRITERS,
+    PlanImportError,
+    plan_rows,
+    plans_import,
+    read_plan_file,
+)
+from planner.services import (
+    LastLeadError,
+    PlanInUseError,
+    membership_change,
+    membership_set,
+    plan_create,
+    plan_delete,
+    plan_update,
+    project_create,
+)
 
 User = get_user_model()
 
@@ -55,6 +76,8 @@ def project_detail(request, slug):
         "no_county": no_county if any(no_county) else None, "document_totals": totals,
         "kind_totals": [(label, total) for (_kind, label), total in zip(kinds, totals, strict=True)],
         "theme_count": project.themes.filter(archived=False).count(),
+        # Excerpts live in the coding app; counting them through the relation needs no import.
+        "excerpt_count": Document.objects.filter(project=project).aggregate(n=Count("excerpts"))["n"],
         "plan_count": Plan.objects.filter(county__project=project).count(),
         "county_count": sum(1 for c in counties if c.in_study),
         "members": project.memberships.select_related("user").order_by("role", "user__username"),
@@ -71,10 +94,8 @@ def county_list(request, slug):
                                                          "counties": counties})
 
 
-@login_required
-@require_GET
-def plan_list(request, slug):
-    project, membership = project_for_user(request, slug)
+def _plans_filtered(request, project):
+    """The plan list's filter form and the plans it selects, in its order; the exports take the same."""
     form = PlanFilterForm(request.GET or None, project=project)
     plans = Plan.objects.filter(county__project=project).select_related("county")
     order = ["county__name", "plan_type", "title"]
@@ -85,8 +106,101 @@ def plan_list(request, slug):
             plans = plans.filter(plan_type=form.cleaned_data["plan_type"])
         if form.cleaned_data["sort"] in ("year", "-year"):
             order = [form.cleaned_data["sort"], "county__name", "title"]
-    context = {"project": project, "membership": membership, "form": form, "plans": plans.order_by(*order)}
+    return form, plans.order_by(*order)
+
+
+@login_required
+@require_GET
+def plan_list(request, slug):
+    project, membership = project_for_user(request, slug)
+    form, plans = _plans_filtered(request, project)
+    context = {"project": project, "membership": membership, "form": form, "plans": plans,
+               "filters": request.GET.urlencode()}
     return render(request, "planner/plan_list.html", context)
+
+
+@login_required
+@require_GET
+def plan_export(request, slug, fmt):
+    project, _membership = project_for_user(request, slug)
+    _form, plans = _plans_filtered(request, project)
+    response = HttpResponse(WRITERS[fmt](plan_rows(plans)), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, f"planregister-{project.slug}.{fmt}")
+    return response
+
+
+def _plan_of(project, plan_id):
+    return get_object_or_404(Plan.objects.select_related("county"), pk=plan_id, county__project=project)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create_view(request, slug):
+    project, membership = project_for_user(request, slug, need=WRITE)
+    form = PlanForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        plan = plan_create(**form.cleaned_data)
+        messages.success(request, _("The plan «%(title)s» was added.") % {"title": plan.title})
+        return redirect("planner:plan_list", slug=project.slug)
+    return render(request, "planner/plan_form.html", {"project": project, "membership": membership, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, slug, plan_id):
+    project, membership = project_for_user(request, slug, need=WRITE)
+    plan = _plan_of(project, plan_id)
+    saved_title = plan.title  # the form writes into the plan while it validates
+    form = PlanForm(request.POST or None, instance=plan, project=project)
+    if request.method == "POST" and form.is_valid():
+        plan_update(plan=plan, **form.cleaned_data)
+        messages.success(request, _("The plan «%(title)s» was saved.") % {"title": plan.title})
+        return redirect("planner:plan_list", slug=project.slug)
+    return render(request, "planner/plan_form.html", {"project": project, "membership": membership, "form": form,
+                                                      "plan": plan, "saved_title": saved_title})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_delete_view(request, slug, plan_id):
+    project, membership = project_for_user(request, slug, need=WRITE)
+    plan = _plan_of(project, plan_id)
+    if request.method == "GET":
+        return render(request, "planner/plan_confirm_delete.html", {
+            "project": project, "membership": membership, "plan": plan, "documents": plan.documents.count()})
+    try:
+        plan_delete(plan=plan)
+    except PlanInUseError as error:
+        messages.error(request, ngettext(
+            "«%(title)s» was not deleted: %(count)s document belongs to it, with whatever is coded in it. "
+            "Delete the document first.",
+            "«%(title)s» was not deleted: %(count)s documents belong to it, with whatever is coded in them. "
+            "Delete the documents first.", error.documents) % {"title": plan.title, "count": error.documents})
+    else:
+        messages.success(request, _("The plan «%(title)s» was deleted.") % {"title": plan.title})
+    return redirect("planner:plan_list", slug=project.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_import(request, slug):
+    project, membership = project_for_user(request, slug, need=WRITE)
+    form = PlanImportForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            summary = plans_import(project=project, rows=read_plan_file(upload.name, upload.read()))
+        except PlanImportError as error:
+            problems = error.problems
+        else:
+            messages.success(request, _("%(name)s was imported: %(summary)s") % {"name": upload.name,
+                                                                                  "summary": summary})
+            return redirect("planner:plan_list", slug=project.slug)
+    return render(request, "planner/plan_import.html", {
+        **FILE_GUIDE, "project": project, "membership": membership, "form": form, "problems": problems,
+        "file_name": form.cleaned_data["file"].name if problems else None,
+    })
 
 
 @login_required

@@ -91,3 +91,4 @@ def test_load_demo_imports_eleven_fictional_interviews_once(db, capsys):
     informants = Participant.objects.filter(role__in=["advisor", "leader"])
     assert informants.count() == 33
     assert all("fiktivt" in d.title for d in documents)
+    assert documents.filter(excerpts__isnull=False).distinct().count() == 11

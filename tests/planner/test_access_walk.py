@@ -5,11 +5,15 @@ so a new view cannot ship without a decision on who may use it.
 """
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from coding.models import SavedSearch
+from coding.services import excerpt_create
 from interviews.importers import parse_file
 from interviews.services import draft_create, suggest_mapping, transcript_import
-from planner.models import Membership
+from planner.models import Membership, Plan
+from planner.plandocs import plan_excerpt_attach
 from planner.services import membership_set
 from tests.conftest import make_user
 
@@ -29,8 +33,34 @@ def _draft(ctx):
     return {"slug": ctx["project"].slug, "draft_id": ctx["draft"].pk}
 
 
+def _theme(ctx):
+    return {"slug": ctx["project"].slug, "theme_id": ctx["theme"].pk}
+
+
+def _excerpt(ctx):
+    return {"slug": ctx["project"].slug, "excerpt_id": ctx["excerpt"].pk}
+
+
+def _saved_search(ctx):
+    return {"slug": ctx["project"].slug, "search_id": ctx["saved_search"].pk}
+
+
 def _member(ctx):
     return {"slug": ctx["project"].slug, "member_id": ctx["extra"].pk}
+
+
+def _plan(ctx):
+    return {"slug": ctx["project"].slug, "plan_id": Plan.objects.filter(county__project=ctx["project"]).first().pk}
+
+
+def _county(ctx):
+    return {"slug": ctx["project"].slug, "county_id": ctx["project"].counties.first().pk}
+
+
+def _plan_document(ctx):
+    plan = Plan.objects.filter(county__project=ctx["project"]).first()
+    document = plan_excerpt_attach(plan=plan, user=None, text="Utdrag fra planen.", page=4)
+    return {"slug": ctx["project"].slug, "document_id": document.pk}
 
 
 # name: (method, kwargs(ctx) or None, POST data, {role: expected status})
@@ -38,6 +68,8 @@ ALL_200 = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 200}
 READ = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 404}
 LEAD_WRITE_REDIRECT = {"lead": 302, "analyst": 403, "viewer": 403, "outsider": 404}
 WRITE = {"lead": 200, "analyst": 200, "viewer": 403, "outsider": 404}
+WRITE_REDIRECT = {"lead": 302, "analyst": 302, "viewer": 403, "outsider": 404}
+LEAD_ONLY = {"lead": 200, "analyst": 403, "viewer": 403, "outsider": 404}
 # Drafts are private to the analyst who uploaded them (here the analyst): the lead gets 404.
 OWN_DRAFT = {"lead": 404, "analyst": 302, "viewer": 403, "outsider": 404}
 
@@ -47,12 +79,44 @@ TABLE = {
     "planner:project_detail": ("get", _study, None, READ),
     "planner:county_list": ("get", _study, None, READ),
     "planner:plan_list": ("get", _study, None, READ),
+    "planner:plan_create": ("get", _study, None, WRITE),
+    "planner:plan_edit": ("get", _plan, None, WRITE),
+    "planner:plan_delete": ("get", _plan, None, WRITE),
+    "planner:plan_import": ("get", _study, None, WRITE),
+    "planner:plan_export_xlsx": ("get", _study, None, READ),
+    "planner:plan_export_csv": ("get", _study, None, READ),
     "planner:member_list": ("get", _study, None, READ),
     "planner:member_add": ("post", _study, {"username": "ekstra2", "role": "viewer"},
                            LEAD_WRITE_REDIRECT),
     "planner:member_role": ("post", _member, {"role": "analyst"}, LEAD_WRITE_REDIRECT),
     "planner:member_remove": ("post", _member, {}, LEAD_WRITE_REDIRECT),
+    "planner:plan_detail": ("get", _plan, None, READ),
+    "planner:plan_files_attach": ("post", _plan, {}, WRITE),
+    "planner:plan_excerpt_add": ("post", _plan, {"text": "Utdrag", "page": "2"}, WRITE_REDIRECT),
+    "planner:county_detail": ("get", _county, None, READ),
+    "planner:document_detail": ("get", _plan_document, None, READ),
     "coding:theme_list": ("get", _study, None, READ),
+    "coding:theme_create": ("get", _study, None, LEAD_ONLY),
+    "coding:theme_merge": ("get", _study, None, LEAD_ONLY),
+    "coding:theme_edit": ("get", _theme, None, LEAD_ONLY),
+    "coding:theme_move": ("post", _theme, {"direction": "up"}, LEAD_WRITE_REDIRECT),
+    "coding:picker_themes": ("get", _study, None, READ),
+    "coding:document_code": ("get", _transcript, None, READ),
+    "coding:document_history": ("get", _transcript, None, READ),
+    "coding:document_changes": ("get", _transcript, None, READ),
+    "coding:document_undo": ("post", _transcript, {}, WRITE),
+    "coding:excerpt_create": ("post", _transcript, {"start": 0, "end": 5}, WRITE),
+    "coding:excerpt_panel": ("get", _excerpt, None, READ),
+    "coding:excerpt_update": ("post", _excerpt, {}, WRITE),
+    "coding:excerpt_delete": ("post", _excerpt, {}, WRITE),
+    "coding:search": ("get", _study, None, READ),
+    "coding:progress": ("get", _study, None, READ),
+    "coding:plan_excerpts": ("get", _plan, None, READ),
+    "coding:county_excerpts": ("get", _county, None, READ),
+    "coding:search_document": ("get", _transcript, None, READ),
+    "coding:saved_search_create": ("post", _study, {"query": "distrikt"}, WRITE_REDIRECT),
+    "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
+    "coding:hit_code": ("get", _transcript, None, WRITE),
     "interviews:transcript_list": ("get", _study, None, READ),
     "interviews:transcript_detail": ("get", _transcript, None, READ),
     "interviews:participant_list": ("get", _study, None, READ),
@@ -91,6 +155,9 @@ def _context(project, analyst):
         "extra": membership_set(project=project, user=make_user("ekstra"), role=Membership.Role.VIEWER),
         "transcript": transcript,
         "draft": draft_create(project=project, user=analyst, file_name="utkast.txt", parsed=parsed),
+        "saved_search": SavedSearch.objects.create(project=project, query="innv"),
+        "theme": project.themes.first(),
+        "excerpt": excerpt_create(document=transcript, start=0, end=8, coder=analyst, themes=[project.themes.first()]),
     }
 
 
@@ -103,14 +170,16 @@ def test_it_has_a_row_for_every_url():
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_it_answers_each_role_as_specified(client, project, role_users, name):
     method, kwargs, data, expected = TABLE[name]
-    make_user("ekstra2")  # not yet a member: the lead's member_add adds them
-    ctx = _context(project, role_users["analyst"])
-    url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
-    # The lead goes last: its writes would change what the others see.
     for role in ["outsider", "viewer", "analyst", "lead"]:
-        client.force_login(role_users[role])
-        response = getattr(client, method)(url, data) if method == "post" else client.get(url)
-        assert response.status_code == expected[role], f"{name} as {role}"
+        # Each role meets the same study: what one role's request wrote is rolled back.
+        with transaction.atomic():
+            make_user("ekstra2")  # not yet a member: the lead's member_add adds them
+            ctx = _context(project, role_users["analyst"])
+            url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
+            client.force_login(role_users[role])
+            response = getattr(client, method)(url, data) if method == "post" else client.get(url)
+            assert response.status_code == expected[role], f"{name} as {role}"
+            transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, row in TABLE.items() if row[1] is not None))

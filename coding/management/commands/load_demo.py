@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.text import slugify
 
+from coding.demo import demo_excerpts_load
 from interviews.demo import demo_interviews_load
 from planner.models import Project
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         project = Project.objects.get(slug=slugify(DEMO_STUDY))
         documents = demo_interviews_load(project=project, user=user)
         self.stdout.write(f"Imported {len(documents)} fictional demo interviews.")
+        self.stdout.write(f"Coded {demo_excerpts_load(project=project, user=user)} demo excerpts.")
         self.stdout.write(self.style.SUCCESS(
             f"\n  Demo study ready. Log in at http://127.0.0.1:8000/ as «{DEMO_USER}» with password «{password}»\n"
         ))

@@ -4,14 +4,14 @@ import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from interviews.importers import ImporterError, parse_file
 from interviews.models import InterviewFormat
 from interviews.services import suggest_mapping, transcript_import
-from planner.models import Membership, Project
+from planner.commandline import command_user, file_problem
+from planner.models import Project
 
 # The words the team uses, as well as the codes.
 FORMATS = {
@@ -52,14 +52,14 @@ class Command(BaseCommand):
             county_row = project.counties.filter(name__iexact=county).first()
             if county_row is None:
                 raise CommandError(f"The study has no county called {county!r}.")
-        importer = self._user(project, user)
+        importer = command_user(project, user)
         failures = 0
         for path in files:
             try:
                 document = self._import_one(project, importer, path, county_row, interview_format, date, interviewer)
             except (ImporterError, ValidationError, OSError) as error:
                 failures += 1
-                self.stderr.write(f"NOT imported: {_message(error, path)}")
+                self.stderr.write(f"NOT imported: {file_problem(error, path)}")
             else:
                 labels = document.turns.values_list("participant__label", flat=True)
                 self.stdout.write(f"Imported {path.name}: {len(labels)} turns ({', '.join(sorted(set(labels)))})")
@@ -75,19 +75,3 @@ class Command(BaseCommand):
             county=county, interview_format=interview_format, date=date, source_name=path.name,
         )
 
-    def _user(self, project, username):
-        if username:
-            user = get_user_model().objects.filter(username=username).first()
-            if user is None:
-                raise CommandError(f"No user is called {username!r}.")
-            return user
-        lead = project.memberships.filter(role=Membership.Role.LEAD).select_related("user").first()
-        return lead.user if lead else None
-
-
-def _message(error, path):
-    if isinstance(error, ValidationError):
-        return f"{path.name}: {'; '.join(error.messages)}"
-    if isinstance(error, OSError):
-        return f"{path.name}: {error.strerror or error}"
-    return str(error)

@@ -1,0 +1,225 @@
+"""The coding view of a document: excerpts created, opened, changed, deleted and undone in place.
+
+Writes answer with the excerpt panel and, out of band, the paragraphs the change touched
+(htmx swaps them by id); other analysts' changes arrive through the poll in `document_changes`.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from coding.access import document_for_coder, document_for_reader, excerpt_for_user, study_for_reader
+from coding.forms import ExcerptEditForm
+from coding.models import Change, Theme
+from coding.rendering import marks_for, render_rows, window_rows
+from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
+from interviews.models import Turn, format_seconds
+from planner.textindex import text_slice
+
+
+def _turns_for(document):
+    """Per paragraph start: where the speech starts and the time code (transcripts only)."""
+    if document.kind != "transcript":
+        return None
+
+    def turns(start, end):
+        rows = Turn.objects.filter(document=document, start__gte=start, start__lte=end).values_list(
+            "start", "speech_start", "start_seconds")
+        return {a: {"speech_start": b, "time": format_seconds(s)} for a, b, s in rows}
+
+    return turns
+
+
+def _last_change_id(document):
+    return Change.objects.filter(document=document).aggregate(last=Max("id"))["last"] or 0
+
+
+@login_required
+@require_GET
+def document_code(request, slug, document_id):
+    project, membership, document = document_for_reader(request, slug, document_id)
+    turns = _turns_for(document)
+    rows = render_rows(document.text, 0, marks_for(document.pk), turns(0, len(document.text)) if turns else None)
+    themes = project.themes.filter(archived=False).order_by("position", "name")
+    return render(request, "coding/document_code.html", {
+        "project": project, "membership": membership, "document": document, "themes": themes,
+        "document_html": "".join(html for _start, html in rows), "since": _last_change_id(document),
+        "excerpt_count": document.excerpts.count(),
+    })
+
+
+def _rows_response(request, document, spans, *, panel_template="coding/_excerpt_panel.html", context=None):
+    """The panel, with the rows of every touched span swapped out of band."""
+    rows = {}
+    for start, end in spans:
+        for row_start, html in window_rows(document.pk, start, end, _turns_for(document), document.length):
+            rows[row_start] = html.replace('<div class="row"', '<div class="row" hx-swap-oob="true"', 1)
+    return render(request, panel_template, {"rows": rows.values(), **(context or {})})
+
+
+def _panel_context(project, membership, excerpt, form=None, message=None, chosen=None, passage=None):
+    """The excerpt panel; reads the passage alone, never the whole text of the document."""
+    if excerpt is None:
+        return {"project": project, "membership": membership, "message": message}
+    if chosen is None:
+        chosen = {int(pk) for pk in form["themes"].value() or []} if form is not None else set(
+            excerpt.codings.values_list("theme_id", flat=True))
+    if form is None:
+        form = ExcerptEditForm(project=project, can_mark_key=membership.is_lead, initial={
+            "version": excerpt.version, "memo": excerpt.memo, "is_key": excerpt.is_key})
+    themes = [
+        {"id": pk, "name": name, "colour": colour, "checked": pk in chosen}
+        for pk, name, colour in project.themes.filter(archived=False).order_by("position", "name").values_list(
+            "id", "name", "colour")
+    ]
+    if passage is None:
+        passage = text_slice(excerpt.document_id, excerpt.start, excerpt.end)
+    return {"project": project, "membership": membership, "excerpt": excerpt, "form": form, "message": message,
+            "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes}
+
+
+@login_required
+@require_POST
+def excerpt_create_view(request, slug, document_id):
+    project, membership, document = document_for_coder(request, slug, document_id, with_text=False)
+    document.project = project
+    themes = list(Theme.objects.filter(project=project, archived=False, pk__in=request.POST.getlist("themes")))
+    try:
+        excerpt = excerpt_create(document=document, start=_int(request.POST.get("start")),
+                                 end=_int(request.POST.get("end")), coder=request.user, themes=themes,
+                                 memo=request.POST.get("memo", ""))
+    except ValidationError as error:
+        return render(request, "coding/_excerpt_panel.html", {"message": " ".join(error.messages), "error": True})
+    excerpt.document = document
+    return _rows_response(request, document, [(excerpt.start, excerpt.end)], context=_panel_context(
+        project, membership, excerpt, chosen={t.pk for t in themes}, passage=excerpt.passage))
+
+
+@login_required
+@require_GET
+def excerpt_panel(request, slug, excerpt_id):
+    project, membership, excerpt = excerpt_for_user(request, slug, excerpt_id)
+    if excerpt is None:
+        return render(request, "coding/_excerpt_panel.html", {"message": _("This excerpt no longer exists."),
+                                                               "error": True})
+    return render(request, "coding/_excerpt_panel.html", _panel_context(project, membership, excerpt))
+
+
+@login_required
+@require_POST
+def excerpt_update_view(request, slug, excerpt_id):
+    project, membership, excerpt = excerpt_for_user(request, slug, excerpt_id, write=True)
+    if excerpt is None:
+        return render(request, "coding/_excerpt_panel.html", {
+            "message": _("Someone else deleted this excerpt a moment ago."), "error": True})
+    form = ExcerptEditForm(request.POST, project=project, can_mark_key=membership.is_lead)
+    if not form.is_valid():
+        return render(request, "coding/_excerpt_panel.html", _panel_context(project, membership, excerpt, form))
+    data = form.cleaned_data
+    if "is_key" in form.changed_data and not membership.is_lead:
+        raise PermissionDenied
+    document, before = excerpt.document, (excerpt.start, excerpt.end)
+    try:
+        excerpt = excerpt_update(
+            excerpt_id=excerpt.pk, user=request.user, version=data["version"], themes=data["themes"],
+            memo=data["memo"], is_key=data["is_key"] if membership.is_lead else None,
+            start=data["start"], end=data["end"],
+        )
+        message, error = _("Saved."), False
+    except (ConflictError, ValidationError) as problem:
+        message, error = (problem.messages[0] if isinstance(problem, ValidationError) else str(problem)), True
+        # Show the excerpt as it is now (or that it is gone), never the user's stale copy.
+        excerpt = excerpt_for_user(request, slug, excerpt_id)[2]
+    spans = [before] + ([(excerpt.start, excerpt.end)] if excerpt else [])
+    context = _panel_context(project, membership, excerpt) if excerpt else {}
+    return _rows_response(request, document, spans, context={**context, "message": message, "error": error})
+
+
+@login_required
+@require_POST
+def excerpt_delete_view(request, slug, excerpt_id):
+    project, membership, excerpt = excerpt_for_user(request, slug, excerpt_id, write=True)
+    if excerpt is None:
+        return render(request, "coding/_excerpt_panel.html", {
+            "message": _("Someone else deleted this excerpt a moment ago."), "error": True})
+    try:
+        before = excerpt_delete(excerpt_id=excerpt.pk, user=request.user, version=_int(request.POST.get("version"),
+                                                                                      None))
+    except ConflictError as error:
+        return _rows_response(request, excerpt.document, [(excerpt.start, excerpt.end)], context={
+            **_panel_context(project, membership, excerpt_for_user(request, slug, excerpt_id)[2]),
+            "message": str(error), "error": True})
+    return _rows_response(request, excerpt.document, [(before["start"], before["end"])], context={
+        "message": _("The excerpt was deleted. Ctrl+Z or «Undo» brings it back.")})
+
+
+@login_required
+@require_POST
+def document_undo(request, slug, document_id):
+    project, membership, document = document_for_coder(request, slug, document_id, with_text=False)
+    change = last_undoable(document=document, user=request.user)
+    if change is None:
+        return render(request, "coding/_excerpt_panel.html", {"message": _("Nothing to undo."), "error": True})
+    try:
+        change_undo(change=change, user=request.user)
+    except ConflictError as error:
+        return render(request, "coding/_excerpt_panel.html", {"message": str(error), "error": True})
+    spans = [(s["start"], s["end"]) for s in (change.before, change.after) if s]
+    return _rows_response(request, document, spans, context={
+        "message": _("Undone: %(action)s.") % {"action": change.get_action_display().lower()}})
+
+
+@login_required
+@require_GET
+def document_changes(request, slug, document_id):
+    """What colleagues changed since `since`: the touched rows, and the poll's new position."""
+    project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
+    since = _int(request.GET.get("since"), 0)
+    changes = list(Change.objects.filter(document=document, id__gt=since).order_by("id").values(
+        "id", "before", "after"))
+    if not changes:
+        return HttpResponse(status=204)
+    spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s]
+    return _rows_response(request, document, spans, panel_template="coding/_poller.html", context={
+        "project": project, "document": document, "since": changes[-1]["id"]})
+
+
+@login_required
+@require_GET
+def document_history(request, slug, document_id):
+    project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
+    changes = list(Change.objects.filter(document=document).select_related("user").order_by("-id")[:500])
+    names = dict(project.themes.values_list("id", "name"))
+    for change in changes:
+        change.before_text, change.after_text = (_describe(s, names) for s in (change.before, change.after))
+    return render(request, "coding/document_history.html", {
+        "project": project, "membership": membership, "document": document, "changes": changes})
+
+
+def _describe(snapshot, names):
+    if not snapshot:
+        return ""
+    themes = ", ".join(names.get(pk, "?") for pk in snapshot["themes"])
+    memo = f" · «{snapshot['memo'][:60]}»" if snapshot["memo"] else ""
+    return f"{snapshot['start']}–{snapshot['end']}: {themes}{memo}"
+
+
+@login_required
+@require_GET
+def picker_themes(request, slug):
+    """The themes the picker offers, fetched when it opens, so codebook changes show at once."""
+    project, _membership = study_for_reader(request, slug)
+    themes = project.themes.filter(archived=False).order_by("position", "name").values(
+        "id", "name", "colour", "shortcut_key", "description")
+    return JsonResponse({"themes": list(themes)})
+
+
+def _int(value, default=0):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

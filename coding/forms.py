@@ -1,0 +1,125 @@
+"""Forms of the coding app."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from planner.models import Document, Plan
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search terms"), max_length=300, required=False,
+                        help_text=_("Each word matches the start of words (innv finds innvandring); "
+                                    "put phrases in quotes: \"små kommuner\"."))
+    kind = forms.ChoiceField(label=_("Documents"), required=False,
+                             choices=[("", _("All documents")), *Document.Kind.choices])
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("All counties"))
+    plan_type = forms.ChoiceField(label=_("Plan type"), required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.filter(in_study=True)
+        self.fields["plan_type"].choices = [("", _("All plan types")), *Plan.PlanType.choices]
+
+
+class SavedSearchForm(forms.Form):
+    query = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *Document.Kind.choices])
+
+
+class ExcerptForm(forms.Form):
+    """A passage of a document and the themes to code it with."""
+
+    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    themes = forms.ModelMultipleChoiceField(label=_("Themes"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    memo = forms.CharField(label=_("Memo"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].queryset = project.themes.filter(archived=False).order_by("position", "name")
+
+
+class ExcerptEditForm(forms.Form):
+    """Change an excerpt; `version` is the one the user saw (see excerpt_update)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    themes = forms.ModelMultipleChoiceField(label=_("Themes"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    memo = forms.CharField(label=_("Memo"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    is_key = forms.BooleanField(label=_("Key quote"), required=False)
+
+    def __init__(self, *args, project, can_mark_key, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].queryset = project.themes.filter(archived=False).order_by("position", "name")
+        if not can_mark_key:
+            self.fields["is_key"].disabled = True
+
+
+class ThemeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    colour = forms.CharField(label=_("Colour"), max_length=7, initial="#0067A5",
+                             widget=forms.TextInput(attrs={"type": "color"}))
+    parent = forms.ModelChoiceField(label=_("Sub-theme of"), queryset=None, required=False,
+                                    empty_label=_("None (a main theme)"))
+    shortcut_key = forms.CharField(label=_("Shortcut key"), max_length=1, required=False,
+                                   help_text=_("A digit, or a letter used with Alt in the theme picker."))
+    archived = forms.BooleanField(label=_("Archived (hidden from the picker, kept in history and exports)"),
+                                  required=False)
+
+    def __init__(self, *args, project, theme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project, self.theme = project, theme
+        parents = project.themes.filter(archived=False)
+        if theme is not None:
+            parents = parents.exclude(pk=theme.pk)
+        else:
+            del self.fields["archived"]
+        self.fields["parent"].queryset = parents.order_by("position", "name")
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        others = self.project.themes.filter(name__iexact=name)
+        if self.theme is not None:
+            others = others.exclude(pk=self.theme.pk)
+        if others.exists():
+            raise forms.ValidationError(_("The codebook already has a theme called «%(name)s».") % {"name": name})
+        return name
+
+    def clean_shortcut_key(self):
+        key = self.cleaned_data["shortcut_key"].strip().lower()
+        if key and not key.isalnum():
+            raise forms.ValidationError(_("Use a digit or a letter."))
+        others = self.project.themes.filter(shortcut_key=key)
+        if self.theme is not None:
+            others = others.exclude(pk=self.theme.pk)
+        if key and others.exists():
+            raise forms.ValidationError(_("«%(key)s» is the shortcut of «%(name)s».") % {
+                "key": key, "name": others.first().name})
+        return key
+
+    def clean_colour(self):
+        colour = self.cleaned_data["colour"]
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+            raise forms.ValidationError(_("Enter a colour as #RRGGBB."))
+        return colour
+
+
+class ThemeMergeForm(forms.Form):
+    source = forms.ModelChoiceField(label=_("Merge this theme"), queryset=None)
+    target = forms.ModelChoiceField(label=_("into this theme"), queryset=None)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        themes = project.themes.filter(archived=False).order_by("position", "name")
+        self.fields["source"].queryset = themes
+        self.fields["target"].queryset = themes
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") and data.get("source") == data.get("target"):
+            raise forms.ValidationError(_("Choose two different themes."))
+        return data

@@ -1,0 +1,40 @@
+"""Search a study's documents from the command line; one JSON object per hit and line."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coding.search import search
+from planner.models import Document, Project
+
+
+class Command(BaseCommand):
+    help = "Search a study: word prefixes (innv) and quoted phrases (\"små kommuner\"); prints JSON lines."
+
+    def add_arguments(self, parser):
+        parser.add_argument("terms", nargs="+", help="Search terms; quote a phrase for the shell too")
+        parser.add_argument("--study", required=True, help="The study's short name (slug)")
+        parser.add_argument("--kind", choices=Document.Kind.values, default="")
+        parser.add_argument("--county", help="Only documents of this county")
+        parser.add_argument("--json", action="store_true", help="JSON lines (the only output format; for scripts)")
+
+    def handle(self, *args, terms, study, kind, county, **options):
+        project = Project.objects.filter(slug=study).first()
+        if project is None:
+            raise CommandError(f"No study has the short name {study!r}.")
+        county_row = None
+        if county:
+            county_row = project.counties.filter(name__iexact=county).first()
+            if county_row is None:
+                raise CommandError(f"The study has no county called {county!r}.")
+        # A term with a space was a quoted phrase on the shell's command line.
+        query = " ".join(f'"{term}"' if " " in term.strip() else term for term in terms)
+        for result in search(project=project, query=query, kind=kind, county=county_row):
+            document = result.document
+            for hit in result.hits:
+                self.stdout.write(json.dumps({
+                    "document": document.pk, "title": document.title, "kind": document.kind,
+                    "county": document.county.name if document.county else None, "page": hit.page,
+                    "time": hit.time_code or None, "term": hit.term.label, "start": hit.start, "end": hit.end,
+                    "match": hit.match, "context": f"{hit.before}{hit.match}{hit.after}",
+                }, ensure_ascii=False))

@@ -1,0 +1,50 @@
+"""Passages around a position in a text: the sentence a search hit stands in, and its neighbours."""
+
+import re
+
+# A sentence ends at . ! ? or … followed by white space, or at a line break.
+_END = re.compile(r"[.!?…]+[»”\")\]]*(?=\s)|\n")
+
+
+def sentence_around(text, start, end):
+    """The span of the sentence(s) holding [start, end): from the previous sentence end to the next."""
+    begin = 0
+    for match in _END.finditer(text, 0, start):
+        begin = match.end()
+    stop = len(text)
+    match = _END.search(text, end)
+    if match:
+        stop = match.end()
+    return _trim(text, begin, stop)
+
+
+def extend(text, start, end, *, backward=0, forward=0):
+    """Grow [start, end) by whole sentences before and after."""
+    for _ in range(backward):
+        if start > 0:
+            start, _stop = sentence_around(text, max(0, _prev_nonspace(text, start)), max(0, start - 1) + 1)
+    for _ in range(forward):
+        if end < len(text):
+            _begin, end = sentence_around(text, _next_nonspace(text, end), _next_nonspace(text, end) + 1)
+    return start, end
+
+
+def _prev_nonspace(text, index):
+    index -= 1
+    while index > 0 and text[index].isspace():
+        index -= 1
+    return index
+
+
+def _next_nonspace(text, index):
+    while index < len(text) - 1 and text[index].isspace():
+        index += 1
+    return index
+
+
+def _trim(text, start, end):
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,144 @@
+"""The coded document as HTML: paragraphs cut into segments at excerpt boundaries.
+
+Every piece of text sits in a `<span class="seg" data-o="N">`, N being the code-point offset
+of its first character in Document.text; static/js/selection.js turns a browser selection
+into offsets from these. Segments covered by excerpts carry their ids and theme colours.
+Rows are keyed by the offset where their paragraph starts, so one paragraph can be rendered
+again on its own after a change, without reading the whole document.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+
+from coding.models import Coding
+from planner.models import Document
+from planner.textindex import text_slice
+
+MAX_STRIPES = 3
+
+
+@dataclass
+class ExcerptMark:
+    id: int
+    start: int
+    end: int
+    colours: list = field(default_factory=list)
+    names: list = field(default_factory=list)
+    is_key: bool = False
+
+
+def marks_for(document_id, start=0, end=None):
+    """The excerpts overlapping [start, end) with their themes' colours, in one query.
+
+    Every excerpt has at least one theme, so reading the codings finds every excerpt.
+    """
+    codings = Coding.objects.filter(excerpt__document_id=document_id, excerpt__end__gt=start)
+    if end is not None:
+        codings = codings.filter(excerpt__start__lt=end)
+    marks = {}
+    rows = codings.order_by("excerpt__start", "-excerpt__end", "theme__position", "theme__name").values_list(
+        "excerpt_id", "excerpt__start", "excerpt__end", "excerpt__is_key", "theme__colour", "theme__name")
+    for excerpt_id, a, b, is_key, colour, name in rows:
+        mark = marks.get(excerpt_id)
+        if mark is None:
+            mark = marks[excerpt_id] = ExcerptMark(id=excerpt_id, start=a, end=b, is_key=is_key)
+        mark.colours.append(colour)
+        mark.names.append(name)
+    return list(marks.values())
+
+
+def paragraphs(text, offset=0):
+    """(start, end) of each line of `text`, shifted by `offset`; end excludes the line break."""
+    start = 0
+    for line in text.split("\n"):
+        yield offset + start, offset + start + len(line)
+        start += len(line) + 1
+
+
+def render_rows(text, offset, marks, turns=None):
+    """HTML rows for the paragraphs of text (which starts at `offset` of the document)."""
+    turns = turns or {}
+    rows = []
+    marks = sorted(marks, key=lambda m: (m.start, -m.end))
+    active, following = [], 0  # a sweep: marks open at this paragraph, and the next to open
+    for start, end in paragraphs(text, offset):
+        while following < len(marks) and marks[following].start < max(end, start + 1):
+            active.append(marks[following])
+            following += 1
+        active = [m for m in active if m.end > start]
+        rows.append((start, _row(text, offset, start, end, active, turns.get(start))))
+    return rows
+
+
+def _row(text, offset, start, end, marks, turn):
+    cuts = {start, end}
+    for mark in marks:
+        cuts.update(c for c in (mark.start, mark.end) if start < c < end)
+    if turn and start < turn["speech_start"] < end:
+        cuts.add(turn["speech_start"])
+    cuts = sorted(cuts)
+    pieces = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        covering = [m for m in marks if m.start <= a and m.end >= b]
+        label = turn is not None and b <= turn["speech_start"]
+        pieces.append(_segment(text[a - offset:b - offset], a, covering, label))
+    chips = "".join(_chip(m) for m in marks)
+    gutter = ""
+    if turn:
+        gutter = f'<span class="time">{escape(turn["time"])}</span>' if turn.get("time") else ""
+    return (
+        f'<div class="row" id="row-{start}" data-start="{start}" data-end="{end}">'
+        f'<div class="gutter" aria-hidden="true">{gutter}</div>'
+        f'<p class="para" data-start="{start}" data-end="{end}">{"".join(pieces) or _empty(start)}</p>'
+        f'<div class="margin">{chips}</div></div>'
+    )
+
+
+def _empty(start):
+    return f'<span class="seg" data-o="{start}"></span>'
+
+
+def _segment(piece, start, covering, label):
+    classes = "seg label" if label else "seg"
+    if not covering:
+        return f'<span class="{classes}" data-o="{start}">{escape(piece)}</span>'
+    # The innermost (shortest) excerpt is opened by a click; all show as stripes.
+    covering = sorted(covering, key=lambda m: m.end - m.start)
+    colours = [m.colours[0] if m.colours else "#888888" for m in covering][:MAX_STRIPES]
+    style = ";".join(f"--c{i + 1}:{c}" for i, c in enumerate(colours))
+    ids = " ".join(str(m.id) for m in covering)
+    return (f'<span class="{classes} coded n{len(colours)}" data-o="{start}" data-ex="{ids}" '
+            f'style="{style}">{escape(piece)}</span>')
+
+
+def _chip(mark):
+    swatches = "".join(f'<i style="--chip:{c}"></i>' for c in mark.colours)
+    title = escape(", ".join(mark.names))
+    key = " key" if mark.is_key else ""
+    return (f'<button type="button" class="excerpt-chip{key}" data-excerpt="{mark.id}" title="{title}" '
+            f'aria-label="{title}">{swatches}</button>')
+
+
+def window_rows(document_id, start, end, turns_for=None, length=None):
+    """Re-render only the paragraphs that [start, end) touches, reading only their text."""
+    window_start, text = _paragraph_window(document_id, start, end, length)
+    marks = marks_for(document_id, window_start, window_start + len(text) + 1)
+    turns = turns_for(window_start, window_start + len(text)) if turns_for else None
+    return render_rows(text, window_start, marks, turns)
+
+
+def _paragraph_window(document_id, start, end, length=None, reach=2000):
+    """The text of the whole paragraphs around [start, end), widening the window as needed."""
+    if length is None:
+        length = Document.objects.values_list("length", flat=True).get(pk=document_id)
+    while True:
+        a, b = max(0, start - reach), min(length, end + reach)
+        piece = text_slice(document_id, a, b)
+        head = piece.rfind("\n", 0, start - a)
+        tail = piece.find("\n", max(end - a, start - a))
+        if (head != -1 or a == 0) and (tail != -1 or b == length):
+            begin = head + 1 if head != -1 else 0
+            stop = tail if tail != -1 else len(piece)
+            return a + begin, piece[begin:stop]
+        reach *= 4

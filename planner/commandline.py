@@ -1,0 +1,27 @@
+"""Helpers the management commands of several apps share."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
+
+from planner.models import Membership
+
+
+def command_user(project, username):
+    """The user a command records as the one who imported: the one named, or the study's first lead."""
+    if username:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user is called {username!r}.")
+        return user
+    lead = project.memberships.filter(role=Membership.Role.LEAD).select_related("user").order_by("pk").first()
+    return lead.user if lead else None
+
+
+def file_problem(error, path):
+    """One line naming the file and what is wrong with it."""
+    if isinstance(error, ValidationError):
+        return f"{path.name}: {'; '.join(error.messages)}"
+    if isinstance(error, OSError):
+        return f"{path.name}: {error.strerror or error}"
+    return str(error)

@@ -1,0 +1,36 @@
+"""Forms of the plan page: attach files to a plan, or paste an excerpt with its page."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from planner.forms import MultipleFileField, MultipleFileInput
+from planner.plandocs import EXTENSIONS
+
+
+class PlanFilesForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Plan files"),
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(EXTENSIONS)}),
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=250, required=False,
+        help_text=_("Leave empty to use the plan's title and the file name."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted per request: a lazy text formatted at import would keep the language of the import.
+        self.fields["files"].help_text = gettext("PDF with a text layer, Word (.docx) or text (.txt). Up to "
+                                                 "%(mb)s MB each.") % {"mb": settings.UPLOAD_MAX_MB}
+
+
+class PlanExcerptForm(forms.Form):
+    text = forms.CharField(label=_("Excerpt"), widget=forms.Textarea(attrs={"rows": 6}), strip=True)
+    page = forms.IntegerField(label=_("Page"), min_value=1, max_value=100_000,
+                              help_text=_("The page of the plan the excerpt is taken from."))
+    title = forms.CharField(
+        label=_("Title"), max_length=250, required=False,
+        help_text=_("Leave empty to use the plan's title and the page."),
+    )

@@ -1,0 +1,113 @@
+"""The plan page (register data, documents, attaching files and excerpts), the county page and the
+reading view of a plan document."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from planner.access import WRITE, project_for_user
+from planner.models import Document, Plan, PlanType
+from planner.plandoc_forms import PlanExcerptForm, PlanFilesForm
+from planner.plandocs import check_size, document_pages, plan_excerpt_attach, plan_file_attach
+from planner.textfiles import ImporterError
+
+
+def _plan(project, plan_id):
+    return get_object_or_404(Plan.objects.select_related("county"), county__project=project, pk=plan_id)
+
+
+def _documents():
+    """Plan documents for lists: everything but the text, which may be a hundred pages."""
+    return Document.objects.defer("text").select_related("created_by").order_by("created_at", "pk")
+
+
+@login_required
+@require_GET
+def plan_detail(request, slug, plan_id):
+    project, membership = project_for_user(request, slug)
+    plan = _plan(project, plan_id)
+    return _render_plan(request, project, membership, plan, PlanFilesForm(), PlanExcerptForm())
+
+
+def _render_plan(request, project, membership, plan, files_form, excerpt_form):
+    return render(request, "planner/plan_detail.html", {
+        "project": project, "membership": membership, "plan": plan,
+        "documents": _documents().filter(plan=plan), "files_form": files_form, "excerpt_form": excerpt_form,
+    })
+
+
+@login_required
+@require_POST
+def plan_files_attach(request, slug, plan_id):
+    project, membership = project_for_user(request, slug, need=WRITE)
+    plan = _plan(project, plan_id)
+    form = PlanFilesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_plan(request, project, membership, plan, form, PlanExcerptForm())
+    limit = settings.UPLOAD_MAX_MB * 1_048_576
+    uploads, title = form.cleaned_data["files"], form.cleaned_data["title"]
+    for upload in uploads:
+        try:
+            check_size(upload.name, upload.size, limit)
+            document, warnings = plan_file_attach(
+                plan=plan, user=request.user, name=upload.name, data=upload.read(), max_bytes=limit,
+                title=f"{title} ({upload.name})" if title and len(uploads) > 1 else title,
+            )
+        except (ImporterError, ValidationError) as error:
+            problem = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            messages.error(request, _("Not attached: %(problem)s") % {"problem": problem})
+        else:
+            for warning in warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("%(name)s was attached as «%(title)s».") % {
+                "name": upload.name, "title": document.title})
+    return redirect("planner:plan_detail", slug=project.slug, plan_id=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_excerpt_add(request, slug, plan_id):
+    project, membership = project_for_user(request, slug, need=WRITE)
+    plan = _plan(project, plan_id)
+    form = PlanExcerptForm(request.POST)
+    if form.is_valid():
+        try:
+            document = plan_excerpt_attach(plan=plan, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The excerpt was attached as «%(title)s».") % {"title": document.title})
+            return redirect("planner:plan_detail", slug=project.slug, plan_id=plan.pk)
+    return _render_plan(request, project, membership, plan, PlanFilesForm(), form)
+
+
+@login_required
+@require_GET
+def county_detail(request, slug, county_id):
+    """A county's plans by type, each with its year, status, notes and documents (report appendices 3–4)."""
+    project, membership = project_for_user(request, slug)
+    county = get_object_or_404(project.counties, pk=county_id)
+    plans = list(county.plans.prefetch_related(Prefetch("documents", queryset=_documents()))
+                 .order_by("-year", "title"))
+    groups = [(label, [plan for plan in plans if plan.plan_type == value]) for value, label in PlanType.choices]
+    return render(request, "planner/county_detail.html", {
+        "project": project, "membership": membership, "county": county,
+        "groups": [(label, rows) for label, rows in groups if rows], "plan_count": len(plans),
+    })
+
+
+@login_required
+@require_GET
+def document_detail(request, slug, document_id):
+    """A plan document to read, page by page; one query for the document."""
+    project, membership = project_for_user(request, slug)
+    document = get_object_or_404(Document.objects.select_related("plan", "county"), project=project,
+                                 pk=document_id, kind=Document.Kind.PLAN)
+    return render(request, "planner/document_detail.html", {
+        "project": project, "membership": membership, "document": document, "pages": document_pages(document),
+    })

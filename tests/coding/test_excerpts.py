@@ -1,0 +1,152 @@
+"""Excerpt services: offset rules, themes, conflicts, history and undo; theme merge."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from coding.models import Change, Coding, Excerpt
+from coding.services import (
+    ConflictError,
+    change_undo,
+    excerpt_create,
+    excerpt_delete,
+    excerpt_update,
+    last_undoable,
+    theme_create,
+    theme_merge,
+    theme_move,
+    theme_update,
+)
+from planner.models import Document
+
+TEXT = "Informant 1: Vi 😀 har en plan.\n  Ola: Kvalifisering er viktig.  \n"
+
+
+@pytest.fixture
+def document(project):
+    return Document.objects.create(project=project, kind="transcript", title="Intervju", text=TEXT)
+
+
+@pytest.fixture
+def themes(project):
+    return list(project.themes.order_by("position")[:3])
+
+
+def test_it_trims_white_space_at_both_ends(document, analyst, themes):
+    start = TEXT.index("plan.") - 1
+    end = TEXT.index("Ola") - 0
+    excerpt = excerpt_create(document=document, start=start, end=end, coder=analyst, themes=themes[:1])
+    assert document.text[excerpt.start:excerpt.end] == "plan."
+
+
+def test_it_counts_code_points_not_utf16_units(document, analyst, themes):
+    start = TEXT.index("har")
+    excerpt = excerpt_create(document=document, start=start, end=start + 3, coder=analyst, themes=themes[:1])
+    assert excerpt.text() == "har"
+    assert start == 18  # «😀» is one code point
+
+
+@pytest.mark.parametrize(("start", "end"), [(5, 5), (6, 5), (-1, 3), (0, len(TEXT) + 1), (TEXT.index("\n"),
+                                                                                         TEXT.index("Ola"))])
+def test_it_refuses_empty_out_of_range_and_blank_spans(document, analyst, themes, start, end):
+    with pytest.raises(ValidationError):
+        excerpt_create(document=document, start=start, end=end, coder=analyst, themes=themes[:1])
+    assert not Excerpt.objects.exists() and not Change.objects.exists()
+
+
+def test_it_refuses_no_theme_an_archived_theme_and_a_theme_of_another_study(document, analyst, themes, lead):
+    from planner.services import project_create
+
+    with pytest.raises(ValidationError):
+        excerpt_create(document=document, start=0, end=5, coder=analyst, themes=[])
+    theme_update(theme=themes[0], user=lead, archived=True)
+    themes[0].refresh_from_db()
+    with pytest.raises(ValidationError):
+        excerpt_create(document=document, start=0, end=5, coder=analyst, themes=[themes[0]])
+    other = project_create(name="Annen", lead=lead, template="integrering").themes.first()
+    with pytest.raises(ValidationError):
+        excerpt_create(document=document, start=0, end=5, coder=analyst, themes=[other])
+    assert not Excerpt.objects.exists()
+
+
+def test_it_refuses_a_change_based_on_an_old_version(document, analyst, lead, themes):
+    excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
+    excerpt_update(excerpt_id=excerpt.pk, user=lead, version=1, memo="Lederens")
+    with pytest.raises(ConflictError, match="endret"):
+        excerpt_update(excerpt_id=excerpt.pk, user=analyst, version=1, memo="Analytikerens")
+    excerpt_delete(excerpt_id=excerpt.pk, user=lead, version=2)
+    with pytest.raises(ConflictError, match="slettet"):
+        excerpt_update(excerpt_id=excerpt.pk, user=analyst, version=2, memo="Analytikerens")
+
+
+def test_it_records_history_and_undoes_step_by_step(document, analyst, themes):
+    excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
+    excerpt_update(excerpt_id=excerpt.pk, user=analyst, version=1, memo="Notat", themes=themes[:2])
+    excerpt_delete(excerpt_id=excerpt.pk, user=analyst, version=2)
+    assert list(Change.objects.order_by("id").values_list("action", flat=True)) == [
+        "excerpt_created", "excerpt_changed", "excerpt_deleted"]
+    change_undo(change=last_undoable(document=document, user=analyst), user=analyst)  # the delete
+    restored = Excerpt.objects.get()
+    assert (restored.uuid, restored.memo, set(restored.themes.all())) == (excerpt.uuid, "Notat", set(themes[:2]))
+    change_undo(change=last_undoable(document=document, user=analyst), user=analyst)  # the memo and themes
+    restored.refresh_from_db()
+    assert (restored.memo, list(restored.themes.all())) == ("", themes[:1])
+    change_undo(change=last_undoable(document=document, user=analyst), user=analyst)  # the creation
+    assert not Excerpt.objects.exists()
+    assert last_undoable(document=document, user=analyst) is None
+
+
+def test_undo_never_undoes_a_colleagues_later_change(document, analyst, lead, themes):
+    excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
+    excerpt_update(excerpt_id=excerpt.pk, user=lead, version=1, memo="Lederen")
+    with pytest.raises(ConflictError):
+        change_undo(change=last_undoable(document=document, user=analyst), user=analyst)
+    assert Excerpt.objects.get().memo == "Lederen"
+
+
+def test_merge_moves_excerpts_and_never_codes_one_twice(document, analyst, lead, themes):
+    a, b, c = themes
+    both = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=[a, b])
+    only_a = excerpt_create(document=document, start=6, end=10, coder=analyst, themes=[a, c])
+    theme_merge(source=a, target=b, user=lead)
+    assert list(both.themes.all()) == [b]
+    assert set(only_a.themes.all()) == {b, c}
+    assert Coding.objects.filter(theme=a).count() == 0
+    a.refresh_from_db()
+    assert a.archived
+    assert Change.objects.filter(action="excerpt_changed").count() == 2
+    assert Change.objects.filter(action="theme_merged").count() == 1
+    with pytest.raises(ValidationError):
+        theme_merge(source=b, target=b, user=lead)
+
+
+def test_themes_are_added_nested_reordered_and_refuse_cycles(project, lead):
+    parent = theme_create(project=project, user=lead, name="Ny hovedkategori", colour="#123456")
+    child = theme_create(project=project, user=lead, name="Underkategori", colour="#654321", parent=parent)
+    assert child.position == parent.position + 1
+    with pytest.raises(ValidationError):
+        theme_update(theme=parent, user=lead, parent=child)
+    theme_move(theme=child, user=lead, step=-1)
+    ordered = list(project.themes.order_by("position").values_list("name", flat=True))
+    assert ordered[-2:] == ["Underkategori", "Ny hovedkategori"]
+    assert ordered[:2] == ["Planer og strategier", "Kunnskapsgrunnlag og statistikk"]
+
+
+def test_progress_shows_coverage_and_each_analysts_documents(client, project, document, analyst, lead, themes,
+                                                             django_assert_num_queries):
+    from django.urls import reverse
+
+    excerpt_create(document=document, start=0, end=10, coder=analyst, themes=themes[:1])
+    excerpt_create(document=document, start=5, end=15, coder=lead, themes=themes[:1])
+    client.force_login(analyst)
+    url = reverse("coding:progress", args=[project.slug])
+    client.get(url)
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    row = next(d for d in response.context["documents"] if d.pk == document.pk)
+    assert (row.excerpt_count, row.coverage) == (2, round(100 * 15 / len(TEXT)))
+    assert [(c["name"], c["total"]) for c in response.context["coders"]] == [("analytiker", 1), ("leder", 1)]
+    for n in range(3):
+        doc = Document.objects.create(project=project, kind="transcript", title=f"D{n}", text=TEXT)
+        excerpt_create(document=doc, start=0, end=10, coder=analyst, themes=themes[:1])
+    with django_assert_num_queries(5):
+        client.get(url)

@@ -1,0 +1,98 @@
+"""The search page, saved searches and coding a passage from a hit."""
+
+import pytest
+from django.urls import reverse
+
+from coding.models import Excerpt, SavedSearch
+from tests.coding.test_search import VTT, plan_document, transcript
+
+
+def test_the_search_page_groups_hits_by_document_with_context(client, project, viewer, analyst):
+    plan_document(project)
+    transcript(project, analyst, VTT)
+    client.force_login(viewer)
+    response = client.get(reverse("coding:search", args=[project.slug]), {"q": "innv distrikt"})
+    results = response.context["results"]
+    assert [(r.document.kind, r.count) for r in results] == [("plan", 3), ("transcript", 2)]
+    page = response.content.decode()
+    assert "<mark>Innvandrerbefolkningen</mark>" in page and "s. 1" in page and "00:14:32" in page
+    assert response.context["totals"] == {"innv": 3, "distrikt": 2}
+    assert "code-hit" not in page  # a viewer cannot code
+
+
+def test_html_in_documents_is_escaped_in_hits(client, project, viewer):
+    plan_document(project, pages=["<script>alert('innv')</script> innvandring"])
+    client.force_login(viewer)
+    page = client.get(reverse("coding:search", args=[project.slug]), {"q": "innv"}).content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;<mark>innv</mark>&#x27;)&lt;/script&gt;" in page
+
+
+def test_saved_searches_are_shared_and_rerun(client, project, analyst, viewer):
+    client.force_login(analyst)
+    response = client.post(reverse("coding:saved_search_create", args=[project.slug]),
+                           {"query": '"små kommuner" innv', "kind": "plan"})
+    assert response.status_code == 302 and "q=%22sm%C3%A5+kommuner%22+innv" in response["Location"]
+    client.force_login(viewer)
+    page = client.get(reverse("coding:search", args=[project.slug])).content.decode()
+    assert "&quot;små kommuner&quot; innv" in page
+    saved = SavedSearch.objects.get()
+    client.force_login(analyst)
+    client.post(reverse("coding:saved_search_delete", args=[project.slug, saved.pk]))
+    assert not SavedSearch.objects.exists()
+
+
+def test_coding_a_hit_proposes_its_sentence_and_grows_by_sentences(client, project, analyst):
+    document = plan_document(project)
+    start = document.text.index("innvandring")
+    client.force_login(analyst)
+    url = reverse("coding:hit_code", args=[project.slug, document.pk])
+    response = client.get(url, {"hit_start": start, "hit_end": start + 11})
+    assert response.context["passage"] == "Planen omtaler innvandring og integrering."
+    assert response.context["page"] == 2
+    response = client.get(url, {"hit_start": start, "hit_end": start + 11, "forward": 1}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    passage = "Planen omtaler innvandring og integrering. Mindre kommuner trenger veiledning."
+    assert f'<mark class="passage">{passage}</mark>' in page
+    assert "<html" not in page  # htmx gets the panel alone
+
+
+def test_coding_a_hit_creates_an_excerpt_with_its_page(client, project, analyst):
+    document = plan_document(project)
+    start = document.text.index("Planen")
+    end = document.text.index("integrering.") + len("integrering.")
+    themes = list(project.themes.order_by("position")[:2])
+    client.force_login(analyst)
+    response = client.post(reverse("coding:hit_code", args=[project.slug, document.pk]),
+                           {"start": start, "end": end, "themes": [t.pk for t in themes], "memo": "Viktig"})
+    excerpt = Excerpt.objects.get()
+    assert (excerpt.text(), excerpt.memo, excerpt.coder) == ("Planen omtaler innvandring og integrering.", "Viktig",
+                                                            analyst)
+    assert set(excerpt.themes.all()) == set(themes)
+    assert document.page_at(excerpt.start) == 2
+    assert response.context["excerpt_page"] == 2
+
+
+@pytest.mark.parametrize("data", [{"start": 5, "end": 5}, {"start": 0, "end": 10 ** 6}, {"start": 0, "end": 3}])
+def test_coding_a_hit_refuses_bad_spans_and_no_themes(client, project, analyst, data):
+    document = plan_document(project)
+    client.force_login(analyst)
+    themes = [] if data["end"] == 3 else [project.themes.first().pk]
+    response = client.post(reverse("coding:hit_code", args=[project.slug, document.pk]), {**data, "themes": themes})
+    assert response.status_code == 200
+    assert not Excerpt.objects.exists()
+
+
+def test_the_search_page_does_not_grow_in_queries(client, project, viewer, analyst, django_assert_num_queries):
+    plan_document(project)
+    client.force_login(viewer)
+    url = reverse("coding:search", args=[project.slug])
+    client.get(url, {"q": "innv"})
+    with django_assert_num_queries(8):
+        client.get(url, {"q": "innv"})
+    for n in range(5):
+        plan_document(project, title=f"Plan {n}")
+        transcript(project, analyst, VTT, title=f"Intervju {n}")
+        SavedSearch.objects.create(project=project, query=f"søk {n}")
+    with django_assert_num_queries(8):
+        client.get(url, {"q": "innv"})
