@@ -42,7 +42,7 @@ lint: install-dev
 	.venv/bin/ruff check .
 
 # Both databases run even when one misses a target; the exit status tells whether any did.
-bench: install
+bench: install-dev
 	$(PY) bench/run.py; a=$$?; \
 	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(PY) bench/run.py; b=$$?; \
 	test $$a -eq 0 -a $$b -eq 0

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coding.models import Theme
+from coding.models import Change, Coding, Excerpt, SavedSearch, Theme
 
 
 @admin.register(Theme)
@@ -10,3 +10,42 @@ class ThemeAdmin(admin.ModelAdmin):
     list_select_related = ["project"]
     search_fields = ["name", "description"]
 
+
+
+class CodingInline(admin.TabularInline):
+    model = Coding
+    extra = 0
+    raw_id_fields = ["theme"]
+
+
+@admin.register(Excerpt)
+class ExcerptAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "document", "start", "end", "coder", "is_key", "updated_at"]
+    list_filter = ["is_key", "document__project"]
+    list_select_related = ["document", "coder"]
+    raw_id_fields = ["document", "coder"]
+    readonly_fields = ["uuid", "version", "created_at", "updated_at"]
+    inlines = [CodingInline]
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    list_display = ["action", "object_uuid", "user", "document", "created_at", "undone_at"]
+    list_filter = ["action", "project"]
+    list_select_related = ["user", "document"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # history is a record, not something to edit
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ["query", "kind", "project", "created_by"]
+    list_select_related = ["project", "created_by"]
+
+
+@admin.register(Coding)
+class CodingAdmin(admin.ModelAdmin):
+    list_display = ["excerpt", "theme", "created_at"]
+    list_select_related = ["excerpt", "theme"]
+    raw_id_fields = ["excerpt", "theme"]

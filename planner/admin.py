@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from planner.models import County, Document, Membership, Plan, Project
+from planner.models import Chunk, County, Document, Membership, Plan, Project
 
 
 class MembershipInline(admin.TabularInline):
@@ -51,3 +51,11 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The text is immutable once stored; it can only be set when the row is created.
         return self.readonly_fields if obj else ["checksum", "created_at"]
+
+
+@admin.register(Chunk)
+class ChunkAdmin(admin.ModelAdmin):
+    list_display = ["document", "position", "start", "end", "page"]
+    list_select_related = ["document"]
+    raw_id_fields = ["document"]
+    readonly_fields = ["text", "words"]

@@ -1,7 +1,6 @@
 """Plan documents: text per page from PDFs built in the test, Word and text files, pasted excerpts."""
 
 import io
-import time
 
 import docx as python_docx
 import pytest
@@ -104,15 +103,12 @@ def test_it_spells_out_ligatures_and_joins_words_hyphenated_at_line_ends():
     assert tidy("linje  \r\n\r\n\r\n\r\nneste\x00\x07 side\f") == "linje\n\nneste side"
 
 
-def test_it_imports_a_hundred_page_pdf_in_under_five_seconds(plan, analyst):
-    data = long_pdf(pages=100)
-    started = time.perf_counter()
-    document, _ = plan_file_attach(plan=plan, user=analyst, name="stor.pdf", data=data)
-    elapsed = time.perf_counter() - started
+def test_it_imports_a_hundred_page_pdf_with_every_page(plan, analyst):
+    # How fast is measured in bench/ (`bench/run.py pdf`), not here.
+    document, _ = plan_file_attach(plan=plan, user=analyst, name="stor.pdf", data=long_pdf(pages=100))
     assert len(document.page_starts) == 100
     assert document.page_at(document.text.index("Side 57\n")) == 57
     assert Chunk.objects.filter(document=document).values("page").distinct().count() == 100
-    assert elapsed < 5, f"{elapsed:.2f} s"
 
 
 def _error(name, data, **kwargs):

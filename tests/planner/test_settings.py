@@ -70,3 +70,11 @@ def test_database_url_fails_loudly_on_what_it_cannot_use(monkeypatch, url):
     monkeypatch.setenv("DB", url)
     with pytest.raises(ImproperlyConfigured):
         envdatabase("DB", "")
+
+
+def test_every_model_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    ours = [m for m in apps.get_models() if m._meta.app_label in {"planner", "interviews", "coding"}]
+    assert [m.__name__ for m in ours if not admin.site.is_registered(m)] == []
