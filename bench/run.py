@@ -252,7 +252,57 @@ def bench_pdf(project, user):
              5000, times)]
 
 
-BENCHES = {"transcripts": bench_transcripts, "search": bench_search, "coding": bench_coding, "pdf": bench_pdf}
+def bench_review(project, user):
+    """The matrix and the first page of a theme's quotes over 220 transcripts and 100,000 excerpts."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from coding.models import Coding, Excerpt
+    from interviews.importers import parse_file
+    from interviews.services import suggest_mapping, transcript_import
+
+    rng = random.Random(9)
+    counties = list(project.counties.filter(in_study=True))
+    documents = []
+    started = time.perf_counter()
+    for n in range(220):
+        county = counties[n % len(counties)]
+        parsed = parse_file("m.vtt", teams_vtt(cues=400, seconds=90 * 60, seed=n))
+        mapping = suggest_mapping(project=project, speakers=parsed.speakers(), interviewers=["Intervjuer"])
+        documents.append(transcript_import(project=project, user=user, parsed=parsed, mapping=mapping,
+                                           title=f"Intervju {n}", county=county, interview_format="group_interview"))
+    themes = list(project.themes.all())
+    now = timezone.now()
+    excerpts = []
+    for n in range(100_000):
+        document = documents[n % len(documents)]
+        start = rng.randrange(0, document.length - 300)
+        excerpts.append(Excerpt(document=document, start=start, end=start + rng.randint(40, 300), coder=user,
+                                created_at=now, updated_at=now))
+    Excerpt.objects.bulk_create(excerpts, batch_size=2000)
+    Coding.objects.bulk_create(
+        (Coding(excerpt=e, theme=theme) for e in excerpts for theme in rng.sample(themes, rng.choice((1, 1, 2)))),
+        batch_size=5000,
+    )
+    built = time.perf_counter() - started
+    settle()
+    client = Client()
+    client.force_login(user)
+    results = []
+    for label, url, target in [
+        ("theme × county matrix", f"/s/{project.slug}/review/matrix/", 150),
+        ("first page of a theme's quote collection", f"/s/{project.slug}/review/themes/{themes[0].pk}/", 100),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        median, times = median_ms(lambda url=url: client.get(url))
+        results.append((f"{label}: 220 transcripts, {len(excerpts):,} excerpts (built in {built:.0f} s)", median,
+                        target, times))
+    return results
+
+
+BENCHES = {"transcripts": bench_transcripts, "search": bench_search, "coding": bench_coding, "pdf": bench_pdf,
+           "review": bench_review}
 
 
 def main():

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coding.models import Change, Coding, Excerpt, SavedSearch, Theme
+from coding.models import Change, Coding, Excerpt, SavedSearch, Theme, ThemeSummary
 
 
 @admin.register(Theme)
@@ -49,3 +49,12 @@ class CodingAdmin(admin.ModelAdmin):
     list_display = ["excerpt", "theme", "created_at"]
     list_select_related = ["excerpt", "theme"]
     raw_id_fields = ["excerpt", "theme"]
+
+
+@admin.register(ThemeSummary)
+class ThemeSummaryAdmin(admin.ModelAdmin):
+    list_display = ["theme", "county", "status", "updated_by", "updated_at"]
+    list_filter = ["status", "project"]
+    list_select_related = ["theme", "county", "updated_by"]
+    raw_id_fields = ["theme", "county", "updated_by", "reviewed_by"]
+    readonly_fields = ["version", "updated_at", "reviewed_at"]

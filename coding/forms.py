@@ -5,7 +5,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from interviews.models import ParticipantField, ParticipantRole
 from planner.models import Document, Plan
+from planner.textindex import OVERLAP
 
 
 class SearchForm(forms.Form):
@@ -123,3 +125,59 @@ class ThemeMergeForm(forms.Form):
         if data.get("source") and data.get("source") == data.get("target"):
             raise forms.ValidationError(_("Choose two different themes."))
         return data
+
+
+class CooccurrenceCellForm(forms.Form):
+    """The cell of the co-occurrence table whose excerpts to list."""
+
+    a = forms.ModelChoiceField(label=_("Theme"), queryset=None)
+    b = forms.ModelChoiceField(label=_("Theme"), queryset=None)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["a"].queryset = project.themes.all()
+        self.fields["b"].queryset = project.themes.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("a") and data.get("a") == data.get("b"):
+            raise forms.ValidationError(_("Choose two different themes."))
+        return data
+
+
+class CollectionFilterForm(forms.Form):
+    """The filters of a theme's quote collection (GET); the matrix links its cells here."""
+
+    SOURCES = [("both", _("Interviews and plans")), ("interviews", _("Interviews")), ("plans", _("Plans"))]
+
+    q = forms.CharField(label=_("Text in the quote"), max_length=OVERLAP, required=False)
+    county = forms.TypedChoiceField(label=_("County"), coerce=int, empty_value=None, required=False)
+    sources = forms.ChoiceField(label=_("Sources"), choices=SOURCES, required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False,
+                             choices=[("", _("All roles")), *ParticipantRole.choices])
+    field = forms.ChoiceField(label=_("Field"), required=False,
+                              choices=[("", _("All fields")), *ParticipantField.choices])
+    coder = forms.ChoiceField(label=_("Coder"), required=False)
+    key = forms.BooleanField(label=_("Key quotes only"), required=False)
+
+    def __init__(self, *args, counties, coders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("All counties")), *((c.pk, c.name) for c in counties)]
+        self.fields["coder"].choices = [("", _("All coders")), *((name, name) for name in coders)]
+
+
+class ThemeSummaryForm(forms.Form):
+    """A theme summary or county note; `version` is the one the user saw, 0 for a new one."""
+
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class SummaryReviewForm(forms.Form):
+    reviewed = forms.BooleanField(required=False)
+    version = forms.IntegerField(min_value=1)
+
+
+class KeyQuoteForm(forms.Form):
+    is_key = forms.BooleanField(required=False)
+    version = forms.IntegerField(min_value=1)

@@ -1,4 +1,4 @@
-"""The codebook (Theme), coded passages (Excerpt) and their themes (Coding), saved searches."""
+"""The codebook (Theme), coded passages (Excerpt) and their themes (Coding), theme summaries, saved searches."""
 
 import uuid
 
@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from planner.models import Document, Project
+from planner.models import County, Document, Project
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
@@ -109,6 +109,58 @@ class Coding(models.Model):
 
     def __str__(self):
         return f"{self.theme_id} on {self.excerpt_id}"
+
+
+class ThemeSummary(models.Model):
+    """What the team concludes about a theme (county null), or a note on a theme in one county.
+
+    Analysts write drafts; the project lead marks them reviewed. `version` goes up with every
+    save, so that a save based on an old version is refused instead of overwriting a colleague.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEWED = "reviewed", _("Reviewed")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="theme_summaries")
+    # PROTECT, like Coding: written analysis never disappears with a theme; merged themes are archived.
+    theme = models.ForeignKey(Theme, models.PROTECT, related_name="summaries", verbose_name=_("theme"))
+    county = models.ForeignKey(
+        County, models.PROTECT, null=True, blank=True, related_name="theme_summaries", verbose_name=_("county")
+    )
+    text = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("last edited by"),
+    )
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("theme summary")
+        verbose_name_plural = _("theme summaries")
+        ordering = ["theme", "id"]
+        constraints = [
+            # Also serve the collection page: the summary and the county notes of one theme.
+            models.UniqueConstraint(fields=["theme"], condition=Q(county__isnull=True),
+                                    name="themesummary_one_per_theme"),
+            models.UniqueConstraint(fields=["theme", "county"], condition=Q(county__isnull=False),
+                                    name="themesummary_one_note_per_theme_and_county"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "reviewed"]), name="themesummary_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.theme} ({self.county})" if self.county_id else str(self.theme)
+
+    @property
+    def is_reviewed(self):
+        return self.status == self.Status.REVIEWED
 
 
 class SavedSearch(models.Model):

@@ -1,13 +1,13 @@
 """Writes on the codebook and the coding: every one validated, atomic and recorded in history."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.models import Change, Coding, Excerpt, Theme
-from planner.models import Document
+from coding.models import Change, Coding, Excerpt, Theme, ThemeSummary
+from planner.models import Document, Membership
 from planner.signals import template_applied
 from planner.textindex import text_slice
 
@@ -284,3 +284,62 @@ def theme_merge(*, source, target, user):
             object_uuid=source.uuid, before=theme_snapshot(source), after={"merged_into": target.pk,
                                                                           "excerpts": len(codings)})
     return target
+
+
+def _summary_changed():
+    return ConflictError(_("Someone else saved this summary a moment ago. Their text is shown; your text is kept "
+                           "in the box, so that you can merge the two and save again."))
+
+
+def summary_for(*, theme, county):
+    """The summary of a theme (county None) or its note for one county; None if nobody has written it."""
+    return ThemeSummary.objects.filter(theme=theme, county=county).select_related("updated_by", "reviewed_by").first()
+
+
+@transaction.atomic
+def summary_save(*, theme, county, user, text, version):
+    """Write a theme summary or county note. `version` is the one the user saw, 0 for a new one.
+
+    A newer version means that someone saved in between: ConflictError, never an overwrite.
+    When anyone but the project lead changes the text of a reviewed summary it is a draft again.
+    """
+    if county is not None and county.project_id != theme.project_id:
+        raise ValidationError(_("The county belongs to another study."))
+    summary = ThemeSummary.objects.select_for_update().filter(theme=theme, county=county).first()
+    if (summary.version if summary else 0) != version:
+        raise _summary_changed()
+    if summary is None:
+        summary = ThemeSummary(project_id=theme.project_id, theme=theme, county=county, version=0)
+    elif summary.text == text:
+        return summary
+    is_lead = Membership.objects.filter(project_id=theme.project_id, user=user, role=Membership.Role.LEAD).exists()
+    if summary.is_reviewed and not is_lead:
+        summary.status = ThemeSummary.Status.DRAFT
+    summary.text, summary.updated_by = text, user
+    summary.version += 1
+    summary.full_clean()
+    try:
+        with transaction.atomic():  # a savepoint: two first saves at once meet the unique constraint
+            summary.save()
+    except IntegrityError as error:
+        raise _summary_changed() from error
+    return summary
+
+
+@transaction.atomic
+def summary_review(*, summary, user, reviewed, version=None):
+    """The project lead marks a summary reviewed, or back to draft (the view checks the role).
+
+    With `version`, a summary that changed since the lead read it is refused: the lead would
+    otherwise approve a text they have not seen.
+    """
+    summary = ThemeSummary.objects.select_for_update().get(pk=summary.pk)
+    if version is not None and summary.version != version:
+        raise ConflictError(_("Someone else saved this summary a moment ago. Read the new text before you "
+                              "mark it reviewed."))
+    summary.status = ThemeSummary.Status.REVIEWED if reviewed else ThemeSummary.Status.DRAFT
+    summary.reviewed_by, summary.reviewed_at = (user, timezone.now()) if reviewed else (None, None)
+    summary.version += 1
+    summary.full_clean()
+    summary.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
+    return summary

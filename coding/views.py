@@ -158,16 +158,23 @@ def covered_length(spans):
     return total
 
 
-def excerpts_with_passages(excerpts):
-    """Excerpts with their text cut out by the database (never the whole document), themes and page."""
-    excerpts = list(
+def with_passages(excerpts):
+    """The excerpts' text cut out by the database (never the whole document), with their themes.
+
+    A queryset still, so that callers can filter on `passage`, order and paginate it.
+    """
+    return (
         excerpts.select_related("document__plan", "document__county", "coder")
         .defer("document__text")
         .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")))
         .prefetch_related(Prefetch("codings", queryset=Coding.objects.select_related("theme").order_by(
             "theme__position")))
-        .order_by("document__plan__plan_type", "document__title", "start")
     )
+
+
+def excerpts_with_passages(excerpts):
+    """Excerpts with their text cut out by the database (never the whole document), themes and page."""
+    excerpts = list(with_passages(excerpts).order_by("document__plan__plan_type", "document__title", "start"))
     for excerpt in excerpts:
         excerpt.page = excerpt.document.page_at(excerpt.start)
     return excerpts

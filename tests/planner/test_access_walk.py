@@ -37,6 +37,10 @@ def _theme(ctx):
     return {"slug": ctx["project"].slug, "theme_id": ctx["theme"].pk}
 
 
+def _theme_county(ctx):
+    return {**_theme(ctx), "county_id": ctx["project"].counties.first().pk}
+
+
 def _excerpt(ctx):
     return {"slug": ctx["project"].slug, "excerpt_id": ctx["excerpt"].pk}
 
@@ -101,6 +105,9 @@ TABLE = {
     "coding:theme_edit": ("get", _theme, None, LEAD_ONLY),
     "coding:theme_move": ("post", _theme, {"direction": "up"}, LEAD_WRITE_REDIRECT),
     "coding:picker_themes": ("get", _study, None, READ),
+    "coding:cooccurrence": ("get", _study, None, READ),
+    "coding:cooccurrence_cell": ("get", _study, None, READ),
+    "coding:charts": ("get", _study, None, READ),
     "coding:document_code": ("get", _transcript, None, READ),
     "coding:document_history": ("get", _transcript, None, READ),
     "coding:document_changes": ("get", _transcript, None, READ),
@@ -117,6 +124,18 @@ TABLE = {
     "coding:saved_search_create": ("post", _study, {"query": "distrikt"}, WRITE_REDIRECT),
     "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
     "coding:hit_code": ("get", _transcript, None, WRITE),
+    "coding:matrix": ("get", _study, None, READ),
+    "coding:matrix_xlsx": ("get", _study, None, READ),
+    "coding:matrix_csv": ("get", _study, None, READ),
+    "coding:theme_collections": ("get", _study, None, READ),
+    "coding:theme_collection": ("get", _theme, None, READ),
+    "coding:theme_summary": ("get", _theme, None, READ),
+    "coding:theme_summary_edit": ("get", _theme, None, WRITE),
+    "coding:theme_summary_review": ("post", _theme, {"reviewed": "true", "version": "1"}, LEAD_ONLY),
+    "coding:county_note": ("get", _theme_county, None, READ),
+    "coding:county_note_edit": ("get", _theme_county, None, WRITE),
+    "coding:county_note_review": ("post", _theme_county, {"reviewed": "true", "version": "1"}, LEAD_ONLY),
+    "coding:excerpt_key": ("post", _excerpt, {"is_key": "true", "version": "1"}, LEAD_ONLY),
     "interviews:transcript_list": ("get", _study, None, READ),
     "interviews:transcript_detail": ("get", _transcript, None, READ),
     "interviews:participant_list": ("get", _study, None, READ),
