@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.matrix import COUNTS, ORDERS, SOURCES, as_json, matrix, write_csv
-from planner.models import Project
+from planner.commandline import command_project
 
 
 class Command(BaseCommand):
@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
 
     def handle(self, *args, study, count, sources, coder, order, format, **options):
-        project = Project.objects.filter(slug=study).first()
-        if project is None:
-            raise CommandError(f"No study has the short name {study!r}.")
+        project = command_project(study)
         coder_user = None
         if coder:
             membership = project.memberships.select_related("user").filter(user__username=coder).first()

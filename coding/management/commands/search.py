@@ -2,10 +2,11 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from coding.search import search
-from planner.models import Document, Project
+from planner.commandline import command_county, command_project
+from planner.models import Document
 
 
 class Command(BaseCommand):
@@ -19,14 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="JSON lines (the only output format; for scripts)")
 
     def handle(self, *args, terms, study, kind, county, **options):
-        project = Project.objects.filter(slug=study).first()
-        if project is None:
-            raise CommandError(f"No study has the short name {study!r}.")
-        county_row = None
-        if county:
-            county_row = project.counties.filter(name__iexact=county).first()
-            if county_row is None:
-                raise CommandError(f"The study has no county called {county!r}.")
+        project = command_project(study)
+        county_row = command_county(project, county)
         # A term with a space was a quoted phrase on the shell's command line.
         query = " ".join(f'"{term}"' if " " in term.strip() else term for term in terms)
         for result in search(project=project, query=query, kind=kind, county=county_row):

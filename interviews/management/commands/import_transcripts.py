@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from interviews.importers import ImporterError, parse_file
 from interviews.models import InterviewFormat
 from interviews.services import suggest_mapping, transcript_import
-from planner.commandline import command_user, file_problem
-from planner.models import Project
+from planner.commandline import command_county, command_project, command_user, file_problem
 
 # The words the team uses, as well as the codes.
 FORMATS = {
@@ -41,17 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="User recorded as the importer (default: the study's first lead)")
 
     def handle(self, *args, files, study, county, format, date, interviewer, user, **options):
-        project = Project.objects.filter(slug=study).first()
-        if project is None:
-            raise CommandError(f"No study has the short name {study!r}.")
+        project = command_project(study)
         interview_format = FORMATS.get(format.lower())
         if interview_format is None:
             raise CommandError(f"Unknown format {format!r}; use gruppeintervju, arbeidsmøte or innledende-intervju.")
-        county_row = None
-        if county:
-            county_row = project.counties.filter(name__iexact=county).first()
-            if county_row is None:
-                raise CommandError(f"The study has no county called {county!r}.")
+        county_row = command_county(project, county)
         importer = command_user(project, user)
         failures = 0
         for path in files:

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.commandline import command_user, file_problem
-from planner.models import Plan, Project
+from planner.commandline import command_project, command_user, file_problem
+from planner.models import Plan
 from planner.plandocs import check_size, plan_file_attach
 from planner.textfiles import ImporterError
 
@@ -30,9 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="User recorded as the one who attached it (default: the study's lead)")
 
     def handle(self, *args, files, study, county, title, plan_type, year, document_title, user, **options):
-        project = Project.objects.filter(slug=study).first()
-        if project is None:
-            raise CommandError(f"No study has the short name {study!r}.")
+        project = command_project(study)
         plan = self._plan(project, county, title, plan_type, year)
         importer = command_user(project, user)
         limit = settings.UPLOAD_MAX_MB * 1_048_576

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.models import Plan, Project
+from planner.commandline import command_project
+from planner.models import Plan
 from planner.plan_io import WRITERS, plan_rows
 
 
@@ -16,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--study", required=True, help="The study's short name (slug)")
 
     def handle(self, *args, output, study, **options):
-        project = Project.objects.filter(slug=study).first()
-        if project is None:
-            raise CommandError(f"No study has the short name {study!r}.")
+        project = command_project(study)
         writer = WRITERS.get(output.suffix.lower().lstrip("."))
         if writer is None:
             raise CommandError(f"Cannot tell the format of {output.name}; name it .xlsx or .csv.")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from planner.models import Project
+from planner.commandline import command_project
 from planner.plan_io import PlanImportError, plans_import, read_plan_file
 
 
@@ -21,9 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--study", required=True, help="The study's short name (slug)")
 
     def handle(self, *args, file, study, **options):
-        project = Project.objects.filter(slug=study).first()
-        if project is None:
-            raise CommandError(f"No study has the short name {study!r}.")
+        project = command_project(study)
         try:
             data = file.read_bytes()
         except OSError as error:
