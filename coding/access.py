@@ -44,5 +44,5 @@ def excerpt_for_user(request, slug, excerpt_id, *, write=False):
     """An excerpt of the study; changing it needs an analyst or the lead."""
     project, membership = (study_for_coder if write else study_for_reader)(request, slug)
     excerpt = Excerpt.objects.filter(document__project=project, pk=excerpt_id).select_related(
-        "document", "coder").first()
+        "document", "coder").defer("document__text").first()
     return project, membership, excerpt

@@ -99,7 +99,9 @@ def excerpt_create(*, document, start, end, coder, themes, memo="", is_key=False
 
 def _locked(excerpt_id, version):
     """The excerpt, locked for the change; ConflictError if it is gone or has moved on."""
-    excerpt = Excerpt.objects.select_for_update().select_related("document__project").filter(pk=excerpt_id).first()
+    # The document without its text: checks read slices and the stored length, never the whole text.
+    excerpt = (Excerpt.objects.select_for_update(of=("self",)).select_related("document__project")
+               .defer("document__text").filter(pk=excerpt_id).first())
     if excerpt is None:
         raise ConflictError(_("Someone else deleted this excerpt a moment ago."))
     if version is not None and excerpt.version != version:
