@@ -5,7 +5,6 @@ whatever the number of themes, counties and excerpts, groups them in the databas
 and set of themes; the few thousand groups it returns are added up here (`_tally`).
 """
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -14,13 +13,12 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from coding.models import Coding, Excerpt, Theme
 from interviews.models import Participant, ParticipantRole, Turn
 from planner.models import Document
-from planner.plan_io import CSV_DELIMITER, FORMULA_START
+from planner.spreadsheets import append_rows, csv_bytes
 
 COUNTS = {"excerpts": gettext_lazy("Excerpts"), "informants": gettext_lazy("Informants"),
           "documents": gettext_lazy("Documents")}
@@ -347,14 +345,7 @@ def write_xlsx(result):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = str(COUNTS[result.count])[:31]
-    for values in table_rows(result):
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str):
-                # Names are text whatever they start with; openpyxl would store «=…» as a formula.
-                cell.data_type = "s"
-                cell.quotePrefix = cell.value.startswith(FORMULA_START)
+    append_rows(sheet, table_rows(result))
     for cell in (*sheet[1], *sheet[sheet.max_row]):
         cell.font = Font(bold=True)
     for number, row in enumerate(result.rows, start=2):
@@ -368,11 +359,7 @@ def write_xlsx(result):
 
 def write_csv(result):
     """Semicolons and a byte order mark, as the plan register's .csv: what Norwegian Excel opens."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    for values in table_rows(result):
-        writer.writerow([f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in values])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(table_rows(result))
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv}

@@ -12,10 +12,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from planner.models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Plan, PlanStatus, PlanType
+from planner.spreadsheets import FORMULA_START, append_rows, csv_bytes
 
 # The columns of the team's spreadsheet and the Plan field each holds. Headers and labels are
 # data, not UI text: a file reads the same whichever language the person who wrote it used.
@@ -42,10 +42,6 @@ STATUS_LABELS = {
 MAX_ROWS = 5000
 # An .xlsx of 5,000 plans unpacks to a few MB; far more is a zip bomb, not a register.
 MAX_UNPACKED_BYTES = 100 * 1_048_576
-# Norwegian Excel splits a double-clicked CSV on semicolons, its list separator; import takes both.
-CSV_DELIMITER = ";"
-# Excel runs a cell starting with one of these as a formula ("CSV injection").
-FORMULA_START = ("=", "+", "-", "@")
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -113,15 +109,7 @@ def write_xlsx(rows):
     sheet.append(HEADERS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                # openpyxl stores a str starting with "=" as a formula; a title is text, whatever it starts with.
-                cell.data_type = "s"
-                # Keeps it text when someone edits the cell in Excel.
-                cell.quotePrefix = cell.value.startswith(FORMULA_START)
+    append_rows(sheet, rows)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     for letter, width in _WIDTHS.items():
@@ -132,13 +120,7 @@ def write_xlsx(rows):
 
 
 def write_csv(rows):
-    """UTF-8 with a byte order mark, without which Excel reads the file as Windows-1252."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for values in rows:
-        writer.writerow([f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in values])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes([HEADERS, *rows])
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv}
