@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coding.models import Change, Coding, Excerpt, SavedSearch, Theme, ThemeSummary
+from coding.models import Change, Coding, Excerpt, ExportJob, SavedSearch, Theme, ThemeSummary, WatchName
 
 
 @admin.register(Theme)
@@ -58,3 +58,22 @@ class ThemeSummaryAdmin(admin.ModelAdmin):
     list_select_related = ["theme", "county", "updated_by"]
     raw_id_fields = ["theme", "county", "updated_by", "reviewed_by"]
     readonly_fields = ["version", "updated_at", "reviewed_at"]
+
+
+@admin.register(WatchName)
+class WatchNameAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "project", "source"]
+    list_filter = ["kind", "project"]
+    list_select_related = ["project"]
+    raw_id_fields = ["participant"]
+    search_fields = ["name"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "format", "project", "created_by", "status", "done", "total", "created_at"]
+    list_filter = ["status", "format", "project"]
+    list_select_related = ["project", "created_by"]
+    exclude = ["content"]
+    readonly_fields = ["uuid", "options", "decisions", "status", "done", "total", "message", "file_name",
+                       "finished_at"]

@@ -219,3 +219,96 @@ class Change(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_uuid}"
+
+
+class WatchName(models.Model):
+    """A name that must not slip into a publication export: a county, a municipality or a person.
+
+    Each study's list starts with its counties; the lead edits it, can load Norway's
+    municipalities, and can record participants' real names privately at import. Only the lead
+    sees the list, because it can hold real names.
+    """
+
+    class Kind(models.TextChoices):
+        COUNTY = "county", _("County")
+        MUNICIPALITY = "municipality", _("Municipality")
+        PERSON = "person", _("Person")
+        OTHER = "other", _("Other name")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="watch_names")
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    # The participant whose real name this is (kind person), when recorded at import.
+    participant = models.ForeignKey(
+        "interviews.Participant", models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("participant"),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("watched name")
+        verbose_name_plural = _("watched names")
+        ordering = ["kind", "name"]
+        constraints = [
+            # Also serves the watch list page and the anonymity check: one study's names.
+            models.UniqueConstraint(fields=["project", "name"], name="watchname_unique_per_project"),
+            models.CheckConstraint(condition=~Q(name=""), name="watchname_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=["county", "municipality", "person", "other"]),
+                                   name="watchname_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ExportJob(models.Model):
+    """One export of quotes to a file, made in the background so that a long one blocks nobody.
+
+    `options` holds the choices (coding.exports.options.ExportOptions.to_json) and `decisions`
+    the anonymity check's choices per excerpt. The finished file is kept in `content` until
+    it is purged, so that any web process can serve it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        DOCX = "docx", "Word (.docx)"
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV (.csv)"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="export_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    options = models.JSONField(default=dict)
+    decisions = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
+                                   name="exportjob_status_valid"),
+            models.CheckConstraint(condition=Q(format__in=["docx", "xlsx", "csv"]), name="exportjob_format_valid"),
+        ]
+        indexes = [
+            # The export page: one user's recent exports in one study.
+            models.Index(fields=["project", "created_by", "-created_at"], name="exportjob_project_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.format} {self.uuid}"
