@@ -1,7 +1,7 @@
 """Benchmarks with synthetic corpora: `make bench` or `python bench/run.py [NAME ...]`.
 
 Runs against a throwaway database: a temporary SQLite file by default, or the PostgreSQL
-server named by BENCH_DATABASE_URL (a database `kodeverk_bench` is created and dropped
+server named by BENCH_DATABASE_URL (a database `kodeverk_bench`, or $BENCH_DATABASE, is created and dropped
 there). Prints one line per figure; docs/benchmarks.md records them.
 """
 
@@ -281,7 +281,8 @@ def bench_review(project, user):
                                 created_at=now, updated_at=now))
     Excerpt.objects.bulk_create(excerpts, batch_size=2000)
     Coding.objects.bulk_create(
-        (Coding(excerpt=e, theme=theme) for e in excerpts for theme in rng.sample(themes, rng.choice((1, 1, 2)))),
+        (Coding(excerpt=e, theme=theme, document_id=e.document_id)
+         for e in excerpts for theme in rng.sample(themes, rng.choice((1, 1, 2)))),
         batch_size=5000,
     )
     built = time.perf_counter() - started
@@ -301,8 +302,115 @@ def bench_review(project, user):
     return results
 
 
+def export_corpus(project, user, quotes=5000, seed=11):
+    """11 group interviews and the 43 plans (30 pages each), `quotes` excerpts over all 17 themes and
+    11 counties (one in five with a memo, one in twenty a key quote), theme summaries and county notes.
+
+    The first 200 excerpts have the last theme alone and no other excerpt has it: «one theme of 200 quotes».
+    """
+    from django.utils import timezone
+
+    from coding.models import Coding, Excerpt, ThemeSummary
+    from planner.models import Document, Plan
+
+    rng = random.Random(seed)
+    counties = list(project.counties.filter(in_study=True).order_by("name"))
+    documents = []
+    for county in counties:
+        bench_transcripts_one(project, user, county)
+    documents += list(Document.objects.filter(project=project, kind="transcript").defer("text"))
+    for plan in Plan.objects.filter(county__in=counties).select_related("county"):
+        text, starts = "", []
+        for page in plan_pages(rng, pages=30):
+            starts.append(len(text))
+            text += page + "\n\n"
+        documents.append(Document.objects.create(project=project, kind="plan", county=plan.county, plan=plan,
+                                                 title=plan.title, text=text, page_starts=starts))
+    themes = list(project.themes.order_by("position"))
+    single, others = themes[-1], themes[:-1]
+    now = timezone.now()
+    excerpts = []
+    for n in range(quotes):
+        document = documents[n % len(documents)]
+        start = rng.randrange(0, document.length - 400)
+        excerpts.append(Excerpt(document=document, start=start, end=start + rng.randint(80, 400), coder=user,
+                                memo=sentence(rng, 12) if n % 5 == 0 else "", is_key=n % 20 == 0,
+                                created_at=now, updated_at=now))
+    Excerpt.objects.bulk_create(excerpts, batch_size=2000)
+    codings = []
+    for n, excerpt in enumerate(excerpts):
+        chosen = [single] if n < 200 else rng.sample(others, rng.choice((1, 1, 2)))
+        codings += [Coding(excerpt=excerpt, theme=theme, document_id=excerpt.document_id) for theme in chosen]
+    Coding.objects.bulk_create(codings, batch_size=5000)
+    ThemeSummary.objects.bulk_create(
+        [ThemeSummary(project=project, theme=theme, text=" ".join(sentence(rng, 15) for _ in range(6)),
+                      status="reviewed" if theme.pk % 2 else "draft", updated_by=user) for theme in themes]
+        + [ThemeSummary(project=project, theme=theme, county=county, text=sentence(rng, 25), updated_by=user)
+           for theme in themes for county in counties])
+    return single, len(codings)
+
+
+# Run in a fresh process, so that its peak resident size is the export's and not the corpus builder's.
+_EXPORT_CHILD = """
+import json, os, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+import django
+django.setup()
+from coding.exports.build import produce
+from coding.exports.options import ExportOptions
+from planner.models import Project
+project = Project.objects.get(slug=sys.argv[2])
+options = ExportOptions.from_json(json.loads(sys.argv[3]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+produced = produce(project, options, "docx")
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before_kb": before, "peak_kb": peak, "seconds": seconds, "bytes": len(produced.data),
+                  "quotes": produced.quotes}))
+"""
+
+
+def _export_in_child(project, options):
+    import json
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", _EXPORT_CHILD, str(ROOT), project.slug,
+                             json.dumps(options.to_json())], capture_output=True, text=True, env=os.environ,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def bench_export(project, user):
+    """The Word export: 5,000 quotes over 17 themes and 11 counties, and one theme of 200 quotes."""
+    from coding.exports.build import produce
+    from coding.exports.options import ExportOptions
+
+    started = time.perf_counter()
+    single, codings = export_corpus(project, user)
+    built = time.perf_counter() - started
+    settle()
+    results = []
+    everything = ExportOptions(memos=True, plan_tables=True)
+    for label, options, target in [
+        (f"Word export of 5,000 quotes ({codings:,} under their themes, 1,000 memos as comments, summaries, "
+         f"plan tables) over 17 themes and 11 counties (built in {built:.0f} s)", everything, 5000),
+        ("Word export of one theme of 200 quotes (with memos)", ExportOptions(themes=(single.pk,), memos=True), 300),
+    ]:
+        size = len(produce(project, options, "docx").data)
+        median, times = median_ms(lambda options=options: produce(project, options, "docx"))
+        results.append((f"{label}: {size / 1024:.0f} KB", median, target, times))
+    child = _export_in_child(project, everything)
+    peak, before = child["peak_kb"] / 1024, child["before_kb"] / 1024
+    results.append((f"peak resident memory (ru_maxrss) of a fresh process making the 5,000-quote file: "
+                    f"{peak:.0f} MB, of which {before:.0f} MB before the export (Python and Django); made in "
+                    f"{child['seconds']:.1f} s there (value in MB, target ≤ 400 MB)", round(peak), 400, []))
+    return results
+
+
 BENCHES = {"transcripts": bench_transcripts, "search": bench_search, "coding": bench_coding, "pdf": bench_pdf,
-           "review": bench_review}
+           "review": bench_review, "export": bench_export}
 
 
 def main():
@@ -335,6 +443,11 @@ def main():
     return 1 if failed else 0
 
 
+# BENCH_DATABASE names the PostgreSQL database a run creates (and drops unless BENCH_KEEP is set),
+# so that two runs, or a run and a kept corpus, do not meet.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "kodeverk_bench")
+
+
 def _setup_django(folder):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -345,9 +458,9 @@ def _setup_django(folder):
 
         base = url.rsplit("/", 1)[0]
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS kodeverk_bench")
-            conn.execute("CREATE DATABASE kodeverk_bench")
-        os.environ["DATABASE_URL"] = f"{base}/kodeverk_bench"
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        os.environ["DATABASE_URL"] = f"{base}/{BENCH_DATABASE}"
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
     import django
@@ -362,11 +475,11 @@ def _teardown_django():
 
     connections.close_all()
     url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
+    if url and not os.environ.get("BENCH_KEEP"):
         import psycopg
 
         with psycopg.connect(f"{url.rsplit('/', 1)[0]}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS kodeverk_bench")
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
 
 
 if __name__ == "__main__":

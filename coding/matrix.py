@@ -174,7 +174,7 @@ def _records(*, project, rows, columns, count, sources, coder):
                                     kinds=kinds, coder_id=coder.pk if coder is not None else None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(county_id, item, sum(int(word) << (WORD * k) for k, word in enumerate(words)), n)
+        return [(county_id, item, sum(int(word) << (WORD * k) for k, word in enumerate(words)), int(n))
                 for county_id, item, *words, n in cursor.fetchall()]
 
 
@@ -224,23 +224,12 @@ def _coded_with(themes):
 def _excerpts_statement(*, themes, **filters):
     """Excerpts grouped by county and set of themes: no COUNT(DISTINCT) needed."""
     sums, words, sum_params = _mask_sums(themes, "c.theme_id")
+    if connection.vendor == "postgresql":
+        return _excerpts_statement_postgresql(themes=themes, sums=sums, words=words, sum_params=sum_params, **filters)
     where, where_params = _document_filter(**filters)
     t = _tables()
     masks = ", ".join(f"s.{w}" for w in words)
-    if connection.vendor == "postgresql":
-        # Each excerpt's theme bits first: coding's (excerpt, theme) index yields them in excerpt
-        # order, so they are summed without a sort or a hash of all the codings.
-        sql = f"""
-            SELECT d.county_id, NULL, {masks}, COUNT(*)
-            FROM (SELECT c.excerpt_id, {sums} FROM {t["coding"]} c WHERE {_coded_with(themes)}
-                  GROUP BY c.excerpt_id) s
-            JOIN {t["excerpt"]} e ON e.id = s.excerpt_id
-            JOIN {t["document"]} d ON d.id = e.document_id
-            WHERE {where}
-            GROUP BY d.county_id, {masks}
-        """
-        return sql, [*sum_params, *themes, *where_params]
-    # SQLite would store the subquery above before joining it (ten times slower); from the
+    # SQLite would store a grouped subquery before joining it (ten times slower); from the
     # documents down, excerpt by excerpt, it streams.
     sql = f"""
         SELECT s.county_id, NULL, {masks}, COUNT(*)
@@ -252,6 +241,36 @@ def _excerpts_statement(*, themes, **filters):
         GROUP BY s.county_id, {masks}
     """
     return sql, [*sum_params, *where_params, *themes]
+
+
+def _excerpts_statement_postgresql(*, themes, sums, words, sum_params, project_id, county_ids, kinds, coder_id):
+    """Each excerpt's theme bits, from the (document, excerpt, theme) index of the codings alone.
+
+    The codings come in document and excerpt order, so each excerpt's bits are summed as they
+    stream by, with no join to the excerpts (the coding carries its document) and no sort.
+    Grouping by document and set of themes first leaves a few thousand rows to join to their
+    documents' counties. Measured in docs/benchmarks.md (the matrix, 100,000 excerpts).
+    """
+    where, where_params = _document_filter(project_id=project_id, county_ids=county_ids, kinds=kinds,
+                                           coder_id=None)
+    t = _tables()
+    coder, coder_params = "", []
+    if coder_id is not None:
+        coder, coder_params = f"AND c.excerpt_id IN (SELECT e.id FROM {t['excerpt']} e WHERE e.coder_id = %s)", [
+            coder_id]
+    masks = ", ".join(f"g.{w}" for w in words)
+    sql = f"""
+        SELECT d.county_id, NULL, {masks}, SUM(g.n)
+        FROM (SELECT s.document_id, {", ".join(f"s.{w}" for w in words)}, COUNT(*) AS n
+              FROM (SELECT c.document_id, c.excerpt_id, {sums} FROM {t["coding"]} c
+                    WHERE c.document_id IN (SELECT d.id FROM {t["document"]} d WHERE {where})
+                      AND {_coded_with(themes)} {coder}
+                    GROUP BY c.document_id, c.excerpt_id) s
+              GROUP BY s.document_id, {", ".join(f"s.{w}" for w in words)}) g
+        JOIN {t["document"]} d ON d.id = g.document_id
+        GROUP BY d.county_id, {masks}
+    """
+    return sql, [*sum_params, *where_params, *themes, *coder_params]
 
 
 def _documents_statement(*, themes, **filters):

@@ -92,10 +92,16 @@ class Excerpt(models.Model):
 
 
 class Coding(models.Model):
-    """One theme on one excerpt. Counts per theme are counts of these rows."""
+    """One theme on one excerpt. Counts per theme are counts of these rows.
+
+    `document` repeats the excerpt's document (an excerpt never moves to another one), so that
+    the matrix groups a study's codings by document and excerpt from one index, without
+    joining a hundred thousand excerpts. Whoever creates a Coding sets it: there is no default.
+    """
 
     excerpt = models.ForeignKey(Excerpt, models.CASCADE, related_name="codings")
     theme = models.ForeignKey(Theme, models.PROTECT, related_name="codings")
+    document = models.ForeignKey(Document, models.CASCADE, related_name="+", editable=False, db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,6 +111,8 @@ class Coding(models.Model):
         indexes = [
             # The matrix and the quote collections: the excerpts of a theme.
             models.Index(fields=["theme", "excerpt"], name="coding_theme_excerpt_idx"),
+            # The matrix: each excerpt's themes, document by document, read from the index alone.
+            models.Index(fields=["document", "excerpt", "theme"], name="coding_document_excerpt_idx"),
         ]
 
     def __str__(self):

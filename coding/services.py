@@ -90,7 +90,8 @@ def excerpt_create(*, document, start, end, coder, themes, memo="", is_key=False
     # constraint checks would cost three more queries on every excerpt.
     excerpt.full_clean(exclude=["document", "coder"], validate_unique=False, validate_constraints=False)
     excerpt.save()
-    Coding.objects.bulk_create(Coding(excerpt=excerpt, theme=theme) for theme in {t.pk: t for t in themes}.values())
+    Coding.objects.bulk_create(Coding(excerpt=excerpt, theme=theme, document_id=excerpt.document_id)
+                               for theme in {t.pk: t for t in themes}.values())
     excerpt.passage = passage
     _record(project=document.project, document=document, user=coder, action=Change.Action.EXCERPT_CREATED,
             object_uuid=excerpt.uuid, after=excerpt_snapshot(excerpt, [t.pk for t in themes]))
@@ -126,7 +127,8 @@ def excerpt_update(*, excerpt_id, user, version, start=None, end=None, themes=No
         theme_ids = sorted({t.pk for t in themes})
         Coding.objects.filter(excerpt=excerpt).exclude(theme_id__in=theme_ids).delete()
         Coding.objects.bulk_create(
-            [Coding(excerpt=excerpt, theme_id=pk) for pk in theme_ids if pk not in before["themes"]]
+            [Coding(excerpt=excerpt, theme_id=pk, document_id=excerpt.document_id) for pk in theme_ids
+             if pk not in before["themes"]]
         )
     if memo is not None:
         excerpt.memo = memo

@@ -95,6 +95,20 @@ def test_it_records_history_and_undoes_step_by_step(document, analyst, themes):
     assert last_undoable(document=document, user=analyst) is None
 
 
+def test_every_coding_carries_its_excerpts_document(project, document, analyst, lead, themes):
+    """The matrix groups codings by Coding.document: each way of making a coding must set it."""
+    other = Document.objects.create(project=project, kind="transcript", title="Annet", text=TEXT)
+    first = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:2])
+    second = excerpt_create(document=other, start=0, end=5, coder=analyst, themes=themes[:1])
+    excerpt_update(excerpt_id=second.pk, user=analyst, version=1, themes=themes)
+    excerpt_delete(excerpt_id=first.pk, user=analyst, version=1)
+    change_undo(change=last_undoable(document=document, user=analyst), user=analyst)
+    theme_merge(source=themes[0], target=themes[2], user=lead)
+    pairs = set(Coding.objects.values_list("document_id", "excerpt__document_id"))
+    assert pairs == {(document.pk, document.pk), (other.pk, other.pk)}
+    assert Coding.objects.count() == 4
+
+
 def test_undo_never_undoes_a_colleagues_later_change(document, analyst, lead, themes):
     excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
     excerpt_update(excerpt_id=excerpt.pk, user=lead, version=1, memo="Lederen")
