@@ -7,4 +7,6 @@ class CodingConfig(AppConfig):
     verbose_name = _("Coding")
 
     def ready(self):
-        from coding import services  # noqa: F401  (connects the study-template receiver)
+        # Connect the receivers: the study template's codebook (services), the counties and the
+        # real names recorded at import on the watch list (watchlist).
+        from coding import services, watchlist  # noqa: F401

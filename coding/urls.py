@@ -1,6 +1,15 @@
 from django.urls import path
 
-from coding import codebook_views, collection_views, document_views, overview_views, review_views, views
+from coding import (
+    codebook_views,
+    collection_views,
+    document_views,
+    export_views,
+    overview_views,
+    review_views,
+    views,
+    watchlist_views,
+)
 
 app_name = "coding"
 
@@ -52,4 +61,19 @@ urlpatterns = [
     path("s/<slug:slug>/review/themes/<int:theme_id>/counties/<int:county_id>/note/review/",
          collection_views.summary_review_view, name="county_note_review"),
     path("s/<slug:slug>/review/excerpts/<int:excerpt_id>/key/", collection_views.excerpt_key, name="excerpt_key"),
+    path("s/<slug:slug>/export/", export_views.export_page, name="export"),
+    path("s/<slug:slug>/export/count/", export_views.export_count, name="export_count"),
+    path("s/<slug:slug>/export/start/", export_views.export_start, name="export_start"),
+    path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/", export_views.export_job, name="export_job"),
+    path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/download/", export_views.export_download,
+         name="export_download"),
+]
+
+urlpatterns += [
+    path("s/<slug:slug>/watch-list/", watchlist_views.watch_list, name="watch_list"),
+    path("s/<slug:slug>/watch-list/add/", watchlist_views.watch_name_add_view, name="watch_name_add"),
+    path("s/<slug:slug>/watch-list/<int:name_id>/remove/", watchlist_views.watch_name_remove_view,
+         name="watch_name_remove"),
+    path("s/<slug:slug>/watch-list/municipalities/", watchlist_views.watch_municipalities_load,
+         name="watch_municipalities_load"),
 ]

@@ -33,9 +33,15 @@ class InterviewForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=InterviewFormat.choices)
     date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, can_record_names=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = project.counties.filter(in_study=True)
+        if can_record_names:  # the lead only: an analyst's form has no such field, whatever is posted
+            self.fields["record_names"] = forms.BooleanField(
+                label=_("Record the speakers' real names privately on the watch list"), required=False,
+                help_text=_("Only the project lead sees the watch list. The anonymity check of publication "
+                            "exports then finds these names in quotes. The transcript text never holds them."),
+            )
 
 
 class SpeakerForm(forms.Form):

@@ -1,7 +1,10 @@
 """Participants (anonymous informants), interviews and their speaker turns.
 
 A participant is only ever stored under a study label such as «Informant 3»: the names found
-in transcript files are replaced at import and never written to the database.
+in transcript files are replaced at import and never written to the study's texts or
+participants. The one exception is the lead's choice at import to record the speakers' real
+names privately on the study's watch list (coding.WatchName, kind person), which only the lead
+can see and which the anonymity check of publication exports uses; nowhere else.
 """
 
 import datetime

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from interviews.importers import UNKNOWN_SPEAKER, ParsedTranscript, Turn
 from interviews.models import DRAFT_MAX_AGE, ImportDraft, Interview, Participant, ParticipantField, ParticipantRole
 from interviews.models import Turn as TurnRow
+from interviews.signals import speakers_named
 from planner.models import Document, normalise_text
 
 # Speaker names that are study roles or tool labels, not people: never masked in the speech.
@@ -143,11 +144,13 @@ def compose_text(turns, labels):
 
 @transaction.atomic
 def transcript_import(*, project, user, parsed, mapping, title, county=None, interview_format, date=None,
-                      source_name=""):
+                      source_name="", record_real_names=False):
     """Store a transcript: participants for new speakers, the Document, its Interview and Turns.
 
     `mapping` maps every speaker name of `parsed` to a Participant of the study or a
-    NewParticipant. The names themselves are not stored anywhere.
+    NewParticipant. The names themselves are not stored, unless `record_real_names` (the lead's
+    choice; the view decides who may make it): then each speaker's real name goes privately on
+    the study's watch list, through `speakers_named`, in this same transaction.
     """
     speakers = parsed.speakers()
     missing = [s for s in speakers if s not in mapping]
@@ -175,7 +178,19 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
                 speech_start=speech_start, end=end, start_seconds=turn.start)
         for position, (turn, (start, speech_start, end)) in enumerate(zip(parsed.turns, spans, strict=True))
     )
+    if record_real_names:
+        speakers_named.send(sender=Participant, project=project, names=real_names_of(participants),
+                            source_name=source_name)
     return document
+
+
+def real_names_of(participants):
+    """(participant, real name) for each speaker who is a person named in the file, not an interviewer."""
+    return [
+        (participant, found[0])
+        for speaker, participant in participants.items()
+        if participant.role != ParticipantRole.INTERVIEWER and (found := _real_names(speaker))
+    ]
 
 
 def _participant_for(project, new, county):

@@ -46,11 +46,12 @@ def import_start(request, slug):
                 draft_create(project=project, user=request.user, file_name=upload.name, parsed=parsed)
         return redirect("interviews:import_start", slug=project.slug)
     return render(request, "interviews/import_start.html", {
-        "project": project, "membership": membership, "form": form, "drafts": _draft_panels(project, request.user),
+        "project": project, "membership": membership, "form": form,
+        "drafts": _draft_panels(project, request.user, lead=membership.is_lead),
     })
 
 
-def _draft_panels(project, user, bound=None):
+def _draft_panels(project, user, bound=None, lead=False):
     """Per waiting draft: its forms, the speakers and a preview, with labels suggested across drafts."""
     panels, taken = [], set()
     for draft in project.import_drafts.filter(created_by=user):
@@ -63,7 +64,8 @@ def _draft_panels(project, user, bound=None):
         initial = {"title": parsed.title or draft.file_name.rsplit(".", 1)[0]}
         panels.append({
             "draft": draft, "parsed": parsed, "preview": parsed.turns[:5],
-            "interview_form": InterviewForm(prefix=f"d{draft.pk}", initial=initial, project=project),
+            "interview_form": InterviewForm(prefix=f"d{draft.pk}", initial=initial, project=project,
+                                            can_record_names=lead),
             "speaker_forms": speaker_forms(draft, parsed, mapping),
         })
     return panels
@@ -74,7 +76,8 @@ def _draft_panels(project, user, bound=None):
 def import_confirm(request, slug, draft_id):
     project, membership, draft = draft_for_importer(request, slug, draft_id)
     parsed = draft_transcript(draft)
-    interview_form = InterviewForm(request.POST, prefix=f"d{draft.pk}", project=project)
+    interview_form = InterviewForm(request.POST, prefix=f"d{draft.pk}", project=project,
+                                   can_record_names=membership.is_lead)
     forms_ = speaker_forms(draft, parsed, suggest_mapping(project=project, speakers=parsed.speakers()), request.POST)
     valid = interview_form.is_valid() & all([f.is_valid() for f in forms_])
     if valid and (clashes := labels_clash(forms_)):
@@ -88,6 +91,7 @@ def import_confirm(request, slug, draft_id):
                 project=project, user=request.user, parsed=parsed, mapping={f.speaker: f.target() for f in forms_},
                 title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
                 source_name=draft.file_name,
+                record_real_names=membership.is_lead and data.get("record_names", False),
             )
         except ValidationError as error:
             interview_form.add_error(None, error)
@@ -102,7 +106,7 @@ def import_confirm(request, slug, draft_id):
              "speaker_forms": forms_}
     return render(request, "interviews/import_start.html", {
         "project": project, "membership": membership, "form": UploadForm(),
-        "drafts": _draft_panels(project, request.user, bound=bound),
+        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
     })
 
 

@@ -174,6 +174,11 @@ UPLOAD_MAX_MB = envint("UPLOAD_MAX_MB", 25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_MB * 1024 * 1024 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Threads per web process that make export files in the background (coding.exports.jobs).
+KODEVERK_EXPORT_WORKERS = envint("KODEVERK_EXPORT_WORKERS", 2)
+if KODEVERK_EXPORT_WORKERS < 1:
+    raise ImproperlyConfigured(f"KODEVERK_EXPORT_WORKERS must be 1 or more, not {KODEVERK_EXPORT_WORKERS}")
+
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

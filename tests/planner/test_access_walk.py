@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from coding.models import SavedSearch
+from coding.models import ExportJob, SavedSearch
 from coding.services import excerpt_create
 from interviews.importers import parse_file
 from interviews.services import draft_create, suggest_mapping, transcript_import
@@ -65,6 +65,18 @@ def _plan_document(ctx):
     plan = Plan.objects.filter(county__project=ctx["project"]).first()
     document = plan_excerpt_attach(plan=plan, user=None, text="Utdrag fra planen.", page=4)
     return {"slug": ctx["project"].slug, "document_id": document.pk}
+
+
+def _watch_name(ctx):
+    return {"slug": ctx["project"].slug, "name_id": ctx["project"].watch_names.first().pk}
+
+
+def _export_job(ctx):
+    """A finished export of the study's lead: nobody else may see or download it."""
+    lead = ctx["project"].memberships.get(role=Membership.Role.LEAD).user
+    job = ExportJob.objects.create(project=ctx["project"], created_by=lead, format="csv", options={}, status="done",
+                                   content=b"a;b\n", file_name="sitater.csv")
+    return {"slug": ctx["project"].slug, "job_uuid": job.uuid}
 
 
 # name: (method, kwargs(ctx) or None, POST data, {role: expected status})
@@ -136,6 +148,18 @@ TABLE = {
     "coding:county_note_edit": ("get", _theme_county, None, WRITE),
     "coding:county_note_review": ("post", _theme_county, {"reviewed": "true", "version": "1"}, LEAD_ONLY),
     "coding:excerpt_key": ("post", _excerpt, {"is_key": "true", "version": "1"}, LEAD_ONLY),
+    "coding:watch_list": ("get", _study, None, LEAD_ONLY),
+    "coding:watch_name_add": ("post", _study, {"kind": "other", "name": "Kari Nordmann"}, LEAD_WRITE_REDIRECT),
+    "coding:watch_name_remove": ("post", _watch_name, {}, LEAD_WRITE_REDIRECT),
+    "coding:watch_municipalities_load": ("post", _study, {}, LEAD_WRITE_REDIRECT),
+    "coding:export": ("get", _study, None, READ),
+    "coding:export_count": ("get", _study, None, READ),
+    # Everyone in the study exports (viewers too); empty choices are shown again with their errors.
+    "coding:export_start": ("post", _study, {}, READ),
+    # Each user sees only their own exports: the lead's job is not found for anyone else.
+    "coding:export_job": ("get", _export_job, None, {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
+    "coding:export_download": ("get", _export_job, None,
+                               {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
     "interviews:transcript_list": ("get", _study, None, READ),
     "interviews:transcript_detail": ("get", _transcript, None, READ),
     "interviews:participant_list": ("get", _study, None, READ),

@@ -1,0 +1,67 @@
+"""Make the file of an export: select the quotes, apply the anonymity decisions, write .docx, .xlsx or .csv.
+
+The one entry point for the export page's background job and the export_quotes command.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from coding.exports.options import FORMATS
+from coding.exports.quotes import collect, selected_themes
+from coding.exports.sheets import write_csv, write_xlsx
+from coding.exports.word import write_docx
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+FILE_WORDS = {"nb": ("sitater", "publisering"), "en": ("quotes", "publication")}
+
+
+@dataclass
+class Produced:
+    file_name: str
+    content_type: str
+    data: bytes
+    quotes: int  # quotes written (after anonymity drops)
+
+
+def file_name(project, options, fmt):
+    """integrering-sitater-2026-11-27.docx; publication exports say so: …-sitater-publisering-….docx."""
+    stem, publication = FILE_WORDS[options.language]
+    parts = [project.slug, stem] + ([publication] if options.attribution == "publication" else [])
+    return f"{'-'.join(parts)}-{timezone.localdate().isoformat()}.{fmt}"
+
+
+def produce(project, options, fmt, *, decisions=None, progress=None) -> Produced:
+    """The export file. `decisions` ({excerpt id: "keep" | "mask" | "drop"}) are applied first when given;
+    in a publication export, a watched name in a quote without a decision is masked.
+    progress(done, total) is called now and then while the file is written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    themes = selected_themes(project, options)
+    quotes = collect(project, options, themes=themes)
+    if decisions is not None or options.attribution == "publication":
+        from coding.exports import anonymity
+
+        decisions = {int(pk): choice for pk, choice in (decisions or {}).items()}
+        if options.attribution == "publication":
+            # A quote nobody decided on (coded after the check was shown, say) is masked, never let through.
+            for finding in anonymity.findings(project, quotes):
+                decisions.setdefault(finding.quote.excerpt_id, "mask")
+        quotes = anonymity.apply(project, quotes, decisions)
+    if progress:
+        progress(0, sum(len(q.theme_ids) for q in quotes))
+    if fmt == "docx":
+        data = write_docx(project, options, themes, quotes, progress=progress)
+    elif fmt == "xlsx":
+        data = write_xlsx(project, options, themes, quotes)
+    else:
+        data = write_csv(project, options, themes, quotes)
+    if progress and fmt != "docx":
+        total = sum(len(q.theme_ids) for q in quotes)
+        progress(total, total)
+    return Produced(file_name=file_name(project, options, fmt), content_type=CONTENT_TYPES[fmt], data=data,
+                    quotes=len(quotes))
