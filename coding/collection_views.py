@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Greatest, Least, Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -21,10 +22,9 @@ from coding.codebook_views import codebook_order
 from coding.forms import CollectionFilterForm, KeyQuoteForm, SummaryReviewForm, ThemeSummaryForm
 from coding.models import Coding, Excerpt, ThemeSummary
 from coding.services import ConflictError, excerpt_update, summary_for, summary_review, summary_save
-from coding.views import with_passages
 from interviews.models import Turn
 from planner.models import Chunk, Document, Membership
-from planner.textindex import OVERLAP
+from planner.textindex import OVERLAP, slices
 
 QUOTES_PER_PAGE = 50
 
@@ -100,13 +100,19 @@ def _quotes(project, theme_ids, data):
         excerpts = excerpts.filter(is_key=True)
     if data.get("q"):
         excerpts = excerpts.filter(_holds_text(data["q"]))
-    # Sorted here, not in the database: thousands of rows sorted by county name and title under
-    # the database's collation cost more than ranking the study's few hundred documents once.
+    # Documents are ranked here, not by the database: thousands of rows sorted by county name and
+    # title under the database's collation cost more than ranking the study's documents once and
+    # moving each document's run of rows, already in place order, to its rank (a stable sort).
     documents = Document.objects.filter(project=project).order_by(
         F("county__name").asc(nulls_last=True), "title", "pk").values_list("pk", flat=True)
     rank = {pk: index for index, pk in enumerate(documents)}
-    rows = excerpts.values_list("document_id", "start", "end", "pk")
-    return [pk for _document, _start, _end, pk in sorted(rows, key=lambda row: (rank[row[0]], *row[1:]))]
+    # Straight from the cursor: values_list() spends longer on thousands of rows than the query.
+    sql, params = excerpts.order_by("document_id", "start", "end", "pk").values_list(
+        "document_id", "pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [pk for _document, pk in sorted(rows, key=lambda row: rank[row[0]])]
 
 
 def _holds_text(text):
@@ -132,11 +138,15 @@ def _page_of_quotes(project, ids, sub_themes):
     Links and attribution are put together here: the page shows dozens of quotes, and the
     template language takes several times longer over the same look-ups.
     """
-    excerpts = with_passages(Excerpt.objects.filter(pk__in=ids)).select_related(
-        "document__interview", "document__plan", "document__county", "coder").annotate(
-        turn_id=Subquery(_speaker_turn().values("pk")[:1]))
+    page = Excerpt.objects.filter(pk__in=ids)
+    excerpts = page.select_related("document__interview", "document__plan", "document__county", "coder").defer(
+        "document__text").prefetch_related(Prefetch("codings", queryset=Coding.objects.select_related(
+            "theme").order_by("theme__position"))).annotate(turn_id=Subquery(_speaker_turn().values("pk")[:1]))
     place = {pk: index for index, pk in enumerate(ids)}
     excerpts = sorted(excerpts, key=lambda e: place[e.pk])
+    chunks = Chunk.objects.filter(Exists(page.filter(document_id=OuterRef("document_id"), start__lt=OuterRef("end"),
+                                                     end__gt=OuterRef("start"))))
+    passages = slices(chunks, [(e.pk, e.document_id, e.start, e.end) for e in excerpts])
     turns = Turn.objects.select_related("participant__county").in_bulk(
         [e.turn_id for e in excerpts if e.turn_id and e.document.kind == Document.Kind.TRANSCRIPT])
     links, attributions = {}, {}
@@ -145,6 +155,7 @@ def _page_of_quotes(project, ids, sub_themes):
         if document.pk not in links:
             links[document.pk] = reverse("coding:document_code", args=[project.slug, document.pk])
         excerpt.href = f"{links[document.pk]}#at-{excerpt.start}-{excerpt.end}"
+        excerpt.passage = passages[excerpt.pk]
         excerpt.turn = turns.get(excerpt.turn_id)
         excerpt.interview = getattr(document, "interview", None) if document.kind == Document.Kind.TRANSCRIPT else None
         excerpt.page = document.page_at(excerpt.start)

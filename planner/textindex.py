@@ -4,6 +4,7 @@ long text without reading all of it.
 Document.save() indexes a new document in the same transaction.
 """
 
+import bisect
 import re
 
 from planner.models import Chunk
@@ -69,3 +70,29 @@ def text_slice(document_id, start, end):
         own = text[:chunk_end - chunk_start]  # without the overlap into the next chunk
         pieces.append(own[max(0, start - chunk_start):max(0, end - chunk_start)])
     return "".join(pieces)
+
+
+def slices(chunks, spans):
+    """{key: Document.text[start:end]} for (key, document_id, start, end, ...) spans, in one query.
+
+    `chunks` is a Chunk queryset that holds at least every chunk overlapping a span; the text is
+    put together from them, never read from the whole documents (on PostgreSQL, reading a long
+    text decompresses all of it, once per excerpt).
+    """
+    by_document = {}
+    for document_id, start, end, text in chunks.values_list("document_id", "start", "end", "text").order_by(
+            "document_id", "start"):
+        starts, pieces = by_document.setdefault(document_id, ([], []))
+        starts.append(start)
+        pieces.append((start, text[:end - start]))  # without the overlap into the next chunk
+    texts = {}
+    for key, document_id, start, end, *_rest in spans:
+        starts, pieces = by_document.get(document_id, ([], []))
+        index = max(0, bisect.bisect_right(starts, start) - 1)
+        parts = []
+        while index < len(pieces) and pieces[index][0] < end:
+            chunk_start, own = pieces[index]
+            parts.append(own[max(0, start - chunk_start):max(0, end - chunk_start)])
+            index += 1
+        texts[key] = "".join(parts)
+    return texts

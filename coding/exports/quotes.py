@@ -5,7 +5,6 @@ that contains its start; the export signs it internally (role, field, county, in
 code) or as the report does (role and field only, never the county or a name).
 """
 
-import bisect
 import datetime
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +17,7 @@ from coding.collection_views import _children, _speaker_turn, _sub_themes
 from coding.models import Coding, Excerpt
 from interviews.models import InterviewFormat, ParticipantField, ParticipantRole, Turn, format_seconds
 from planner.models import Chunk, Document, PlanType
+from planner.textindex import slices
 
 KINDS = {"interviews": Document.Kind.TRANSCRIPT, "plans": Document.Kind.PLAN}
 INFORMANT_ROLES = (ParticipantRole.ADVISOR, ParticipantRole.LEADER)
@@ -167,24 +167,7 @@ def _texts(base, rows):
     """Each excerpt's text, put together from the chunks that overlap it: one query."""
     chunks = Chunk.objects.filter(document_id__in=base.values("document_id")).filter(Exists(base.filter(
         document_id=OuterRef("document_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start"))))
-    by_document = {}
-    for document_id, start, end, text in chunks.values_list("document_id", "start", "end", "text").order_by(
-            "document_id", "start"):
-        by_document.setdefault(document_id, ([], []))
-        starts, pieces = by_document[document_id]
-        starts.append(start)
-        pieces.append((start, text[:end - start]))  # without the overlap into the next chunk
-    texts = {}
-    for excerpt_id, document_id, start, end, *_rest in rows:
-        starts, pieces = by_document.get(document_id, ([], []))
-        index = max(0, bisect.bisect_right(starts, start) - 1)
-        parts = []
-        while index < len(pieces) and pieces[index][0] < end:
-            chunk_start, own = pieces[index]
-            parts.append(own[max(0, start - chunk_start):max(0, end - chunk_start)])
-            index += 1
-        texts[excerpt_id] = "".join(parts)
-    return texts
+    return slices(chunks, rows)
 
 
 @lru_cache(maxsize=4)

@@ -220,7 +220,7 @@ def test_it_pages_with_a_fixed_number_of_queries(client, project, analyst, lead,
     """Few quotes or a full page from more counties, speakers, coders and plans: the same queries."""
     few = many_quotes(project, analyst, themes[0], 2)
     client.force_login(viewer)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = collection(client, project, themes[0])
     assert len(shown(response)) == 2
     many = many_quotes(project, lead, themes[0], 90, counties=("Troms", "Vestland", "Nordland"))
@@ -229,10 +229,10 @@ def test_it_pages_with_a_fixed_number_of_queries(client, project, analyst, lead,
         code(document, "integrering", analyst, themes[:2])
     Excerpt.objects.filter(pk__in=[e.pk for e in many[::3]]).update(is_key=True)
     client.force_login(lead)  # the lead also gets the key quote buttons
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = collection(client, project, themes[0])
     assert len(shown(response)) == QUOTES_PER_PAGE and response.context["page"].paginator.count == 2 + 90 + 2
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = collection(client, project, themes[0], q="NUMMER", role="advisor", page=2)
     assert len(shown(response)) == 2 + 90 - QUOTES_PER_PAGE
     assert few[0].pk in shown(collection(client, project, themes[0]))
