@@ -230,14 +230,15 @@ def _excerpts_statement(*, themes, **filters):
     t = _tables()
     masks = ", ".join(f"s.{w}" for w in words)
     # SQLite would store a grouped subquery before joining it (ten times slower); from the
-    # documents down, excerpt by excerpt, it streams.
+    # documents down to their codings (which carry their document), it streams. The excerpts
+    # are joined only to filter by coder.
+    coder_join = f"JOIN {t['excerpt']} e ON e.id = c.excerpt_id" if filters["coder_id"] is not None else ""
     sql = f"""
         SELECT s.county_id, NULL, {masks}, COUNT(*)
         FROM (SELECT d.county_id, {sums} FROM {t["document"]} d
-              JOIN {t["excerpt"]} e ON e.document_id = d.id
-              JOIN {t["coding"]} c ON c.excerpt_id = e.id
+              JOIN {t["coding"]} c ON c.document_id = d.id {coder_join}
               WHERE {where} AND {_coded_with(themes)}
-              GROUP BY e.id, d.county_id) s
+              GROUP BY c.excerpt_id, d.county_id) s
         GROUP BY s.county_id, {masks}
     """
     return sql, [*sum_params, *where_params, *themes]
