@@ -48,7 +48,7 @@ bench: install-dev
 	test $$a -eq 0 -a $$b -eq 0
 
 screenshots: install-dev messages
-	KODEVERK_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -k screenshot
+	KODEVERK_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser
 
 clean:
 	rm -rf .venv data staticfiles

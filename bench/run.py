@@ -76,6 +76,13 @@ def settle():
             cursor.execute("VACUUM ANALYZE")
 
 
+def postgresql_target(ms):
+    """A target the issue sets for PostgreSQL, the production database: on SQLite the figure is shown only."""
+    from django.db import connection
+
+    return ms if connection.vendor == "postgresql" else None
+
+
 def median_ms(function, runs=5):
     times = []
     for _ in range(runs):
@@ -159,7 +166,8 @@ def bench_search(project, user):
     hits = sum(r.count for r in search(project=project, query=query["q"]))
     median, times = median_ms(lambda: client.get(url, query))
     return [(f"search page «innv distrikt flyktning» over {documents.count()} documents "
-             f"({total / 1e6:.1f} M characters, corpus built in {built:.0f} s), {hits} hits", median, 300, times)]
+             f"({total / 1e6:.1f} M characters, corpus built in {built:.0f} s), {hits} hits", median,
+             postgresql_target(300), times)]
 
 
 def bench_transcripts_one(project, user, county):
@@ -298,7 +306,7 @@ def bench_review(project, user):
         assert response.status_code == 200, (url, response.status_code)
         median, times = median_ms(lambda url=url: client.get(url))
         results.append((f"{label}: 220 transcripts, {len(excerpts):,} excerpts (built in {built:.0f} s)", median,
-                        target, times))
+                        postgresql_target(target), times))
     return results
 
 
@@ -410,7 +418,7 @@ def bench_export(project, user):
     peak, before = child["peak_kb"] / 1024, child["before_kb"] / 1024
     results.append((f"peak resident memory (VmHWM) of a fresh process making the 5,000-quote file: "
                     f"{peak:.0f} MB, of which {before:.0f} MB before the export (Python and Django); made in "
-                    f"{child['seconds']:.1f} s there (value in MB, target ≤ 400 MB)", round(peak), 400, []))
+                    f"{child['seconds']:.1f} s there", round(peak), 400, [], "MB"))
     return results
 
 
@@ -439,11 +447,16 @@ def main():
         for name in args.names:
             # Each benchmark gets a study of its own, so one corpus does not weigh on another.
             project = project_create(name=f"Benchmark {name}", lead=user, template="integrering")
-            for label, median, target, times in BENCHES[name](project, user):
+            for label, median, target, times, *unit in BENCHES[name](project, user):
+                unit = unit[0] if unit else "ms"  # a figure in another unit (memory) says so
+                runs = f"; runs {', '.join(f'{t:.1f}' for t in times)}" if times else ""
+                if target is None:  # the issue sets its target on the other database
+                    print(f"info {label}: median {median:.1f} {unit} (target on PostgreSQL only{runs})")
+                    continue
                 ok = median <= target
                 failed |= not ok
-                runs = ", ".join(f"{t:.1f}" for t in times)
-                print(f"{'ok  ' if ok else 'SLOW'} {label}: median {median:.1f} ms (target {target} ms; runs {runs})")
+                value = f"median {median:.1f} {unit}" if times else f"{median:.1f} {unit}"
+                print(f"{'ok  ' if ok else 'SLOW'} {label}: {value} (target {target} {unit}{runs})")
         _teardown_django()
     return 1 if failed else 0
 
