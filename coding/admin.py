@@ -27,6 +27,10 @@ class ExcerptAdmin(admin.ModelAdmin):
     readonly_fields = ["uuid", "version", "created_at", "updated_at"]
     inlines = [CodingInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An excerpt never moves to another document: its codings carry the document (Coding.document).
+        return [*self.readonly_fields, "document"] if obj else self.readonly_fields
+
 
 @admin.register(Change)
 class ChangeAdmin(admin.ModelAdmin):

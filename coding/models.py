@@ -118,6 +118,12 @@ class Coding(models.Model):
     def __str__(self):
         return f"{self.theme_id} on {self.excerpt_id}"
 
+    def save(self, *args, **kwargs):
+        # One by one (the admin, a shell) a coding takes its excerpt's document itself; the
+        # services' bulk_create, which skips save(), sets it.
+        self.document_id = self.excerpt.document_id
+        super().save(*args, **kwargs)
+
 
 class ThemeSummary(models.Model):
     """What the team concludes about a theme (county null), or a note on a theme in one county.

@@ -7,6 +7,8 @@ Document.save() indexes a new document in the same transaction.
 import bisect
 import re
 
+from django.db.models import F
+
 from planner.models import Chunk
 
 CHUNK_SIZE = 4000
@@ -80,8 +82,10 @@ def slices(chunks, spans):
     text decompresses all of it, once per excerpt).
     """
     by_document = {}
-    for document_id, start, end, text in chunks.values_list("document_id", "start", "end", "text").order_by(
-            "document_id", "start"):
+    # An empty chunk (a blank page) starts where the next one does: left out, it can never be
+    # the chunk a span's bisect lands on instead of the one that holds the text.
+    for document_id, start, end, text in chunks.filter(end__gt=F("start")).values_list(
+            "document_id", "start", "end", "text").order_by("document_id", "start"):
         starts, pieces = by_document.setdefault(document_id, ([], []))
         starts.append(start)
         pieces.append((start, text[:end - start]))  # without the overlap into the next chunk

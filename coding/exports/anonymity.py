@@ -145,27 +145,40 @@ class _Matcher:
         for name, kind in sorted(entries, key=lambda entry: _PRIORITY.index(entry[1])):
             if len(key := _key(name)) >= 1:
                 self.by_key.setdefault(key, (name, kind))
-        trie = {}
-        for name, _kind in self.by_key.values():
-            node = trie
-            for atom in _atoms(name):
-                node = node.setdefault(atom, {})
-            node[""] = {}
-        self.pattern = (
-            re.compile(rf"(?<!\w)(?P<name>{_trie_pattern(trie)}){_GENITIVE}(?!\w)", re.IGNORECASE)
-            if trie else None
-        )
+        self.pattern = _compile(self.by_key.values())
+        # The names any case may write: tried where a capital-only name was found in lower case,
+        # so that «nore og uvdal» still shows the person «Nore».
+        self.any_case = _compile(entry for entry in self.by_key.values() if entry[1] not in _CAPITAL_ONLY)
+
+    def _accepted(self, hit):
+        entry = self.by_key.get(_key(hit.group("name"))) if hit else None
+        if entry is None or (entry[1] in _CAPITAL_ONLY and not hit.group("name")[0].isupper()):
+            return None
+        return Match(name=entry[0], kind=entry[1], start=hit.start(), end=hit.end())
 
     def matches(self, text) -> list[Match]:
         found, position = [], 0
         while self.pattern and (hit := self.pattern.search(text, position)):
-            entry = self.by_key.get(_key(hit.group("name")))
-            if entry is None or (entry[1] in _CAPITAL_ONLY and not hit.group("name")[0].isupper()):
+            match = self._accepted(hit) or (self.any_case and self._accepted(self.any_case.match(text, hit.start())))
+            if match is None:
                 position = hit.start() + 1  # a later word inside the refused span may still be a name
                 continue
-            found.append(Match(name=entry[0], kind=entry[1], start=hit.start(), end=hit.end()))
-            position = hit.end()
+            found.append(match)
+            position = match.end
         return found
+
+
+def _compile(entries):
+    """One pattern for the names: a trie, so that 400 names cost little more than one; None for none."""
+    trie = {}
+    for name, _kind in entries:
+        node = trie
+        for atom in _atoms(name):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+    if not trie:
+        return None
+    return re.compile(rf"(?<!\w)(?P<name>{_trie_pattern(trie)}){_GENITIVE}(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=16)

@@ -45,7 +45,9 @@ class ExportForm(forms.Form):
         help_text=_("A publication export groups by theme only: it never puts an informant's quote under a county, "
                     "and leaves out the county notes."))
     summaries = forms.BooleanField(label=_("Theme summaries and county notes"), required=False, initial=True)
-    memos = forms.BooleanField(label=_("Memos as Word comments"), required=False)
+    memos = forms.BooleanField(label=_("Memos as Word comments"), required=False,
+                               help_text=_("Internal exports only: memos are the team's notes, and the anonymity "
+                                           "check does not read them."))
     plan_tables = forms.BooleanField(label=_("Plan tables (as the report's appendices)"), required=False)
     language = forms.ChoiceField(label=_("Language of headings and attribution"), choices=settings.LANGUAGES)
 

@@ -111,7 +111,9 @@ def run(job_id):
 
 
 def _finish(job_id, **fields):
-    _retry(ExportJob.objects.filter(pk=job_id).update, finished_at=timezone.now(), **fields)
+    # Only a running job: one marked stale meanwhile stays failed rather than coming back to life.
+    _retry(ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update, finished_at=timezone.now(),
+           **fields)
 
 
 def _retry(write, *args, attempts=5, **kwargs):

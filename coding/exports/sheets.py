@@ -53,7 +53,9 @@ def rows(project, options, themes, quotes, *, for_csv=False):
                 project.name, theme.name, "" if secret else quote.document_title, kinds.get(quote.kind, quote.kind),
                 "" if secret else quote.county, "" if secret else quote.participant_label,
                 names["role"].get(quote.role, ""), names["field"].get(quote.field, ""), "" if secret else place,
-                quote.start, quote.end, quote.text, quote.memo, quote.coder, yes if quote.is_key else no,
+                # Memos are the team's notes, which the anonymity check does not read: not for publication.
+                quote.start, quote.end, quote.text, "" if hide else quote.memo, quote.coder,
+                yes if quote.is_key else no,
                 created.isoformat(sep=" ") if for_csv else created, attribution(quote, options), quote.excerpt_id,
             ]
 

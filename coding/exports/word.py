@@ -37,7 +37,8 @@ LABELS = {
         "grouping": {"theme": "tema, så fylke", "county": "fylke, så tema"},
         "attribution": {"internal": "intern (rolle, fagfelt, fylke, intervju, tidskode)",
                         "publication": "for publisering (rolle og fagfelt, ingen fylker eller navn)"},
-        "with": "med", "without": "uten", "as_comments": "som kommentarer",
+        "with": "med", "without": "uten", "as_comments": "som kommentarer", "n_chosen": "{n} valgt",
+        "memos_internal": "utelatt (bare i interne eksporter)",
         "plan_overview": "Vedlegg: Planoversikt", "plan_excerpts": "Vedlegg: Planutdrag per fylke",
         "overview_headers": ("Fylke", "Type", "Tittel", "År"), "excerpt_headers": ("Fylke", "Plan", "Utdrag"),
         "no_plan_excerpts": "Ingen planutdrag i utvalget.", "page": "s.",
@@ -60,7 +61,8 @@ LABELS = {
         "grouping": {"theme": "theme, then county", "county": "county, then theme"},
         "attribution": {"internal": "internal (role, field, county, interview, time code)",
                         "publication": "for publication (role and field, no counties or names)"},
-        "with": "included", "without": "left out", "as_comments": "as comments",
+        "with": "included", "without": "left out", "as_comments": "as comments", "n_chosen": "{n} chosen",
+        "memos_internal": "left out (internal exports only)",
         "plan_overview": "Appendix: Plan overview", "plan_excerpts": "Appendix: Plan excerpts by county",
         "overview_headers": ("County", "Type", "Title", "Year"), "excerpt_headers": ("County", "Plan", "Excerpt"),
         "no_plan_excerpts": "No plan excerpts in the selection.", "page": "p.",
@@ -109,6 +111,8 @@ class _Writer:
         # A publication export never files an informant's quote under a county: see _groups.
         self.publication = options.attribution == "publication"
         self.by_county = options.grouping == "county" and not self.publication
+        # Memos are the team's own notes, never checked for names: a publication file leaves them out.
+        self.memos = options.memos and not self.publication
         self.progress = progress
         self.document = docx.Document()
         self.body = self.document.element.body
@@ -295,12 +299,18 @@ class _Writer:
             themes = ", ".join(theme.name for theme in self.themes)
         else:
             themes = words["all_n"].format(n=len(self.themes))
-        if options.counties:
+        if options.counties and self.publication:
+            # Naming the one or few counties chosen would tie every informant quote to them.
+            counties = words["n_chosen"].format(n=len(options.counties))
+        elif options.counties:
             chosen = self.project.counties.filter(pk__in=options.counties)
             counties = ", ".join(sorted((c.name for c in chosen), key=name_key))
         else:
             counties = words["all"]
-        memos = words["as_comments"] if options.memos else words["without"]
+        if self.publication and options.memos:
+            memos = words["memos_internal"]
+        else:
+            memos = words["as_comments"] if self.memos else words["without"]
         for label, value in [
             ("theme_choice", themes), ("county_choice", counties), ("source_choice", words["sources"][options.sources]),
             ("key_choice", words["key"][options.key_only]), ("coder_choice", options.coder or words["all"]),
@@ -422,7 +432,7 @@ class _Writer:
             if quote.is_key:
                 self.run(p, "★ ", bold=True)
             r = self.run(p, f"{words['open']}{quote.text}{words['close']}")
-            if options.memos and quote.memo.strip():
+            if self.memos and quote.memo.strip():
                 self.comment(r, quote.memo, quote.coder or "Kodeverk")
             self.paragraph("source", attribution(quote, options))
             self.done += 1

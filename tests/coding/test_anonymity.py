@@ -65,6 +65,14 @@ def test_a_municipality_must_begin_with_a_capital_since_many_are_also_words(muni
         ("Time", "municipality", "Time"), ("Sola", "municipality", "SOLA"), ("Stranda", "municipality", "Stranda")]
 
 
+def test_a_name_inside_a_refused_lower_case_municipality_is_still_found(municipalities):
+    """«nore og uvdal» in lower case is not the municipality, but «Nore» the person is there."""
+    WatchName.objects.create(project=municipalities, name="Nore", kind="person")
+    assert found(municipalities, "Vi snakket med nore og uvdal i går.") == [("Nore", "person", "nore")]
+    assert found(municipalities, "Vi var i Nore og Uvdal i går.") == [
+        ("Nore og Uvdal", "municipality", "Nore og Uvdal")]
+
+
 def test_names_of_several_words_match_across_white_space_and_hyphens(municipalities):
     assert found(municipalities, "Fra Møre  og\nRomsdal, Nord-Fron, Nord - Fron, NORD-FRON og Nord Fron.") == [
         ("Møre og Romsdal", "county", "Møre  og\nRomsdal"), ("Nord-Fron", "municipality", "Nord-Fron"),

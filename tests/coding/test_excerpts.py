@@ -107,6 +107,10 @@ def test_every_coding_carries_its_excerpts_document(project, document, analyst, 
     pairs = set(Coding.objects.values_list("document_id", "excerpt__document_id"))
     assert pairs == {(document.pk, document.pk), (other.pk, other.pk)}
     assert Coding.objects.count() == 4
+    # One by one (the admin's inline, a shell), a coding takes its excerpt's document itself.
+    single = Coding(excerpt=second, theme=themes[0])
+    single.save()
+    assert single.document_id == other.pk
 
 
 def test_undo_never_undoes_a_colleagues_later_change(document, analyst, lead, themes):

@@ -99,6 +99,16 @@ def test_jobs_stuck_for_more_than_half_an_hour_are_marked_failed(project, analys
     assert ExportJob.objects.get(pk=rows["queued"].pk).status == "failed"
 
 
+def test_a_job_marked_stopped_while_it_ran_stays_failed(project, analyst):
+    """A job that outlived the stale limit was shown as failed; its late result must not undo that."""
+    job = _job(project, analyst, status="running", created_at=timezone.now())
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    jobs.recent(project, analyst)  # a page that shows the job marks it stale
+    jobs._finish(job.pk, status=ExportJob.Status.DONE, content=b"PK", file_name="late.docx", message="")
+    job.refresh_from_db()
+    assert (job.status, job.message, job.content, job.file_name) == ("failed", jobs.STOPPED, None, "")
+
+
 def test_purge_deletes_exports_older_than_seven_days(project, analyst, viewer):
     old, young = _job(project, analyst, status="done"), _job(project, viewer, status="done")
     ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))

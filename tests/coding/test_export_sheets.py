@@ -105,6 +105,8 @@ def test_a_publication_spreadsheet_leaves_out_what_names_an_informant(project, s
     kari = next(r for r in records if r["Utdrag-ID"] == study.made["kari"].pk)
     assert (kari["Rolle"], kari["Fagfelt"], kari["Kildehenvisning"]) == (
         "Rådgiver", "Integrering", "(Rådgiver, integrering, fylkeskommune)")
+    # Memos are the team's notes, never checked for names: none in a publication spreadsheet.
+    assert kari["Notat"] is None and not any(record["Notat"] for record in records)
 
 
 def test_english_spreadsheets_have_english_headers_and_labels(project, study):

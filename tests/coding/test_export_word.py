@@ -210,6 +210,21 @@ def test_memos_become_comments_on_their_quote_when_asked(project, study):
     assert "word/comments.xml" in parts
 
 
+def test_a_publication_file_names_no_chosen_county_and_has_no_memos(project, study):
+    """With one county chosen, naming it on the title page would tie every informant quote to it."""
+    agder = project.counties.get(name="Agder")
+    produced, document = make(project, attribution="publication", counties=(agder.pk,), sources="interviews",
+                              memos=True)
+    assert placed(document)
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Agder" not in text and "Fylker: 1 valgt" in text
+    assert "Notater: utelatt (bare i interne eksporter)" in text
+    parts, xml = comments_of(produced.data)
+    assert parts == [] and "Viktig for kap. 4" not in xml
+    _produced, internal = make(project, counties=(agder.pk,), sources="interviews")
+    assert "Fylker: Agder" in "\n".join(p.text for p in internal.paragraphs)
+
+
 def test_there_are_no_comments_unless_asked(project, study):
     produced, document = make(project)
     parts, xml = comments_of(produced.data)
