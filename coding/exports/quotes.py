@@ -134,8 +134,14 @@ def collect(project, options, *, themes=None) -> list[Quote]:
     turns = {pk: rest for pk, *rest in Turn.objects.filter(pk__in=Subquery(
         base.filter(document__kind=Document.Kind.TRANSCRIPT).annotate(
             turn_id=Subquery(_speaker_turn().values("pk")[:1])).values("turn_id"))).values_list(
-        "pk", "participant__label", "participant__role", "participant__field", "start_seconds")}
-    texts = _texts(base, rows)
+        "pk", "participant__label", "participant__role", "participant__field", "start_seconds", "speech_start")}
+    # A quote that starts on its speaker's label («Informant 3: ») starts at the speech: the
+    # attribution line says who speaks, and the label would only be masked as «[navn]:».
+    spans = []
+    for excerpt_id, document_id, start, end, *_rest, turn_id in rows:
+        speech = turns[turn_id][-1] if turn_id in turns else start
+        spans.append((excerpt_id, document_id, speech if start < speech < end else start, end))
+    texts = _texts(base, spans)
     place = {theme.pk: index for index, theme in enumerate(themes)}
     quotes = []
     for excerpt_id, document_id, start, end, memo, is_key, coder, created_at, turn_id in rows:
@@ -143,7 +149,7 @@ def collect(project, options, *, themes=None) -> list[Quote]:
         document = documents.get(document_id)
         if document is None or excerpt_id not in headings:
             continue
-        label, role, field, seconds = turns.get(turn_id, ("", "", "", None))
+        label, role, field, seconds, _speech = turns.get(turn_id, ("", "", "", None, None))
         interview = getattr(document, "interview", None) if document.kind == Document.Kind.TRANSCRIPT else None
         plan = document.plan
         quotes.append(Quote(

@@ -121,6 +121,23 @@ def test_it_reads_each_text_and_what_signs_it(project, study):
     assert quotes["hostile"].text == HOSTILE
 
 
+def test_a_quote_coded_from_its_speakers_label_starts_at_the_speech(project, analyst):
+    """«Agder Liv: Vi samarbeider» is quoted as «Vi samarbeider»: the attribution line says who speaks."""
+    document = interview(project, analyst, "Agder", [
+        ("Liv", 40, "Vi samarbeider med Nav.", "advisor", "integration"),
+        ("Ola", 80, "Det gjør vi også.", "leader", "business")])
+    theme = project.themes.order_by("position").first()
+    from_label = code(document, "Agder Liv: Vi samarbeider med Nav.", analyst, [theme])
+    start = document.text.index("med Nav.")
+    across = excerpt_create(document=document, start=start, end=document.text.index("Det gjør") + 8, coder=analyst,
+                            themes=[theme])
+    assert "Agder Ola: Det gjør" in document.text[across.start:across.end]
+    texts = {q.excerpt_id: q for q in collect(project, ExportOptions())}
+    assert texts[from_label.pk].text == "Vi samarbeider med Nav."
+    assert texts[from_label.pk].start == from_label.start  # the excerpt's own offsets are kept
+    assert texts[across.pk].text == document.text[across.start:across.end]  # a later label stays
+
+
 def test_it_cuts_texts_that_cross_chunk_boundaries_out_of_the_chunks(project, analyst, study):
     words = " ".join(f"ord{n}" for n in range(3 * CHUNK_SIZE // 5))
     document = Document.objects.create(project=project, kind="plan", county=project.counties.get(name="Agder"),
