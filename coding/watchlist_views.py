@@ -3,7 +3,6 @@
 Only the project lead sees it, since it can hold participants' real names.
 """
 
-import unicodedata
 
 from django import forms
 from django.contrib import messages
@@ -26,6 +25,7 @@ from coding.watchlist import (
     watch_name_add,
     watch_name_remove,
 )
+from planner.collation import name_key
 
 TEMPLATE = "coding/watchlist.html"
 
@@ -54,19 +54,9 @@ def source_label(source):
     return source or _("Added by hand")
 
 
-# After «z» in code-point order: «{», «|», «}».
-_LAST_LETTERS = str.maketrans({"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}"})
-
-
-def alphabetical(name):
-    """Norwegian order, the same on every database: Æ, Ø, Å after Z; Sámi «Á» and «Č» with A and C."""
-    folded = unicodedata.normalize("NFD", name.casefold().translate(_LAST_LETTERS))
-    return "".join(c for c in folded if not unicodedata.combining(c)), name
-
-
 def _context(project, membership, form=None, notice=""):
     names = sorted(WatchName.objects.filter(project=project).select_related("participant"),
-                   key=lambda watch_name: alphabetical(watch_name.name))
+                   key=lambda watch_name: name_key(watch_name.name))
     for watch_name in names:
         watch_name.source_label = source_label(watch_name.source)
     headings = {"county": _("Counties"), "municipality": _("Municipalities"), "person": _("People"),

@@ -52,8 +52,9 @@ def produce(project, options, fmt, *, decisions=None, progress=None) -> Produced
             for finding in anonymity.findings(project, quotes):
                 decisions.setdefault(finding.quote.excerpt_id, "mask")
         quotes = anonymity.apply(project, quotes, decisions)
+    total = sum(len(q.theme_ids) for q in quotes)  # quotes under their theme headings
     if progress:
-        progress(0, sum(len(q.theme_ids) for q in quotes))
+        progress(0, total)
     if fmt == "docx":
         data = write_docx(project, options, themes, quotes, progress=progress)
     elif fmt == "xlsx":
@@ -61,7 +62,6 @@ def produce(project, options, fmt, *, decisions=None, progress=None) -> Produced
     else:
         data = write_csv(project, options, themes, quotes)
     if progress and fmt != "docx":
-        total = sum(len(q.theme_ids) for q in quotes)
         progress(total, total)
     return Produced(file_name=file_name(project, options, fmt), content_type=CONTENT_TYPES[fmt], data=data,
                     quotes=len(quotes))

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from coding.codebook_views import codebook_order
 from coding.exports import anonymity
 from coding.exports.options import ExportOptions
-from coding.exports.quotes import name_key
 from coding.models import ExportJob
+from planner.collation import name_key
 
 SOURCES = [("both", _("Interviews and plans")), ("interviews", _("Interviews only")), ("plans", _("Plans only"))]
 GROUPINGS = [("theme", _("Theme, then county")), ("county", _("County, then theme"))]

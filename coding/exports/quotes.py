@@ -16,6 +16,7 @@ from coding.codebook_views import codebook_order
 from coding.collection_views import _children, _speaker_turn, _sub_themes
 from coding.models import Coding, Excerpt
 from interviews.models import InterviewFormat, ParticipantField, ParticipantRole, Turn, format_seconds
+from planner.collation import name_key
 from planner.models import Chunk, Document, PlanType
 from planner.textindex import slices
 
@@ -55,14 +56,6 @@ class Quote:
     start: int
     end: int
     created_at: datetime.datetime
-
-
-_NORWEGIAN_LETTERS = str.maketrans({"æ": "z\x01", "ø": "z\x02", "å": "z\x03", "ä": "z\x01", "ö": "z\x02"})
-
-
-def name_key(name):
-    """Sort key for names in Norwegian order (Æ, Ø, Å after Z), the same on every database."""
-    return name.casefold().translate(_NORWEGIAN_LETTERS)
 
 
 def county_key(county_name):
