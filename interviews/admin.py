@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from interviews.models import ImportDraft, Interview, Participant, Turn
+from interviews.models import ImportDraft, Interview, NameWord, Participant, SpeakerChange, Turn
 
 
 @admin.register(Participant)
@@ -30,3 +30,17 @@ class ImportDraftAdmin(admin.ModelAdmin):
     list_display = ["file_name", "project", "created_by", "source_format", "created_at"]
     list_select_related = ["project", "created_by"]
     exclude = ["payload"]  # it holds the names found in the file
+
+
+@admin.register(SpeakerChange)
+class SpeakerChangeAdmin(admin.ModelAdmin):
+    list_display = ["action", "project", "document", "user", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["project", "document", "user"]
+    raw_id_fields = ["document"]
+
+
+@admin.register(NameWord)
+class NameWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "project"]
+    list_select_related = ["project"]

@@ -29,8 +29,10 @@ class ParticipantField(models.TextChoices):
     INTEGRATION = "integration", _("Integration")
     BUSINESS = "business", _("Business development")
     COMPETENCE = "competence", _("Competence")
-    PLANNING = "planning", _("Planning and community development")
+    INCLUSION = "inclusion", _("Inclusion")
+    PLANNING = "planning", _("Regional development and planning")
     PUBLIC_HEALTH = "public_health", _("Public health")
+    # «Other» with Participant.field_other naming it, as the report's method table does.
     OTHER = "other", _("Other field")
 
 
@@ -45,6 +47,8 @@ class Participant(models.Model):
     field = models.CharField(
         _("field"), max_length=20, choices=ParticipantField.choices, default=ParticipantField.OTHER
     )
+    # The field in the study's own words when none of the choices fits (field «other»).
+    field_other = models.CharField(_("other field"), max_length=100, blank=True)
     county = models.ForeignKey(
         County, models.PROTECT, null=True, blank=True, related_name="participants", verbose_name=_("county")
     )
@@ -146,7 +150,8 @@ def format_seconds(seconds):
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-DRAFT_MAX_AGE = datetime.timedelta(days=7)
+# A draft holds the speakers' real names as found in the file: it never outlives a day.
+DRAFT_MAX_AGE = datetime.timedelta(hours=24)
 
 
 class ImportDraft(models.Model):
@@ -174,3 +179,56 @@ class ImportDraft(models.Model):
 
     def __str__(self):
         return self.file_name
+
+
+class SpeakerChange(models.Model):
+    """History of who speaks: turns assigned to a participant, and participants merged.
+
+    Lives beside the turns (the coding app's Change history sits above this app); the document
+    history page shows both. before/after hold participant ids and labels as they were.
+    """
+
+    class Action(models.TextChoices):
+        TURNS_ASSIGNED = "turns_assigned", _("Turns assigned")
+        PARTICIPANTS_MERGED = "participants_merged", _("Participants merged")
+        PARTICIPANT_CHANGED = "participant_changed", _("Participant changed")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="speaker_changes")
+    document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="speaker_changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A document's history page, newest first.
+            models.Index(fields=["document", "-created_at"], name="speakerchange_document_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.created_at:%Y-%m-%d}"
+
+
+class NameWord(models.Model):
+    """A name that is also an ordinary word («Are», «Per»), added by the lead to the shipped list.
+
+    In lower case such a word is not replaced silently at import but listed for review.
+    """
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="name_words")
+    word = models.CharField(_("word"), max_length=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+        constraints = [
+            # Also serves the import: the study's extra words.
+            models.UniqueConstraint(fields=["project", "word"], name="nameword_unique_per_project"),
+            models.CheckConstraint(condition=~Q(word=""), name="nameword_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.word
