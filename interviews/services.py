@@ -80,7 +80,7 @@ def drafts_purge():
 
 def draft_create(*, project, user, file_name, parsed):
     """Keep a parsed file until its speakers are mapped."""
-    turns = [[t.speaker, t.text, t.start, t.end] for t in parsed.turns]
+    turns = [[t.speaker, t.text, t.start, t.end, t.labelled] for t in parsed.turns]
     return ImportDraft.objects.create(
         project=project, created_by=user, file_name=file_name[:255], source_format=parsed.format,
         title=parsed.title[:300], payload={"turns": turns},
@@ -88,7 +88,8 @@ def draft_create(*, project, user, file_name, parsed):
 
 
 def draft_transcript(draft):
-    turns = [Turn(speaker=s, text=t, start=a, end=b) for s, t, a, b in draft.payload["turns"]]
+    turns = [Turn(speaker=s, text=t, start=a, end=b, labelled=rest[0] if rest else True)
+             for s, t, a, b, *rest in draft.payload["turns"]]
     return ParsedTranscript(format=draft.source_format, turns=turns, title=draft.title)
 
 
@@ -126,14 +127,17 @@ def name_masker(labels):
 def compose_text(turns, labels):
     """Document text, one paragraph «Label: speech» per turn, and each turn's offsets.
 
-    Real names of the speakers are replaced by their labels where they occur in speech.
+    A turn of a file without speakers (`labelled` False) is its speech alone: the speaker is
+    assigned later, on the turn, and the text never changes. Real names of the speakers are
+    replaced by their labels where they occur in speech.
     """
     mask = name_masker(labels)
     paragraphs, spans, offset = [], [], 0
     for turn in turns:
-        label = labels[turn.speaker]
-        paragraph = f"{label}: {mask(' '.join(turn.text.split()))}"
-        spans.append((offset, offset + len(label) + 2, offset + len(paragraph)))
+        speech = mask(' '.join(turn.text.split()))
+        prefix = f"{labels[turn.speaker]}: " if turn.labelled else ""
+        paragraph = f"{prefix}{speech}"
+        spans.append((offset, offset + len(prefix), offset + len(paragraph)))
         paragraphs.append(paragraph)
         offset += len(paragraph) + 1
     text = "\n".join(paragraphs)

@@ -26,12 +26,18 @@ class Cue:
 
 @dataclass
 class Turn:
-    """One speaker turn: the speaker label as found in the file, the speech, seconds."""
+    """One speaker turn: the speaker label as found in the file, the speech, seconds.
+
+    `labelled` is False for a unit of a file that names no speakers (a Whisper segment, a
+    paragraph): its speaker is «Ukjent» until someone assigns a participant in the app, so its
+    paragraph in the document text carries no «Label: » that would then be wrong.
+    """
 
     speaker: str
     text: str
     start: float | None = None
     end: float | None = None
+    labelled: bool = True
 
 
 @dataclass
