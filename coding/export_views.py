@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import study_for_reader
@@ -67,11 +68,15 @@ def export_start(request, slug):
     decisions = {}
     if options.attribution == "publication":
         found = anonymity.findings(project, collect(project, options))
-        decisions = decisions_from(request.POST, found)
+        decisions = decisions_from(request.POST, found, may_keep_unattributed=membership.is_lead)
         if decisions is None:
             return _review(request, project, membership, form, options, found)
         if not found:
             messages.info(request, _("No quote holds a name on the watch list or a participant's label."))
+        elif dropped := sum(1 for f in found if f.unattributed and decisions[f.quote.excerpt_id] == "drop"):
+            messages.info(request, ngettext(
+                "%(n)s quote whose speaker is not assigned is left out.",
+                "%(n)s quotes whose speaker is not assigned are left out.", dropped) % {"n": dropped})
     job = jobs.job_create(project=project, user=request.user, options=options, fmt=form.cleaned_data["format"],
                           decisions=decisions)
     jobs.start(job)
@@ -92,16 +97,22 @@ def _review(request, project, membership, form, options, found):
     items = [{"finding": finding, "pieces": _pieces(finding), "masks": _masks(finding),
               "attribution": publication_attribution(finding.quote, options.language),
               "field_name": f"decision-{finding.quote.excerpt_id}",
-              "choice": _choice(request.POST.get(f"decision-{finding.quote.excerpt_id}"))} for finding in found]
+              "may_keep": membership.is_lead or not finding.unattributed,
+              "choice": _choice(request.POST.get(f"decision-{finding.quote.excerpt_id}"), finding,
+                                membership.is_lead)} for finding in found]
     return render(request, "coding/export_review.html", {
         "project": project, "membership": membership, "form": form, "items": items, "again": again,
-        "hidden": form.hidden_pairs(),
+        "hidden": form.hidden_pairs(), "named": sum(1 for f in found if f.matches),
+        "unattributed": sum(1 for f in found if f.unattributed),
     })
 
 
-def _choice(submitted):
-    """The choice shown for a quote: the one the user made before, else mask, the safe default."""
-    return submitted if submitted in anonymity.CHOICES else "mask"
+def _choice(submitted, finding, is_lead):
+    """The choice shown for a quote: the one the user made before, else the safe default (mask a name,
+    leave out a quote nobody has attributed); only the lead may keep an unattributed quote."""
+    if finding.unattributed and not is_lead:
+        return "drop"
+    return submitted if submitted in anonymity.CHOICES else finding.default_choice
 
 
 def _pieces(finding):

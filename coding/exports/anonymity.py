@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from coding.exports.quotes import speaker_kind
 from coding.models import WatchName
 from interviews.importers import UNKNOWN_SPEAKER
 from interviews.models import Participant, ParticipantRole
@@ -42,6 +43,13 @@ class Match:
 class Finding:
     quote: object  # a coding.exports.quotes.Quote
     matches: list[Match]
+    # Nobody has said who speaks (a turn of «Ukjent»): left out unless the lead keeps it.
+    unattributed: bool = False
+
+    @property
+    def default_choice(self) -> str:
+        """What happens to the quote when nobody chose: drop what is unattributed, mask names."""
+        return "drop" if self.unattributed else "mask"
 
 
 def watched(project) -> list[tuple[str, str]]:
@@ -55,7 +63,8 @@ def watched(project) -> list[tuple[str, str]]:
 
 
 def findings(project, quotes) -> list[Finding]:
-    """The quotes whose text holds a watched name or a participant label, in the quotes' order.
+    """The quotes whose text holds a watched name or a participant label, or whose speaker nobody has
+    assigned, in the quotes' order.
 
     Plan excerpts are left out: plans are public and a publication export names their county
     («(Planstrategi, Vestland, s. 12)»). A quote given twice (the same excerpt id) is reported
@@ -67,8 +76,10 @@ def findings(project, quotes) -> list[Finding]:
         key = getattr(quote, "excerpt_id", None)
         if getattr(quote, "kind", "") == "plan" or (key is not None and key in seen):
             continue
-        if matches := matcher.matches(quote.text):
-            found.append(Finding(quote=quote, matches=matches))
+        matches = matcher.matches(quote.text)
+        unattributed = speaker_kind(quote) == "unattributed"
+        if matches or unattributed:
+            found.append(Finding(quote=quote, matches=matches, unattributed=unattributed))
             if key is not None:
                 seen.add(key)
     return found

@@ -37,7 +37,8 @@ def file_name(project, options, fmt):
 
 def produce(project, options, fmt, *, decisions=None, progress=None) -> Produced:
     """The export file. `decisions` ({excerpt id: "keep" | "mask" | "drop"}) are applied first when given;
-    in a publication export, a watched name in a quote without a decision is masked.
+    in a publication export, a watched name in a quote without a decision is masked and an unattributed
+    quote without a decision is left out.
     progress(done, total) is called now and then while the file is written."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -48,9 +49,10 @@ def produce(project, options, fmt, *, decisions=None, progress=None) -> Produced
 
         decisions = {int(pk): choice for pk, choice in (decisions or {}).items()}
         if options.attribution == "publication":
-            # A quote nobody decided on (coded after the check was shown, say) is masked, never let through.
+            # A quote nobody decided on (coded after the check was shown, say) is masked, or left out when
+            # nobody has said who speaks in it; never let through.
             for finding in anonymity.findings(project, quotes):
-                decisions.setdefault(finding.quote.excerpt_id, "mask")
+                decisions.setdefault(finding.quote.excerpt_id, finding.default_choice)
         quotes = anonymity.apply(project, quotes, decisions)
     total = sum(len(q.theme_ids) for q in quotes)  # quotes under their theme headings
     if progress:

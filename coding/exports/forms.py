@@ -100,15 +100,19 @@ class ExportForm(forms.Form):
         return [self[name] for name in self.WORD_ONLY]
 
 
-def decisions_from(data, findings):
+def decisions_from(data, findings, *, may_keep_unattributed=False):
     """The anonymity choice per excerpt id for each finding, or None when one is missing or unknown.
 
     A quote that came up after the review was shown has no choice yet, so the review is shown again.
+    Only the project lead may keep a quote whose speaker nobody has assigned; anyone else's choice for
+    it is «drop», whatever was sent.
     """
     decisions = {}
     for finding in findings:
         choice = data.get(f"decision-{finding.quote.excerpt_id}")
         if choice not in anonymity.CHOICES:
             return None
+        if finding.unattributed and not may_keep_unattributed:
+            choice = "drop"
         decisions[finding.quote.excerpt_id] = choice
     return decisions

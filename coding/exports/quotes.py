@@ -15,6 +15,7 @@ from django.utils import translation
 from coding.codebook_views import codebook_order
 from coding.collection_views import _children, _speaker_turn, _sub_themes
 from coding.models import Coding, Excerpt
+from interviews.importers import UNKNOWN_SPEAKER
 from interviews.models import InterviewFormat, ParticipantField, ParticipantRole, Turn, format_seconds
 from planner.collation import name_key
 from planner.models import Chunk, Document, PlanType
@@ -26,8 +27,8 @@ INFORMANT_ROLES = (ParticipantRole.ADVISOR, ParticipantRole.LEADER)
 # Words of the attribution lines that are not display names of choices. Kept here rather than in
 # gettext so that the signature a report uses never depends on the state of a translation file.
 LABELS = {
-    "nb": {"page": "s.", "county_council": "fylkeskommune", "informant": "Informant"},
-    "en": {"page": "p.", "county_council": "county council", "informant": "Informant"},
+    "nb": {"page": "s.", "county_council": "fylkeskommune", "informant": "Informant", "interviewer": "Intervjuer"},
+    "en": {"page": "p.", "county_council": "county council", "informant": "Informant", "interviewer": "Interviewer"},
 }
 
 
@@ -56,6 +57,24 @@ class Quote:
     start: int
     end: int
     created_at: datetime.datetime
+
+
+def speaker_kind(quote) -> str:
+    """Who speaks in a quote, as far as its signature goes: the one home of that rule.
+
+    "plan" for a plan excerpt; for a transcript quote "interviewer", "informant" (adviser or
+    leader), "unattributed" (no turn, or a turn still of «Ukjent»: nobody has said who speaks)
+    or "participant" (someone of another role).
+    """
+    if quote.kind == Document.Kind.PLAN:
+        return "plan"
+    if quote.participant_label in ("", UNKNOWN_SPEAKER):
+        return "unattributed"
+    if quote.role == ParticipantRole.INTERVIEWER:
+        return "interviewer"
+    if quote.role in INFORMANT_ROLES:
+        return "informant"
+    return "participant"
 
 
 def county_key(county_name):
@@ -221,12 +240,21 @@ def internal_attribution(quote, language="nb") -> str:
 
 def publication_attribution(quote, language="nb") -> str:
     """As the report signs quotes: «(Rådgiver, integrering, fylkeskommune)», never a county or a name for
-    informants; plans are public: «(Planstrategi, Vestland, s. 12)»."""
+    informants; the interviewer's words «(Intervjuer)»; plans are public: «(Planstrategi, Vestland, s. 12)».
+
+    A quote nobody has attributed is never signed as an informant's: the anonymity review leaves it out
+    unless the lead keeps it, and then it says only «(fylkeskommune)».
+    """
     names, words = _names(language), LABELS[language]
-    if quote.kind == Document.Kind.PLAN:
+    kind = speaker_kind(quote)
+    if kind == "plan":
         parts = [names["plan_type"].get(quote.plan_type, "") or "Plan", quote.county, _page(quote, language)]
-    elif quote.role in INFORMANT_ROLES:
+    elif kind == "informant":
         parts = [names["role"][quote.role], _field(quote, names), words["county_council"]]
+    elif kind == "interviewer":
+        parts = [words["interviewer"]]
+    elif kind == "unattributed":
+        parts = [words["county_council"]]
     else:
         parts = [words["informant"], words["county_council"]]
     return "(" + ", ".join(p for p in parts if p) + ")"

@@ -255,9 +255,11 @@ def test_publication_attribution_signs_as_the_report_does(project, study):
     assert publication_attribution(quote_of(study, project, "kari"), "en") == "(Adviser, integration, county council)"
     assert publication_attribution(quote_of(study, project, "ola")) == "(Leder, næring, fylkeskommune)"
     assert publication_attribution(quote_of(study, project, "siri")) == \
-        "(Rådgiver, plan og samfunnsutvikling, fylkeskommune)"
-    # Neither adviser nor leader: an informant of a county council, nothing more.
-    assert publication_attribution(quote_of(study, project, "asks")) == "(Informant, fylkeskommune)"
+        "(Rådgiver, regional utvikling og plan, fylkeskommune)"
+    # The interviewer's words are never signed as an informant's.
+    assert publication_attribution(quote_of(study, project, "asks")) == "(Intervjuer)"
+    assert publication_attribution(quote_of(study, project, "asks"), "en") == "(Interviewer)"
+    # Neither adviser nor leader nor interviewer: an informant of a county council, nothing more.
     assert publication_attribution(quote_of(study, project, "loose"), "en") == "(Informant, county council)"
 
 

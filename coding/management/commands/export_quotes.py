@@ -42,9 +42,12 @@ class Command(BaseCommand):
         parser.add_argument("--names", choices=NAME_CHOICES,
                             help="What to do with quotes that hold a watched name or a participant label: keep "
                                  "them, mask the names («[fylke]», «[kommune]», «[navn]») or drop the quotes")
+        parser.add_argument("--keep-unattributed", action="store_true",
+                            help="Keep quotes from turns whose speaker nobody has assigned («Ukjent»), signed "
+                                 "«(fylkeskommune)»; without it a publication export leaves them out")
 
     def handle(self, *args, study, fmt, attribution, output, theme, county, sources, key_only, coder, grouping,
-               no_summaries, memos, plan_tables, language, names, **rest):
+               no_summaries, memos, plan_tables, language, names, keep_unattributed, **rest):
         project = command_project(study)
         options = ExportOptions(
             themes=tuple(_theme(project, name).pk for name in theme),
@@ -53,7 +56,7 @@ class Command(BaseCommand):
             attribution=attribution, summaries=not no_summaries, memos=memos, plan_tables=plan_tables,
             language=language,
         )
-        decisions = self._decisions(project, options, names)
+        decisions = self._decisions(project, options, names, keep_unattributed)
         produced = produce(project, options, fmt, decisions=decisions)
         try:
             _write_atomically(output, produced.data)
@@ -61,22 +64,32 @@ class Command(BaseCommand):
             raise CommandError(file_problem(error, output)) from error
         self.stdout.write(f"Wrote {produced.quotes} quotes to {output}.")
 
-    def _decisions(self, project, options, names):
-        """The anonymity choices: a publication export with findings needs --names; otherwise none."""
+    def _decisions(self, project, options, names, keep_unattributed=False):
+        """The anonymity choices: a publication export with names in quotes needs --names; a quote nobody has
+        attributed is dropped unless --keep-unattributed; otherwise none."""
         if options.attribution != "publication" and not names:
             return None
         from coding.exports import anonymity  # written alongside; imported late so the command stands alone
 
         found = anonymity.findings(project, collect(project, options))
-        if found and not names:
-            for finding in found:
+        named = [finding for finding in found if finding.matches]
+        decisions = {}
+        unattributed = [finding for finding in found if finding.unattributed]
+        for finding in unattributed:
+            decisions[finding.quote.excerpt_id] = (names or "keep") if keep_unattributed else "drop"
+        if unattributed and not keep_unattributed:
+            self.stderr.write(f"{len(unattributed)} quotes from turns whose speaker is not assigned are left out "
+                              f"(--keep-unattributed keeps them).")
+        named = [finding for finding in named if finding.quote.excerpt_id not in decisions]
+        if named and not names:
+            for finding in named:
                 quote = finding.quote
                 matched = ", ".join(dict.fromkeys(match.name for match in finding.matches))
                 self.stderr.write(f"excerpt {quote.excerpt_id}: {matched} (in «{quote.document_title}»)")
             raise CommandError(
-                f"{len(found)} quotes hold a watched name or a participant label (listed above); nothing was "
+                f"{len(named)} quotes hold a watched name or a participant label (listed above); nothing was "
                 f"written. Choose what to do with them: --names keep, --names mask or --names drop.")
-        return {finding.quote.excerpt_id: names for finding in found}
+        return decisions | {finding.quote.excerpt_id: names for finding in named}
 
 
 def _theme(project, name):
