@@ -5,7 +5,7 @@ Shared by the .txt and .docx importers; docs/formats.md lists the forms recognis
 
 import re
 
-from .base import Cue, ImporterError, merge_cues, normalise, parse_timestamp
+from .base import Cue, ImporterError, cue_turns, merge_cues, normalise, parse_timestamp
 
 # A clock time as transcription tools write it: 0:12, 00:12, 00:01:12, 00:01:12.500.
 _TIME = r"\d{1,3}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
@@ -20,6 +20,10 @@ _TIME_PREFIX = re.compile(rf"^(?P<open>[\[(]?)(?P<time>{_TIME})(?P<close>[\])]?)
 _NAME_TIME = re.compile(rf"^(?P<name>{_NAME}) (?P<time>{_TIME})$")
 _BRACKET = re.compile(r"^\[(?P<name>[^\[\]]{1,40})\](?: ?:)? ?(?P<rest>.*)$")
 _COLON = re.compile(rf"^(?P<name>{_NAME}) ?:(?P<rest>.*)$")
+# A bracketed time opening the speech or a paragraph: «[00:00:12] Ja» (noScribe writes hh:mm:ss).
+_LEADING_TIME = re.compile(rf"^(?P<open>[\[(])(?P<time>{_TIME})[\])](?: (?P<rest>.*))?$")
+# At most this many distinct «[label]» speakers; more is a file of annotations.
+_MAX_SHARED_LABELS = 10
 
 _SPACES = re.compile(r"[ \t\u00a0\f\v]+")
 _LINE_BREAKS = re.compile(r"[\n\u2028\u2029]")
@@ -41,13 +45,22 @@ _NOT_SPEAKERS = frozenset(
 ) | {"til stede", "transkribert av", "kort pause", "lang pause"}
 
 
-def turns_from_lines(lines, *, name):
-    """Turns from the lines of a transcript; ImporterError naming the file when it holds no speech."""
-    lines = list(lines)
-    turns = merge_cues(parse_speaker_lines(lines))
+def turns_from_lines(paragraphs, *, name):
+    """Turns from the paragraphs of a transcript; ImporterError naming the file when it holds no speech.
+
+    Each item is one unit of the file: a Word paragraph, or a block of a .txt (txt.paragraphs). A
+    file that names no speaker keeps those units as turns of «Ukjent», one per paragraph, or one
+    per Whisper console line with its times.
+    """
+    paragraphs = list(paragraphs)
+    cues = parse_speaker_lines(paragraphs)
+    if any(cue.speaker for cue in cues):
+        turns = merge_cues(cues)
+    else:
+        turns = cue_turns(_unit_cues(paragraphs))
     if turns:
         return turns
-    if any(line.strip() for line in lines):
+    if any(paragraph.strip() for paragraph in paragraphs):
         raise ImporterError(f"{name} har ingen tekst å importere, bare talernavn.")
     raise ImporterError(f"{name} er tom.")
 
@@ -57,15 +70,15 @@ def parse_speaker_lines(lines):
 
     A line may hold line breaks of its own (a Word paragraph with soft breaks): each part counts
     as a line. Blank lines do not end a turn. Text before the first speaker line is a cue without
-    speaker, which merge_cues gives to the «Ukjent» speaker.
+    speaker, which merge_cues gives to the «Ukjent» speaker. Bracketed labels that the file uses
+    as speakers (shared_bracket_labels) open a cue like names do.
     """
+    paragraphs = [_clean_lines(paragraph) for paragraph in lines]
+    labels = shared_bracket_labels(paragraphs)
     cues = []
-    for paragraph in lines:
-        for line in _LINE_BREAKS.split(normalise(paragraph)):
-            line = _SPACES.sub(" ", line).strip().lstrip(_INVISIBLE_LEAD).strip()
-            if not line:
-                continue
-            cue = parse_line(line)
+    for paragraph in paragraphs:
+        for line in paragraph:
+            cue = parse_line(line, labels=labels)
             if cue is not None:
                 cues.append(cue)
             elif cues:
@@ -76,13 +89,77 @@ def parse_speaker_lines(lines):
     return cues
 
 
+def _clean_lines(paragraph):
+    """The non-empty lines of one paragraph, spaces collapsed and invisible lead characters dropped."""
+    lines = (_SPACES.sub(" ", line).strip().lstrip(_INVISIBLE_LEAD).strip()
+             for line in _LINE_BREAKS.split(normalise(paragraph)))
+    return [line for line in lines if line]
+
+
+def _unit_cues(paragraphs):
+    """One cue per paragraph of a file without speakers; a Whisper console line is a unit of its own.
+
+    A bracketed time at the start of a paragraph («[00:01:12] Ja, det …», noScribe without speaker
+    detection) is its start: with no speaker anywhere it cannot be read as a speaker line.
+    """
+    cues = []
+    for paragraph in paragraphs:
+        current = None
+        for line in _clean_lines(paragraph):
+            cue = parse_line(line)
+            if cue is None and current is None:
+                cue = _timed_unit(line)
+            if cue is not None or current is None:
+                current = cue or Cue(speaker=None, text=line)
+                cues.append(current)
+            else:
+                current.text = f"{current.text}\n{line}" if current.text else line
+    return cues
+
+
+def _timed_unit(line):
+    match = _LEADING_TIME.match(line)
+    start = parse_timestamp(match["time"]) if match else None
+    return None if start is None else Cue(speaker=None, text=match["rest"], start=start)
+
+
+def shared_bracket_labels(paragraphs):
+    """Bracketed labels a file uses as speakers, such as QualCoder's example «[id1] hello, I like …».
+
+    A label that is not a name by itself («[id1]», «[r]») counts only when several lines share a
+    small set of them and they open at least half of the paragraphs: a lone «[smiler] ja», or a
+    bracket that differs on every line, is annotation, not a speaker. `paragraphs` are lists of
+    cleaned lines.
+    """
+    counts = {}
+    for paragraph in paragraphs:
+        for line in paragraph:
+            match = _BRACKET.match(line)
+            if match and _could_be_label(match["name"].strip()):
+                label = match["name"].strip()
+                counts[label] = counts.get(label, 0) + 1
+    lines = sum(counts.values())
+    units = sum(1 for paragraph in paragraphs if paragraph)
+    if not 2 <= len(counts) <= _MAX_SHARED_LABELS or lines < len(counts) + 2 or 2 * lines < units:
+        return frozenset()
+    return frozenset(counts)
+
+
+def _could_be_label(label):
+    return (
+        len(label.split(" ")) <= 3
+        and is_speaker_name(label)
+        and parse_timestamp(label) is None
+    )
+
+
 def is_speaker_line(line):
     """True when the line would open a speaker's cue."""
     cue = parse_line(_SPACES.sub(" ", line).strip())
     return cue is not None and cue.speaker is not None
 
 
-def parse_line(line):
+def parse_line(line, *, labels=frozenset()):
     """The cue a single cleaned line opens, or None when the line continues the current speech.
 
     Whisper's console form «[00:00.000 --> 00:04.000] text» opens a timed cue with no speaker, so
@@ -92,22 +169,22 @@ def parse_line(line):
     if whisper:
         start, end = parse_timestamp(whisper[1]), parse_timestamp(whisper[2])
         if start is not None and end is not None:
-            cue = _speaker_cue(whisper[3]) or Cue(speaker=None, text=whisper[3])
+            cue = _speaker_cue(whisper[3], labels) or Cue(speaker=None, text=whisper[3])
             cue.start, cue.end = start, end
             return cue
-    return _speaker_cue(line)
+    return _speaker_cue(line, labels)
 
 
-def _speaker_cue(line):
+def _speaker_cue(line, labels=frozenset()):
     """A leading time («[00:01:12] Kari: …», «00:00:05 Speaker 1») belongs to the speaker line."""
     match = _TIME_PREFIX.match(line)
     if match and _brackets_pair(match["open"], match["close"]):
         start = parse_timestamp(match["time"])
-        cue = _named_cue(match["rest"]) or _time_name_header(match)
+        cue = _named_cue(match["rest"], labels) or _time_name_header(match)
         if start is not None and cue is not None:
             cue.start = start
             return cue
-    return _named_cue(line)
+    return _named_cue(line, labels)
 
 
 def _time_name_header(match):
@@ -125,20 +202,35 @@ def _brackets_pair(opening, closing):
     return {"": "", "[": "]", "(": ")"}.get(opening) == closing
 
 
-def _named_cue(line):
-    """`Name 00:12`, `[Name] speech`, `[Name]: speech`, `Name: speech`, or None."""
+def _named_cue(line, labels=frozenset()):
+    """`Name 00:12`, `[Name] speech`, `[Name]: speech`, `Name: speech`, or None.
+
+    A bracketed time right after the name («S01: [00:00:12] Ja», noScribe) is the cue's start.
+    """
     match = _NAME_TIME.match(line)
     if match and is_speaker_name(match["name"]):
         start = parse_timestamp(match["time"])
         if start is not None:
             return Cue(speaker=match["name"], text="", start=start)
     match = _BRACKET.match(line)
-    if match and is_speaker_name(match["name"].strip(), bracketed=True):
-        return Cue(speaker=match["name"].strip(), text=match["rest"].strip())
+    if match:
+        label = match["name"].strip()
+        if label in labels or is_speaker_name(label, bracketed=True):
+            return _timed_cue(label, match["rest"])
     match = _COLON.match(line)
     if match and is_speaker_name(match["name"]) and _speech_follows(match["name"], match["rest"]):
-        return Cue(speaker=match["name"], text=match["rest"].strip())
+        return _timed_cue(match["name"], match["rest"])
     return None
+
+
+def _timed_cue(speaker, rest):
+    rest = rest.strip()
+    match = _LEADING_TIME.match(rest)
+    if match and match["open"] == "[":
+        start = parse_timestamp(match["time"])
+        if start is not None:
+            return Cue(speaker=speaker, text=match["rest"], start=start)
+    return Cue(speaker=speaker, text=rest)
 
 
 def _speech_follows(name, rest):

@@ -6,7 +6,7 @@ The cue reader and payload cleaning here are shared with the SRT importer.
 import html
 import re
 
-from .base import Cue, ImporterError, ParsedTranscript, decode_text, merge_cues, parse_timestamp
+from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text, parse_timestamp
 from .prefix import split_speaker
 
 FORMAT = "vtt"
@@ -34,7 +34,7 @@ def parse(data, *, name):
     lines = text.split("\n")
     title, index = _read_header(lines, name)
     blocks = read_cue_blocks(lines, index, name, skip=_is_skipped_block)
-    turns = merge_cues(cues_from_blocks(blocks))
+    turns = cue_turns(cues_from_blocks(blocks))
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")
     return ParsedTranscript(format=FORMAT, turns=turns, title=title)
