@@ -1,5 +1,7 @@
 """Recognise a speaker prefix at the start of subtitle speech: «Kari Nordmann: …», «[SPEAKER_00]: …».
 
+Also noScribe's mark of overlapping speech, a voice written «//S02», which is no speaker of its own.
+
 The rules are conservative on purpose: a wrongly split sentence is worse than a missed name.
 """
 
@@ -53,3 +55,16 @@ def looks_like_name(name):
     if not words[0][0].isupper() or (len(words) == 1 and words[0].rstrip(".").lower() in _NOT_NAMES):
         return False
     return all(word[0].isupper() or word[0].isdigit() or word in _PARTICLES for word in words[1:])
+
+
+# noScribe writes a voice that talks over the current speaker as «//S02» (in .vtt «<v //S02>»; in its
+# text «… //S02: Mm.// …»). Such a voice is part of the current turn, never a new participant.
+OVERLAP_MARK = "//"
+
+
+def overlap_speech(voice, text):
+    """«//S02: Mm.//» for an overlapping voice, as noScribe writes it in its text; None for any other voice."""
+    if not voice or not voice.startswith(OVERLAP_MARK):
+        return None
+    name = voice[len(OVERLAP_MARK):].strip()
+    return f"{OVERLAP_MARK}{name}: {text}{OVERLAP_MARK}" if name else f"{OVERLAP_MARK}{text}{OVERLAP_MARK}"

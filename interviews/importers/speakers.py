@@ -140,7 +140,7 @@ def shared_bracket_labels(paragraphs):
                 counts[label] = counts.get(label, 0) + 1
     lines = sum(counts.values())
     units = sum(1 for paragraph in paragraphs if paragraph)
-    if not 2 <= len(counts) <= _MAX_SHARED_LABELS or lines < len(counts) + 2 or 2 * lines < units:
+    if not 2 <= len(counts) <= _MAX_SHARED_LABELS or lines <= len(counts) or 2 * lines < units:
         return frozenset()
     return frozenset(counts)
 
