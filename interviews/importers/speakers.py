@@ -18,10 +18,10 @@ _NAME_RE = re.compile(_NAME)
 _WHISPER_RANGE = re.compile(rf"^\[({_TIME}) ?--> ?({_TIME})\] ?(.*)$")
 _TIME_PREFIX = re.compile(rf"^(?P<open>[\[(]?)(?P<time>{_TIME})(?P<close>[\])]?) (?P<rest>.+)$")
 _NAME_TIME = re.compile(rf"^(?P<name>{_NAME}) (?P<time>{_TIME})$")
-_BRACKET = re.compile(r"^\[(?P<name>[^\[\]]{1,40})\](?: ?:)? ?(?P<rest>.*)$")
+_BRACKET = re.compile(r"^\[(?P<name>[^\[\]]{1,40})\](?P<colon> ?:)? ?(?P<rest>.*)$")
 _COLON = re.compile(rf"^(?P<name>{_NAME}) ?:(?P<rest>.*)$")
 # A bracketed time opening the speech or a paragraph: «[00:00:12] Ja» (noScribe writes hh:mm:ss).
-_LEADING_TIME = re.compile(rf"^(?P<open>[\[(])(?P<time>{_TIME})[\])](?: (?P<rest>.*))?$")
+_LEADING_TIME = re.compile(rf"^(?P<open>[\[(])(?P<time>{_TIME})(?P<close>[\])])(?: (?P<rest>.*))?$")
 # At most this many distinct «[label]» speakers; more is a file of annotations.
 _MAX_SHARED_LABELS = 10
 
@@ -70,11 +70,11 @@ def parse_speaker_lines(lines):
 
     A line may hold line breaks of its own (a Word paragraph with soft breaks): each part counts
     as a line. Blank lines do not end a turn. Text before the first speaker line is a cue without
-    speaker, which merge_cues gives to the «Ukjent» speaker. Bracketed labels that the file uses
-    as speakers (shared_bracket_labels) open a cue like names do.
+    speaker, which merge_cues gives to the «Ukjent» speaker. A «[label]» without colon opens a cue
+    only where the file uses it as a speaker (bracket_speakers).
     """
     paragraphs = [_clean_lines(paragraph) for paragraph in lines]
-    labels = shared_bracket_labels(paragraphs)
+    labels = bracket_speakers(paragraphs)
     cues = []
     for paragraph in paragraphs:
         for line in paragraph:
@@ -106,7 +106,7 @@ def _unit_cues(paragraphs):
     for paragraph in paragraphs:
         current = None
         for line in _clean_lines(paragraph):
-            cue = parse_line(line)
+            cue = parse_line(line, labels=frozenset())
             if cue is None and current is None:
                 cue = _timed_unit(line)
             if cue is not None or current is None:
@@ -119,27 +119,55 @@ def _unit_cues(paragraphs):
 
 def _timed_unit(line):
     match = _LEADING_TIME.match(line)
-    start = parse_timestamp(match["time"]) if match else None
-    return None if start is None else Cue(speaker=None, text=match["rest"], start=start)
+    if not match or not _brackets_pair(match["open"], match["close"]):
+        return None
+    start = parse_timestamp(match["time"])
+    return None if start is None else Cue(speaker=None, text=match["rest"] or "", start=start)
 
 
-def shared_bracket_labels(paragraphs):
-    """Bracketed labels a file uses as speakers, such as QualCoder's example «[id1] hello, I like …».
+def bracket_speakers(paragraphs):
+    """The «[label]» openings that a file uses as speakers; `paragraphs` hold cleaned lines.
 
-    A label that is not a name by itself («[id1]», «[r]») counts only when several lines share a
-    small set of them and they open at least half of the paragraphs: a lone «[smiler] ja», or a
-    bracket that differs on every line, is annotation, not a speaker. `paragraphs` are lists of
-    cleaned lines.
+    A bracket at a line start is as often a note («[smiler] ja», «[Ja] …») as a speaker, so it
+    needs the file's support; a name with a colon («[Kari]: Hei.») needs none. A name without one
+    («[Kari] Hei.») counts when two or more lines open with a bracket, or when the file names that
+    speaker in another form too («Kari: …»). Any other label (QualCoder's example transcript:
+    «[id1] hello, I like …») counts only when several lines share a small set of them and they open
+    at least half of the paragraphs: brackets that differ on every line, or that open few
+    paragraphs, are notes.
     """
+    openings = [opening for paragraph in paragraphs for line in paragraph if (opening := _bracket_opening(line))]
+    if not openings:
+        return frozenset()
+    named = {label for label, colon in openings if not colon and is_speaker_name(label, bracketed=True)}
+    if len(openings) < 2:
+        others = {cue.speaker for paragraph in paragraphs for line in paragraph
+                  if (cue := parse_line(line, labels=frozenset())) is not None and cue.speaker}
+        named &= others
+    labels = [label for label, _colon in openings]
+    return frozenset(named | _shared_labels(labels, sum(1 for paragraph in paragraphs if paragraph)))
+
+
+def _bracket_opening(line):
+    """(label, colon) of a «[label] …» line (also after a leading time), if the label could be a speaker."""
+    match = _BRACKET.match(line)
+    if match is None:
+        timed = _TIME_PREFIX.match(line)
+        if timed and _brackets_pair(timed["open"], timed["close"]):
+            match = _BRACKET.match(timed["rest"])
+    if match is None:
+        return None
+    label = match["name"].strip()
+    if _could_be_label(label) or is_speaker_name(label, bracketed=True):
+        return label, bool(match["colon"])
+    return None
+
+
+def _shared_labels(openings, units):
     counts = {}
-    for paragraph in paragraphs:
-        for line in paragraph:
-            match = _BRACKET.match(line)
-            if match and _could_be_label(match["name"].strip()):
-                label = match["name"].strip()
-                counts[label] = counts.get(label, 0) + 1
-    lines = sum(counts.values())
-    units = sum(1 for paragraph in paragraphs if paragraph)
+    for label in openings:
+        counts[label] = counts.get(label, 0) + 1
+    lines = len(openings)
     if not 2 <= len(counts) <= _MAX_SHARED_LABELS or lines <= len(counts) or 2 * lines < units:
         return frozenset()
     return frozenset(counts)
@@ -159,8 +187,11 @@ def is_speaker_line(line):
     return cue is not None and cue.speaker is not None
 
 
-def parse_line(line, *, labels=frozenset()):
+def parse_line(line, *, labels=None):
     """The cue a single cleaned line opens, or None when the line continues the current speech.
+
+    `labels` are the «[label]» openings without colon the file uses as speakers (bracket_speakers);
+    None judges the line on its own, where any bracketed name counts.
 
     Whisper's console form «[00:00.000 --> 00:04.000] text» opens a timed cue with no speaker, so
     its times reach the turn while its text joins the current speaker.
@@ -175,7 +206,7 @@ def parse_line(line, *, labels=frozenset()):
     return _speaker_cue(line, labels)
 
 
-def _speaker_cue(line, labels=frozenset()):
+def _speaker_cue(line, labels):
     """A leading time («[00:01:12] Kari: …», «00:00:05 Speaker 1») belongs to the speaker line."""
     match = _TIME_PREFIX.match(line)
     if match and _brackets_pair(match["open"], match["close"]):
@@ -202,7 +233,7 @@ def _brackets_pair(opening, closing):
     return {"": "", "[": "]", "(": ")"}.get(opening) == closing
 
 
-def _named_cue(line, labels=frozenset()):
+def _named_cue(line, labels):
     """`Name 00:12`, `[Name] speech`, `[Name]: speech`, `Name: speech`, or None.
 
     A bracketed time right after the name («S01: [00:00:12] Ja», noScribe) is the cue's start.
@@ -215,7 +246,8 @@ def _named_cue(line, labels=frozenset()):
     match = _BRACKET.match(line)
     if match:
         label = match["name"].strip()
-        if label in labels or is_speaker_name(label, bracketed=True):
+        named = is_speaker_name(label, bracketed=True) and (labels is None or match["colon"])
+        if named or (labels is not None and label in labels):
             return _timed_cue(label, match["rest"])
     match = _COLON.match(line)
     if match and is_speaker_name(match["name"]) and _speech_follows(match["name"], match["rest"]):
@@ -226,10 +258,10 @@ def _named_cue(line, labels=frozenset()):
 def _timed_cue(speaker, rest):
     rest = rest.strip()
     match = _LEADING_TIME.match(rest)
-    if match and match["open"] == "[":
+    if match and match["open"] == "[" and match["close"] == "]":
         start = parse_timestamp(match["time"])
         if start is not None:
-            return Cue(speaker=speaker, text=match["rest"], start=start)
+            return Cue(speaker=speaker, text=match["rest"] or "", start=start)
     return Cue(speaker=speaker, text=rest)
 
 

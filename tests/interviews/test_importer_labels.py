@@ -70,6 +70,21 @@ def test_it_does_not_take_bracketed_notes_for_speakers(text):
     assert any(turn.text.startswith("[") for turn in parsed.turns)
 
 
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        # A bracketed name the file also writes with a colon.
+        ("Kari: Hei.\nOla: Hallo.\n[Kari] Igjen.", ["Kari", "Ola", "Kari"]),
+        # A lone bracketed word in a file of other speakers: a note, kept in the speech.
+        ("Kari: Hei.\n[Ja] sa hun.\nOla: Hallo.", ["Kari", "Ola"]),
+        # With a colon a bracketed name needs no support.
+        ("Hei.\n[Kari]: Hallo.", ["Ukjent", "Kari"]),
+    ],
+)
+def test_it_takes_a_lone_bracketed_name_only_with_support(text, speakers):
+    assert [turn.speaker for turn in txt(text).turns] == speakers
+
+
 def test_it_keeps_a_bracketed_note_inside_a_speakers_turn():
     parsed = txt("I: Hvordan var det?\n[ler] ja, det var gøy\nIO: Veldig.\n")
     assert summary(parsed) == [("I", "Hvordan var det?\n[ler] ja, det var gøy", None), ("IO", "Veldig.", None)]

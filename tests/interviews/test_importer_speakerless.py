@@ -239,3 +239,11 @@ def test_it_stores_a_speakerless_srt_as_one_turn_row_per_cue_without_labels(proj
     assert {row.participant.label for row in rows} == {"Ukjent"}
     assert "Ukjent" not in document.text
     assert document.text == "\n".join(text for _, _, text in EXPECTED)
+
+
+@pytest.mark.parametrize("opening", ["[00:01:05)", "(00:01:05]", "[Ja]"])
+def test_it_keeps_an_opening_that_is_not_a_paired_bracketed_time(opening):
+    parsed = parse_file("notat.txt", f"Hei.\n\n{opening} Vi snakker om skole.\n".encode())
+    assert [(turn.text, turn.start) for turn in parsed.turns] == [
+        ("Hei.", None), (f"{opening} Vi snakker om skole.", None),
+    ]
