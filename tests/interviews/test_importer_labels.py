@@ -8,6 +8,9 @@ overlapping speech as «//S02: …//» in a paragraph and «<v //S02>» in a cue
 import pytest
 
 from interviews.importers import parse_file
+from interviews.models import Participant
+from interviews.models import Turn as TurnRow
+from interviews.services import suggest_mapping, transcript_import
 
 QUALCODER = (
     "[id1] hello, I like the course. It really helped me with understanding world history.\n"
@@ -182,3 +185,15 @@ def test_it_reads_noscribe_vtt_with_named_speakers_and_no_speaker_detection():
         ("Ukjent", 0.0, False), ("Ukjent", 7.0, False), ("Ukjent", 8.2, False), ("Ukjent", 9.0, False),
         ("Ukjent", 75.0, False),
     ]
+
+
+def test_it_stores_noscribes_overlap_without_a_participant_for_it(project, analyst):
+    parsed = parse_file("intervju_agder.vtt", NOSCRIBE_VTT.encode())
+    mapping = suggest_mapping(project=project, speakers=parsed.speakers())
+    document = transcript_import(project=project, user=analyst, parsed=parsed, mapping=mapping, title="Agder",
+                                 interview_format="group_interview", source_name="intervju_agder.vtt")
+    rows = list(TurnRow.objects.filter(document=document).order_by("position"))
+    assert [row.start_seconds for row in rows] == [0.0, 7.0, 75.0]
+    assert Participant.objects.filter(project=project).count() == 2
+    assert "//" not in "".join(Participant.objects.values_list("label", flat=True))
+    assert "Mm.//" in rows[1].speech(document.text)
