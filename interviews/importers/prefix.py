@@ -17,9 +17,14 @@ _NAME_CHARS = re.compile(r"[\w .,'’()\-]+")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _CLOCK_WORDS = re.compile(r"(?:kl\.?|klokka|klokken)(?:\s|$)", re.IGNORECASE)
 
-# Labels and sentence openers that look like a one-word name before a colon but never are.
-_NOT_NAMES = frozenset(
-    "altså dvs eksempel husk merk nb note notat obs punkt sitat spørsmålet svaret tips viktig".split()
+# Labels and sentence openers that look like a one-word name before a colon but never are
+# («Spørsmålet: hva gjør vi?»). Speech recognition writes them at a segment's start, where one
+# taken for a speaker would swallow every later segment of a file without speakers.
+SENTENCE_OPENERS = frozenset(
+    """
+    altså dvs eksempel husk merk nb note notat obs punkt sitat spørsmålet svaret tips viktig
+    problemet poenget utfordringen målet grunnen konklusjonen resultatet
+    """.split()
 )
 
 MAX_NAME_LENGTH = 40
@@ -52,7 +57,7 @@ def looks_like_name(name):
     words = _PARENTHESES.sub(" ", name).replace(",", " ").split()
     if not words or len(words) > MAX_NAME_WORDS or name.rstrip().endswith((",", "-")):
         return False
-    if not words[0][0].isupper() or (len(words) == 1 and words[0].rstrip(".").lower() in _NOT_NAMES):
+    if not words[0][0].isupper() or (len(words) == 1 and words[0].rstrip(".").lower() in SENTENCE_OPENERS):
         return False
     return all(word[0].isupper() or word[0].isdigit() or word in _PARTICLES for word in words[1:])
 

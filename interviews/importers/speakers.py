@@ -6,6 +6,7 @@ Shared by the .txt and .docx importers; docs/formats.md lists the forms recognis
 import re
 
 from .base import Cue, ImporterError, cue_turns, merge_cues, normalise, parse_timestamp
+from .prefix import SENTENCE_OPENERS
 
 # A clock time as transcription tools write it: 0:12, 00:12, 00:01:12, 00:01:12.500.
 _TIME = r"\d{1,3}(?::\d{2}){1,2}(?:[.,]\d{1,3})?"
@@ -42,7 +43,7 @@ _NOT_SPEAKERS = frozenset(
     latter ler pause uhørbart uhørlig utydelig uklart inaudible unintelligible laughter laughs
     crosstalk overlapping musikk music stillhet silence avbrudd kremt kremter hoster sukk sukker
     """.split()
-) | {"til stede", "transkribert av", "kort pause", "lang pause"}
+) | {"til stede", "transkribert av", "kort pause", "lang pause"} | SENTENCE_OPENERS
 
 
 def turns_from_lines(paragraphs, *, name):

@@ -247,3 +247,10 @@ def test_it_keeps_an_opening_that_is_not_a_paired_bracketed_time(opening):
     assert [(turn.text, turn.start) for turn in parsed.turns] == [
         ("Hei.", None), (f"{opening} Vi snakker om skole.", None),
     ]
+
+
+def test_it_does_not_let_a_sentence_opener_with_a_colon_swallow_a_speakerless_file():
+    lines = ["Hei og velkommen.", "Problemet: vi har ikke nok folk.", "Spørsmålet: hva gjør vi da?", "Takk."]
+    parsed = parse_file("opptak.txt", "\n".join(lines).encode())
+    assert [turn.text for turn in parsed.turns] == lines
+    assert_unlabelled_ukjent(parsed)
