@@ -23,6 +23,8 @@ _BRACKET = re.compile(r"^\[(?P<name>[^\[\]]{1,40})\](?P<colon> ?:)? ?(?P<rest>.*
 _COLON = re.compile(rf"^(?P<name>{_NAME}) ?:(?P<rest>.*)$")
 # A bracketed time opening the speech or a paragraph: «[00:00:12] Ja» (noScribe writes hh:mm:ss).
 _LEADING_TIME = re.compile(rf"^(?P<open>[\[(])(?P<time>{_TIME})(?P<close>[\])])(?: (?P<rest>.*))?$")
+# noScribe's time code inside a paragraph, «… velkommen. [00:01:05] Vi …»: hh:mm:ss, spaces around.
+_INLINE_TIME = re.compile(r"\s\[(\d{2}:\d{2}:\d{2})\]\s")
 # At most this many distinct «[label]» speakers; more is a file of annotations.
 _MAX_SHARED_LABELS = 10
 
@@ -100,22 +102,39 @@ def _clean_lines(paragraph):
 def _unit_cues(paragraphs):
     """One cue per paragraph of a file without speakers; a Whisper console line is a unit of its own.
 
-    A bracketed time at the start of a paragraph («[00:01:12] Ja, det …», noScribe without speaker
-    detection) is its start: with no speaker anywhere it cannot be read as a speaker line.
+    A bracketed time at the start of a paragraph («[00:01:12] Ja, det …») is its start: with no
+    speaker anywhere it cannot be read as a speaker line. Such a paragraph is also cut at the
+    «[hh:mm:ss]» codes inside it: noScribe without speaker detection writes the whole transcript
+    as one paragraph, with a time code about once a minute.
     """
     cues = []
     for paragraph in paragraphs:
-        current = None
+        current = timed = None
         for line in _clean_lines(paragraph):
             cue = parse_line(line, labels=frozenset())
             if cue is None and current is None:
                 cue = _timed_unit(line)
+                timed = len(cues) if cue is not None else None
             if cue is not None or current is None:
                 current = cue or Cue(speaker=None, text=line)
                 cues.append(current)
             else:
                 current.text = f"{current.text}\n{line}" if current.text else line
+        if timed is not None:
+            cues[timed:timed + 1] = _cut_at_time_codes(cues[timed])
     return cues
+
+
+def _cut_at_time_codes(cue):
+    pieces = _INLINE_TIME.split(cue.text)
+    cut = [Cue(speaker=None, text=pieces[0], start=cue.start)]
+    for clock, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        start = parse_timestamp(clock)
+        if start is None:
+            cut[-1].text = f"{cut[-1].text} [{clock}] {text}"
+        else:
+            cut.append(Cue(speaker=None, text=text, start=start))
+    return cut
 
 
 def _timed_unit(line):

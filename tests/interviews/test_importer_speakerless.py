@@ -254,3 +254,19 @@ def test_it_does_not_let_a_sentence_opener_with_a_colon_swallow_a_speakerless_fi
     parsed = parse_file("opptak.txt", "\n".join(lines).encode())
     assert [turn.text for turn in parsed.turns] == lines
     assert_unlabelled_ukjent(parsed)
+
+
+def test_it_cuts_noscribes_single_paragraph_at_its_time_codes():
+    """noScribe without speaker detection: one paragraph, a time code at its start and about once a minute."""
+    text = (
+        "intervju_agder\n\nTranscribed with noScribe vers. 0.6.2\nAudio source: C:/Opptak/intervju_agder.mp3\n\n\n"
+        "[00:00:00] Hei og velkommen. Vi starter med rollene. [00:01:05] Jeg er rådgiver. (..) Og jobber med "
+        "bosetting. [00:02:11] Takk. Vi ses [00:99:00] senere.\n"
+    )
+    parsed = parse_file("intervju_agder.txt", text.encode())
+    assert [(turn.start, turn.text) for turn in parsed.turns][2:] == [
+        (0.0, "Hei og velkommen. Vi starter med rollene."),
+        (65.0, "Jeg er rådgiver. (..) Og jobber med bosetting."),
+        (131.0, "Takk. Vi ses [00:99:00] senere."),
+    ]
+    assert_unlabelled_ukjent(parsed)
