@@ -64,6 +64,24 @@ def clean_speech(text):
     return "\n".join(line for line in lines if line)
 
 
+def cue_turns(cues):
+    """The turns of a file's cues: merged by speaker, or the file's own units when it names no one.
+
+    A file without any speaker information (plain Whisper output, a paragraph-only text) keeps
+    one turn per cue, each with its own times, so 322 segments do not become one paragraph at
+    00:00:00. Such turns belong to «Ukjent» and are not `labelled`.
+    """
+    cues = list(cues)
+    if any(cue.speaker and cue.speaker.strip() for cue in cues):
+        return merge_cues(cues)
+    turns = []
+    for cue in cues:
+        text = clean_speech(normalise(cue.text))
+        if text:
+            turns.append(Turn(speaker=UNKNOWN_SPEAKER, text=text, start=cue.start, end=cue.end, labelled=False))
+    return turns
+
+
 def merge_cues(cues):
     """Merge consecutive cues of one speaker into turns.
 

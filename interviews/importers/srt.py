@@ -1,6 +1,6 @@
 """SubRip (.srt) subtitles, as written by Whisper, WhisperX and subtitle editors, to turns."""
 
-from .base import ImporterError, ParsedTranscript, decode_text, merge_cues
+from .base import ImporterError, ParsedTranscript, cue_turns, decode_text
 from .vtt import cues_from_blocks, read_cue_blocks
 
 FORMAT = "srt"
@@ -17,7 +17,7 @@ def parse(data, *, name):
         raise ImporterError(
             f"{name} er ikke en SRT-fil: fant ingen tidskoder som «00:00:01,000 --> 00:00:04,000»."
         )
-    turns = merge_cues(cues_from_blocks(blocks))
+    turns = cue_turns(cues_from_blocks(blocks))
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")
     return ParsedTranscript(format=FORMAT, turns=turns)

@@ -6,8 +6,8 @@ The cue reader and payload cleaning here are shared with the SRT importer.
 import html
 import re
 
-from .base import Cue, ImporterError, ParsedTranscript, decode_text, merge_cues, parse_timestamp
-from .prefix import split_speaker
+from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text, parse_timestamp
+from .prefix import overlap_speech, split_speaker
 
 FORMAT = "vtt"
 
@@ -34,7 +34,7 @@ def parse(data, *, name):
     lines = text.split("\n")
     title, index = _read_header(lines, name)
     blocks = read_cue_blocks(lines, index, name, skip=_is_skipped_block)
-    turns = merge_cues(cues_from_blocks(blocks))
+    turns = cue_turns(cues_from_blocks(blocks))
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")
     return ParsedTranscript(format=FORMAT, turns=turns, title=title)
@@ -147,7 +147,8 @@ def cues_from_blocks(blocks):
 def payload_cues(payload, start, end):
     """Split one cue's payload at voice tags into cues; strip other tags and decode entities.
 
-    Without a voice tag, a «Name: text» or «[SPEAKER_00]: text» prefix gives the speaker.
+    Without a voice tag, a «Name: text» or «[SPEAKER_00]: text» prefix gives the speaker. The
+    overlapping voice of noScribe («<v //S02>») stays speech of the current turn.
     """
     if "{" in payload:
         payload = _ASS_TAG.sub("", payload)
@@ -162,7 +163,11 @@ def payload_cues(payload, start, end):
         if text and not text.isspace():
             text = _speech(text)
             if text:
-                cues.append(Cue(speaker=speaker, text=text, start=start, end=end))
+                overlap = overlap_speech(speaker, text)
+                if overlap is not None:
+                    cues.append(Cue(speaker=None, text=overlap, start=start, end=end))
+                else:
+                    cues.append(Cue(speaker=speaker, text=text, start=start, end=end))
 
     position = 0
     for match in _TAG.finditer(payload):

@@ -4,7 +4,7 @@ import codecs
 import json
 import math
 
-from .base import Cue, ImporterError, ParsedTranscript, merge_cues, normalise
+from .base import Cue, ImporterError, ParsedTranscript, cue_turns, normalise
 
 FORMAT = "whisper-json"
 
@@ -16,7 +16,7 @@ def parse(data, *, name):
     if not isinstance(segments, list):
         raise ImporterError(f"{name} er ikke Whisper-utdata: mangler «segments»-lista med tidskodet tale.")
     cues = [_cue(segment, number, name) for number, segment in enumerate(segments, start=1)]
-    turns = merge_cues(cues)
+    turns = cue_turns(cues)
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")
     return ParsedTranscript(format=FORMAT, turns=turns)

@@ -1,6 +1,6 @@
 """Whisper .tsv output (start, end in milliseconds, text; optionally speaker) to turns."""
 
-from .base import Cue, ImporterError, ParsedTranscript, decode_text, merge_cues
+from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text
 
 FORMAT = "whisper-tsv"
 
@@ -19,7 +19,7 @@ def parse(data, *, name):
     for index in range(header_index + 1, len(lines)):
         if lines[index].strip():
             cues.append(_cue(lines[index], columns, width, index + 1, name))
-    turns = merge_cues(cues)
+    turns = cue_turns(cues)
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")
     return ParsedTranscript(format=FORMAT, turns=turns)

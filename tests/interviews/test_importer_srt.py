@@ -40,13 +40,13 @@ def test_it_reads_whisperx_diarisation_prefixes_in_every_form():
     assert (transcript.turns[3].start, transcript.turns[3].end) == (11.0, 13.5)
 
 
-def test_it_puts_undiarised_whisper_subtitles_in_one_unknown_turn():
+def test_it_keeps_one_unlabelled_turn_per_cue_of_undiarised_whisper_subtitles():
     transcript = parse_file("whisper_plain.srt")
-    assert len(transcript.turns) == 1
-    turn = transcript.turns[0]
-    assert turn.speaker == "Ukjent"
-    assert turn.text == "Hei og velkommen til dette intervjuet. Vi skal snakke om skolen i Tromsø. Takk."
-    assert (turn.start, turn.end) == (0.0, 10.0)
+    assert [(t.speaker, t.text, t.start, t.end, t.labelled) for t in transcript.turns] == [
+        ("Ukjent", "Hei og velkommen til dette intervjuet.", 0.0, 3.2, False),
+        ("Ukjent", "Vi skal snakke om skolen i Tromsø.", 3.2, 7.84, False),
+        ("Ukjent", "Takk.", 7.84, 10.0, False),
+    ]
 
 
 def test_it_tolerates_bom_crlf_missing_numbers_extra_blank_lines_and_dotted_milliseconds():

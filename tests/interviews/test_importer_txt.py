@@ -57,11 +57,14 @@ def test_it_reads_old_mac_cr_line_ends():
     assert summary(parsed) == [("I", "Linje en\nfortsetter her", None), ("IO", "Linje to", None)]
 
 
-def test_it_gives_plain_whisper_text_one_ukjent_turn():
+def test_it_keeps_each_line_of_plain_whisper_text_as_an_unlabelled_turn():
     parsed = parse_file("whisper_plain.txt")
     assert summary(parsed) == [
-        ("Ukjent", "Hei og velkommen til podkasten.\nI dag skal vi snakke om skole.\nDet blir spennende.", None),
+        ("Ukjent", "Hei og velkommen til podkasten.", None),
+        ("Ukjent", "I dag skal vi snakke om skole.", None),
+        ("Ukjent", "Det blir spennende.", None),
     ]
+    assert not any(turn.labelled for turn in parsed.turns)
 
 
 def test_it_reads_diarised_whisper_text_and_merges_a_repeated_speaker():

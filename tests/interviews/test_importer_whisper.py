@@ -30,14 +30,15 @@ def refusal(module, data, name):
 # JSON
 
 
-def test_it_puts_undiarised_openai_whisper_json_in_one_unknown_turn():
+def test_it_keeps_one_unlabelled_turn_per_segment_of_undiarised_openai_whisper_json():
     transcript = parse_json_file("openai_whisper.json")
     assert transcript.format == "whisper-json"
-    assert len(transcript.turns) == 1
-    turn = transcript.turns[0]
-    assert turn.speaker == "Ukjent"
-    assert turn.text == "Hei og velkommen til dette intervjuet. Vi skal snakke om skolen i Tromsø. Takk. 😀"
-    assert (turn.start, turn.end) == (0.0, 10.0)
+    assert [(t.speaker, t.start, t.end, t.labelled) for t in transcript.turns] == [
+        ("Ukjent", 0.0, 3.2, False), ("Ukjent", 3.2, 7.84, False), ("Ukjent", 7.84, 10.0, False),
+    ]
+    assert " ".join(t.text for t in transcript.turns) == (
+        "Hei og velkommen til dette intervjuet. Vi skal snakke om skolen i Tromsø. Takk. 😀"
+    )
 
 
 def test_it_reads_diarised_whisperx_json():
@@ -152,14 +153,14 @@ def parse_tsv(text, name="opptak.tsv"):
     return whisper_tsv.parse(text.encode("utf-8"), name=name)
 
 
-def test_it_puts_undiarised_whisper_tsv_in_one_unknown_turn():
+def test_it_keeps_one_unlabelled_turn_per_row_of_undiarised_whisper_tsv():
     transcript = whisper_tsv.parse((FILES / "whisper.tsv").read_bytes(), name="whisper.tsv")
     assert transcript.format == "whisper-tsv"
-    assert len(transcript.turns) == 1
-    turn = transcript.turns[0]
-    assert turn.speaker == "Ukjent"
-    assert turn.text == "Hei og velkommen til dette intervjuet. Vi skal snakke om skolen i Tromsø. Takk."
-    assert (turn.start, turn.end) == (0.0, 10.0)
+    assert [(t.speaker, t.text, t.start, t.end, t.labelled) for t in transcript.turns] == [
+        ("Ukjent", "Hei og velkommen til dette intervjuet.", 0.0, 3.2, False),
+        ("Ukjent", "Vi skal snakke om skolen i Tromsø.", 3.2, 7.84, False),
+        ("Ukjent", "Takk.", 7.84, 10.0, False),
+    ]
 
 
 def test_it_reads_a_speaker_column_in_tsv():
