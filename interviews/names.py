@@ -147,7 +147,8 @@ class NameMasker:
                 found.append(Occurrence(
                     turn=turn, start=hit.start(), end=hit.end(), found=hit.group(0),
                     speaker=self.owners[_key(hit.group("name"))],
-                    before=_BEFORE.search(speech, 0, hit.start()).group(0),
+                    # Six words fit in 160 characters; a window keeps a long turn from being rescanned.
+                    before=_BEFORE.search(speech, max(0, hit.start() - 160), hit.start()).group(0),
                     after=_AFTER.match(speech, hit.end()).group(0),
                 ))
         return found

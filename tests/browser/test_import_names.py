@@ -28,6 +28,10 @@ def test_it_imports_a_teams_file_with_no_name_left(page, live_server, login, pro
     expect(draft.get_by_role("checkbox", name="Erstatt «per» (tur 3)")).to_be_checked()
     word = draft.get_by_role("checkbox", name="Erstatt «per» (tur 4)")
     expect(word).to_be_checked()
+    draft.get_by_role("button", name="Behold alle").click()
+    expect(draft.locator("table.name-review input:checked")).to_have_count(0)
+    draft.get_by_role("button", name="Erstatt alle").click()
+    expect(draft.locator("table.name-review input:checked")).to_have_count(2)
     word.focus()
     page.keyboard.press("Space")  # by keyboard: keep «per år», the ordinary word
     expect(word).not_to_be_checked()
