@@ -40,7 +40,6 @@ from planner.models import Document
 @require_http_methods(["GET", "POST"])
 def import_start(request, slug):
     project, membership = study_for_importer(request, slug)
-    drafts_purge()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         limit = settings.UPLOAD_MAX_MB * 1_048_576
@@ -59,6 +58,8 @@ def import_start(request, slug):
 
 
 def _import_page(request, project, membership, form, bound=None, word_form=None):
+    """The import page, however reached: drafts older than a day are forgotten before any is shown."""
+    drafts_purge()
     return render(request, "interviews/import_start.html", {
         "project": project, "membership": membership, "form": form,
         "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
