@@ -4,7 +4,8 @@ Speech recognition writes names in any case («hva tenker du, kari?»), and spea
 other by first name, surname or in the genitive («Karis forslag»). Every such form is replaced
 by the participant's label at import. A name that is also an ordinary word («Per», «Liv»,
 «Hans») is replaced when capitalised; in lower case it is listed for the person importing to
-decide, since «per år» or «hele livet» must stay as spoken.
+decide, since «per år» or «hele livet» must stay as spoken; so is one that opens a sentence
+(«Per år …», «Vi har …»), where the capital letter says nothing.
 """
 
 import re
@@ -33,6 +34,8 @@ _ROLE_WORDS = {"intervjuer", "intervjuar", "interviewer", "moderator", "informan
 # Between the words of a name in speech: any white space, or a hyphen («Anne-Lise», «Anne Lise»).
 _JOINER = r"[\s\-\u2010\u2011]+"
 _GENITIVE = r"(?:s|['\u2019]s)"
+# After these a capital letter says nothing: a sentence, a quotation or a list item starts.
+_SENTENCE_END = ".!?…:;«»\"“”(-–—"
 # The context of an occurrence: up to six words either side, spaced as in the speech.
 _BEFORE = re.compile(r"(?<!\S)(?:\S+\s+){0,6}\S*$")
 _AFTER = re.compile(r"\S*(?:\s+\S+){0,6}")
@@ -83,7 +86,7 @@ def name_words(project) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Occurrence:
-    """A name that is also an ordinary word, found in lower case: the person importing decides."""
+    """A name that is also an ordinary word, in lower case or opening a sentence: the person importing decides."""
 
     turn: int  # position of the turn, or TITLE
     start: int  # offsets into the turn's speech as composed (white space collapsed)
@@ -102,8 +105,8 @@ class NameMasker:
     """Replaces the speakers' names in speech by «[Label]»; a name two speakers share becomes «[navn]».
 
     `labels` maps each speaker as found in the file to a participant's label; `words` are the
-    names that are also ordinary words (case folded), which in lower case are occurrences to
-    review: replaced unless their key is in the `keep` given to `mask`.
+    names that are also ordinary words (case folded), which in lower case or at the start of a
+    sentence are occurrences to review: replaced unless their key is in the `keep` given to `mask`.
     """
 
     def __init__(self, labels, words=frozenset()):
@@ -122,8 +125,12 @@ class NameMasker:
         ) if alternatives else None
 
     def _reviewable(self, hit):
+        """An ordinary word in lower case, or capitalised where any word is: «Per år …», «Vi har …»."""
         name = hit.group("name")
-        return name[0].islower() and _key(name) in self.words
+        if _key(name) not in self.words:
+            return False
+        before = hit.string[max(0, hit.start() - 3):hit.start()].rstrip()
+        return name[0].islower() or not before or before[-1] in _SENTENCE_END
 
     def mask(self, speech, keep=frozenset()):
         """The speech with names replaced; `keep` holds start offsets of reviewable occurrences to leave."""

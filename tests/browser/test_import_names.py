@@ -57,7 +57,7 @@ def test_the_lead_adds_and_removes_a_name_word_by_keyboard_on_a_phone(page, live
     section = page.locator("section.name-words")
     section.locator("summary").focus()
     page.keyboard.press("Enter")
-    expect(section).to_contain_text("Odd, Per, Ravn")
+    expect(section).to_contain_text("Odd, Per, Rask")
     section.get_by_label("Ord").fill("Sjø")
     page.keyboard.press("Enter")
     expect(page.locator(".message.success")).to_contain_text("«Sjø»")

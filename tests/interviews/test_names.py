@@ -39,7 +39,7 @@ def test_a_part_two_speakers_share_becomes_a_name_in_any_case():
 def test_an_ordinary_word_is_replaced_when_capitalised_and_reviewed_in_lower_case():
     words = shipped_name_words()
     assert {"per", "liv", "hans", "are", "bo", "eli", "tor", "mai", "siv"} <= words and "ola" not in words
-    turns = [Turn(speaker="Per Liv", text="Per sa at livet er langt."),
+    turns = [Turn(speaker="Per Liv", text="Og Per sa at livet er langt."),
              Turn(speaker="Ola", text="Ti kroner per år, per. Hele liv og Livs plan, pers.")]
     found = occurrences(turns, {"Per Liv": 1, "Ola": 1}, words)
     assert [(o.turn, o.found, o.key) for o in found] == [(1, "per", "1:10"), (1, "per", "1:18"), (1, "liv", "1:28"),
@@ -48,11 +48,20 @@ def test_an_ordinary_word_is_replaced_when_capitalised_and_reviewed_in_lower_cas
     text, _spans = compose_text(turns, labels, words=words)
     assert text.split("\n")[1] == ("Informant 2: Ti kroner [Informant 1] år, [Informant 1]. Hele [Informant 1] og "
                                    "[Informant 1]s plan, [Informant 1]s.")
-    text, _spans = compose_text(turns, labels, words=words, keep={"1:10", "1:28", "0:0", "1:35"})
+    text, _spans = compose_text(turns, labels, words=words, keep={"1:10", "1:28", "0:3", "1:35"})
     assert text.split("\n") == [
-        "Informant 1: [Informant 1] sa at livet er langt.",  # «0:0» is capitalised: no choice to keep it
+        "Informant 1: Og [Informant 1] sa at livet er langt.",  # «0:3» is capitalised: no choice to keep it
         "Informant 2: Ti kroner per år, [Informant 1]. Hele liv og [Informant 1]s plan, [Informant 1]s.",
     ]
+
+
+def test_a_capital_that_opens_a_sentence_says_nothing_so_the_word_is_reviewed():
+    masker = NameMasker({"Vi Nguyen": "Informant 5"}, shipped_name_words())
+    speech = "Vi har en plan. Vi Nguyen sa det. «Vi er klare», sa Vi. Nei: vi venter. Spør Vi!"
+    assert [(o.found, o.start) for o in masker.occurrences(speech, 0)] == [
+        ("Vi", 0), ("Vi", 35), ("vi", 61)]
+    assert masker.mask(speech, keep={0, 35, 61}) == (
+        "Vi har en plan. [Informant 5] sa det. «Vi er klare», sa [Informant 5]. Nei: vi venter. Spør [Informant 5]!")
 
 
 def test_the_title_is_cleaned_the_same_way():
