@@ -73,7 +73,8 @@ def _person_parts(project, names):
     words = name_words(project) if persons else frozenset()
     parts = []
     for name in persons:
-        forms = name_forms(name)
+        # A name typed in lower case on the list still has parts: «kari nordmann» as «Kari Nordmann».
+        forms = name_forms(name if any(c.isupper() for c in name) else name.title())
         parts += [(form, _PERSON_WORD if form.casefold() in words else "person") for form in forms[1:]]
         if name.casefold() in words:
             parts.append((name, _PERSON_WORD))

@@ -174,6 +174,8 @@ def test_a_watched_person_is_found_by_each_part_in_any_case(project):
     assert found(project, "Hva tenker du, kari? Og NORDMANNS plan, som Kari Nordmann sa.") == [
         ("Kari", "person", "kari"), ("Nordmann", "person", "NORDMANNS"), ("Kari Nordmann", "person", "Kari Nordmann")]
     assert found(project, "Karin og Nordmannsbyen er andre ord.") == []
+    watch_name_add(project=project, name="ola li", kind="person")  # typed in lower case
+    assert found(project, "Vi møtte OLA i går.") == [("Ola", "person", "OLA")]
 
 
 def test_a_part_that_is_also_a_word_is_found_only_with_a_capital(project):
