@@ -1,7 +1,9 @@
 """Writes on a study's watch list: names added by hand, Norway's municipalities, counties, real names.
 
-The counties of a study are put on its list as they are saved (receiver below), and the real
-names of speakers when the lead asks for it at import (interviews.signals.speakers_named).
+Norway's counties, current and former (Viken, Hordaland …), are put on a study's list when it
+is created, the counties of a study as they are saved (receivers below), former municipality
+names with the current ones, and the real names of speakers when the lead asks for it at
+import (interviews.signals.speakers_named).
 """
 
 import csv
@@ -19,10 +21,14 @@ from django.utils.translation import gettext as _
 
 from coding.models import WatchName
 from interviews.signals import speakers_named
-from planner.models import County
+from planner.models import County, Project
 
 MUNICIPALITIES_CSV = Path(settings.BASE_DIR) / "fixtures" / "municipalities" / "kommuner-2024.csv"
 MUNICIPALITY_SOURCE = "SSB klass 131, kommuneinndeling 2024"
+COUNTIES_CSV = Path(settings.BASE_DIR) / "fixtures" / "counties" / "fylker.csv"
+COUNTY_LIST_SOURCE = "SSB klass 104, fylker 2017–2024"
+FORMER_MUNICIPALITIES_CSV = Path(settings.BASE_DIR) / "fixtures" / "municipalities" / "tidligere-kommuner.csv"
+FORMER_MUNICIPALITY_SOURCE = "SSB klass 131, tidligere kommuner 2017–2024"
 COUNTY_SOURCE = "county of the study"
 IMPORT_SOURCE = "import: "
 MIN_LENGTH = 2
@@ -60,6 +66,22 @@ def municipality_names():
     return names
 
 
+@cache
+def county_names():
+    """Every form of every county's name since 2017, current and former, from the fixture file."""
+    names = []
+    with COUNTIES_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            names += [form for form in name_forms(row["name"]) if form not in names]
+    return names
+
+
+@cache
+def former_municipality_names():
+    with FORMER_MUNICIPALITIES_CSV.open(encoding="utf-8", newline="") as handle:
+        return [clean_name(row["name"]) for row in csv.DictReader(handle)]
+
+
 def _taken(project):
     """The study's names folded, since the check matches without regard to case."""
     return {name.casefold() for name in WatchName.objects.filter(project=project).values_list("name", flat=True)}
@@ -92,15 +114,29 @@ def watch_name_remove(*, watch_name: WatchName) -> None:
 def municipalities_load(*, project) -> int:
     """Put every current municipality on the study's list; names already there stay as they are.
 
-    Returns how many names were added, so a second load adds none.
+    Former names (Røyken, Skedsmo …) come with them. Returns how many names were added, so a
+    second load adds none.
     """
-    taken = _taken(project)
-    new = [name for name in municipality_names() if name.casefold() not in taken]
-    WatchName.objects.bulk_create(
-        [WatchName(project=project, name=name, kind=WatchName.Kind.MUNICIPALITY, source=MUNICIPALITY_SOURCE)
-         for name in new],
-        ignore_conflicts=True,  # a load running at the same moment has added them: fine
-    )
+    return _load(project, WatchName.Kind.MUNICIPALITY, [
+        *((name, MUNICIPALITY_SOURCE) for name in municipality_names()),
+        *((name, FORMER_MUNICIPALITY_SOURCE) for name in former_municipality_names()),
+    ])
+
+
+@transaction.atomic
+def counties_load(*, project) -> int:
+    """Put Norway's counties since 2017 on the study's list, current and former; returns how many were added."""
+    return _load(project, WatchName.Kind.COUNTY, [(name, COUNTY_LIST_SOURCE) for name in county_names()])
+
+
+def _load(project, kind, names_sources):
+    taken, new = _taken(project), []
+    for name, source in names_sources:
+        if name.casefold() not in taken:
+            taken.add(name.casefold())
+            new.append(WatchName(project=project, name=name[:_NAME_MAX], kind=kind, source=source))
+    # ignore_conflicts: a load running at the same moment has added them, which is fine.
+    WatchName.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
@@ -115,10 +151,20 @@ def _get_or_create(*, project, name, kind, source, participant=None):
         pass
 
 
+@receiver(post_save, sender=Project, dispatch_uid="coding.watch_counties_of_norway")
+def watch_counties_of_norway(sender, instance, created, raw=False, **kwargs):
+    """A new study watches every county since 2017: quotes name the old ones («i gamle Hedmark»)."""
+    if created and not raw:
+        counties_load(project=instance)
+
+
 @receiver(post_save, sender=County, dispatch_uid="coding.watch_county")
 def watch_county(sender, instance, **kwargs):
     """A study's counties are on its watch list from the start, in each form of their name."""
     for name in name_forms(instance.name):
+        # Already there from the list of Norway's counties: it is now (also) the study's own.
+        WatchName.objects.filter(project=instance.project, name=name, source=COUNTY_LIST_SOURCE).update(
+            source=COUNTY_SOURCE)
         _get_or_create(project=instance.project, name=name[:_NAME_MAX], kind=WatchName.Kind.COUNTY,
                        source=COUNTY_SOURCE)
 

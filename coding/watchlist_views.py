@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from coding.access import study_for_codebook_manager
 from coding.models import WatchName
 from coding.watchlist import (
+    COUNTY_LIST_SOURCE,
     COUNTY_SOURCE,
+    FORMER_MUNICIPALITY_SOURCE,
     IMPORT_SOURCE,
     MIN_LENGTH,
     MUNICIPALITY_SOURCE,
@@ -49,6 +51,10 @@ def source_label(source):
         return _("County of the study")
     if source == MUNICIPALITY_SOURCE:
         return _("Municipalities, Statistics Norway (2024 division)")
+    if source == COUNTY_LIST_SOURCE:
+        return _("Counties since 2017, Statistics Norway")
+    if source == FORMER_MUNICIPALITY_SOURCE:
+        return _("Former municipalities, Statistics Norway (2017–2024)")
     if source.startswith(IMPORT_SOURCE):
         return _("Import of %(file)s") % {"file": source.removeprefix(IMPORT_SOURCE)}
     return source or _("Added by hand")

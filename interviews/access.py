@@ -1,8 +1,9 @@
-"""Who may see or change the interviews of a study: readers see, analysts and the lead import."""
+"""Who may see or change the interviews of a study: readers see, analysts and the lead import, the lead
+keeps the study's list of names that are also words."""
 
 from django.shortcuts import get_object_or_404
 
-from planner.access import READ, WRITE, project_for_user
+from planner.access import LEAD, READ, WRITE, project_for_user
 from planner.models import Document
 
 
@@ -12,6 +13,11 @@ def study_for_reader(request, slug):
 
 def study_for_importer(request, slug):
     return project_for_user(request, slug, need=WRITE)
+
+
+def study_for_lead(request, slug):
+    """The study's own list of names that are also ordinary words: the project lead only."""
+    return project_for_user(request, slug, need=LEAD)
 
 
 def transcript_for_reader(request, slug, document_id):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from interviews.importers import EXTENSIONS
-from interviews.models import InterviewFormat, Participant, ParticipantField, ParticipantRole
+from interviews.models import InterviewFormat, NameWord, Participant, ParticipantField, ParticipantRole
 from interviews.services import NewParticipant
 from planner.forms import MultipleFileField, MultipleFileInput
 from planner.models import normalise_text
@@ -28,7 +28,8 @@ class UploadForm(forms.Form):
 
 
 class InterviewForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=_("Title"), max_length=300,
+                            help_text=_("Speakers' names in the title are replaced by their labels, as in the text."))
     county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("No county"))
     format = forms.ChoiceField(label=_("Format"), choices=InterviewFormat.choices)
     date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -102,3 +103,35 @@ def labels_clash(forms_):
             label = form.cleaned_data["label"]
             (clashes if label in seen else seen).add(label)
     return clashes
+
+
+class NameReview:
+    """The choice per lower-case ordinary word among the speakers' names: replace (ticked) or keep.
+
+    Not a Django form on purpose: the occurrences of the title follow the title as posted, so
+    a ticked key of an earlier title is no error, just no longer there. Only keys that were
+    offered and then unticked are kept; anything not offered is replaced, which is the safe side.
+    """
+
+    def __init__(self, occurrences, *, prefix, data=None):
+        self.replace_name, self.offered_name = f"{prefix}-replace", f"{prefix}-offered"
+        keys = [occurrence.key for occurrence in occurrences]
+        ticked = set(keys) if data is None else set(data.getlist(self.replace_name))
+        self.rows = [(occurrence, occurrence.key in ticked) for occurrence in occurrences]
+        self.offered = " ".join(keys)
+        self.data = data
+
+    def kept(self) -> set[str]:
+        if self.data is None:
+            return set()
+        return set(self.data.get(self.offered_name, "").split()) - set(self.data.getlist(self.replace_name))
+
+
+class NameWordForm(forms.ModelForm):
+    class Meta:
+        model = NameWord
+        fields = ["word"]
+        help_texts = {"word": _("A name that is also an ordinary word, such as «Per» or «Liv».")}
+
+    def clean_word(self):
+        return normalise_text(" ".join(self.cleaned_data["word"].split()))

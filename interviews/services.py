@@ -9,17 +9,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interviews.importers import UNKNOWN_SPEAKER, ParsedTranscript, Turn
-from interviews.models import DRAFT_MAX_AGE, ImportDraft, Interview, Participant, ParticipantField, ParticipantRole
+from interviews.models import (
+    DRAFT_MAX_AGE,
+    ImportDraft,
+    Interview,
+    NameWord,
+    Participant,
+    ParticipantField,
+    ParticipantRole,
+)
 from interviews.models import Turn as TurnRow
+from interviews.names import NameMasker, name_forms, name_words, speech_of
 from interviews.signals import speakers_named
 from planner.models import Document, normalise_text
 
-# Speaker names that are study roles or tool labels, not people: never masked in the speech.
-_GENERIC_SPEAKER = re.compile(
-    r"^(?:speaker[ _]?\d+|spk[ _]?\d+|ukjent|unknown|i|int|intervjuer|intervjuar|interviewer|moderator|"
-    r"informant(?: ?\d+)?|deltaker(?: ?\d+)?|respondent(?: ?\d+)?|person ?\d+)$",
-    re.IGNORECASE,
-)
 _INTERVIEWER_WORDS = {"i", "int", "intervjuer", "intervjuar", "interviewer", "moderator"}
 _INFORMANT_LABEL = re.compile(r"^Informant (\d+)$")
 INTERVIEWER_LABEL = "Intervjuer"
@@ -93,48 +96,19 @@ def draft_transcript(draft):
     return ParsedTranscript(format=draft.source_format, turns=turns, title=draft.title)
 
 
-def _real_names(speaker):
-    """The names a speaker may be called by in speech: the whole name and its capitalised parts.
-
-    Tool labels (SPEAKER_00, Intervjuer), affiliations in parentheses and abbreviations
-    («Dr.») are not names of the person.
-    """
-    if _GENERIC_SPEAKER.match(speaker.strip()):
-        return []
-    person = re.sub(r"\([^)]*\)", " ", speaker)
-    whole = " ".join(person.replace(",", " ").split())
-    parts = [p for p in re.split(r"[\s,]+", person) if len(p) > 1 and p[0].isupper() and not p.endswith(".")]
-    return [whole, *parts] if whole else parts
-
-
-def name_masker(labels):
-    """A function that replaces the speakers' real names in speech by «[Label]».
-
-    A name part two speakers share («Kari») becomes «[navn]», since it could be either.
-    """
-    mask = {}
-    for speaker, label in labels.items():
-        for name in _real_names(speaker):
-            mask[name] = f"[{label}]" if mask.get(name, f"[{label}]") == f"[{label}]" else "[navn]"
-    if not mask:
-        return lambda speech: speech
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(mask, key=len, reverse=True)) + r")(?!\w)"
-    )
-    return lambda speech: pattern.sub(lambda match: mask[match.group(0)], speech)
-
-
-def compose_text(turns, labels):
+def compose_text(turns, labels, *, words=frozenset(), keep=frozenset()):
     """Document text, one paragraph «Label: speech» per turn, and each turn's offsets.
 
     A turn of a file without speakers (`labelled` False) is its speech alone: the speaker is
-    assigned later, on the turn, and the text never changes. Real names of the speakers are
-    replaced by their labels where they occur in speech.
+    assigned later, on the turn, and the text never changes. Every form of a speaker's name
+    in speech is replaced by the label (interviews.names), except the lower-case ordinary
+    words (`words`) whose occurrence key («turn:start») the person importing chose to keep.
     """
-    mask = name_masker(labels)
+    masker = NameMasker(labels, words)
+    kept = _kept_starts(keep)
     paragraphs, spans, offset = [], [], 0
-    for turn in turns:
-        speech = mask(' '.join(turn.text.split()))
+    for position, turn in enumerate(turns):
+        speech = masker.mask(speech_of(turn), kept.get(str(position), frozenset()))
         prefix = f"{labels[turn.speaker]}: " if turn.labelled else ""
         paragraph = f"{prefix}{speech}"
         spans.append((offset, offset + len(prefix), offset + len(paragraph)))
@@ -146,15 +120,32 @@ def compose_text(turns, labels):
     return text, spans
 
 
+def compose_title(title, labels, *, words=frozenset(), keep=frozenset()):
+    """The title with the speakers' names replaced, as in the speech («Møte med [Informant 1]»)."""
+    return NameMasker(labels, words).mask(" ".join(title.split()), _kept_starts(keep).get("title", frozenset()))
+
+
+def _kept_starts(keep):
+    """{"3": {start, …}, "title": {…}} from occurrence keys «3:120», «title:9»."""
+    kept = {}
+    for key in keep:
+        where, _colon, start = str(key).partition(":")
+        if start.isdigit():
+            kept.setdefault(where, set()).add(int(start))
+    return kept
+
+
 @transaction.atomic
 def transcript_import(*, project, user, parsed, mapping, title, county=None, interview_format, date=None,
-                      source_name="", record_real_names=False):
+                      source_name="", record_real_names=False, keep_words=frozenset()):
     """Store a transcript: participants for new speakers, the Document, its Interview and Turns.
 
     `mapping` maps every speaker name of `parsed` to a Participant of the study or a
     NewParticipant. The names themselves are not stored, unless `record_real_names` (the lead's
     choice; the view decides who may make it): then each speaker's real name goes privately on
-    the study's watch list, through `speakers_named`, in this same transaction.
+    the study's watch list, through `speakers_named`, in this same transaction. Names in the
+    speech and the title are replaced by labels; `keep_words` holds the keys of lower-case
+    ordinary words (interviews.names.Occurrence.key) the person importing chose to keep.
     """
     speakers = parsed.speakers()
     missing = [s for s in speakers if s not in mapping]
@@ -169,7 +160,9 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
             raise ValidationError(_("The participant belongs to another study."))
         participants[speaker] = target
     labels = {speaker: participant.label for speaker, participant in participants.items()}
-    text, spans = compose_text(parsed.turns, labels)
+    words = name_words(project)
+    text, spans = compose_text(parsed.turns, labels, words=words, keep=keep_words)
+    title = compose_title(title, labels, words=words, keep=keep_words)
     document = Document(
         project=project, kind=Document.Kind.TRANSCRIPT, county=county, title=title[:300], text=text,
         source_name=source_name[:255], source_format=parsed.format, created_by=user,
@@ -193,7 +186,7 @@ def real_names_of(participants):
     return [
         (participant, found[0])
         for speaker, participant in participants.items()
-        if participant.role != ParticipantRole.INTERVIEWER and (found := _real_names(speaker))
+        if participant.role != ParticipantRole.INTERVIEWER and (found := name_forms(speaker))
     ]
 
 
@@ -206,3 +199,20 @@ def _participant_for(project, new, county):
         participant.full_clean()
         participant.save()
     return participant
+
+
+@transaction.atomic
+def name_word_add(*, project, word: str) -> NameWord:
+    """Add a name that is also an ordinary word to the study's list (on top of the shipped one)."""
+    word = normalise_text(" ".join(word.split()))
+    if word.casefold() in name_words(project):
+        raise ValidationError(_("«%(word)s» is already on the list.") % {"word": word}, code="duplicate")
+    name_word = NameWord(project=project, word=word)
+    name_word.full_clean()
+    name_word.save()
+    return name_word
+
+
+@transaction.atomic
+def name_word_remove(*, name_word: NameWord) -> None:
+    name_word.delete()

@@ -9,6 +9,9 @@ urlpatterns = [
     path("s/<slug:slug>/interviews/import/", views.import_start, name="import_start"),
     path("s/<slug:slug>/interviews/import/<int:draft_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("s/<slug:slug>/interviews/import/<int:draft_id>/discard/", views.import_discard, name="import_discard"),
+    path("s/<slug:slug>/interviews/import/name-words/", views.name_word_add_view, name="name_word_add"),
+    path("s/<slug:slug>/interviews/import/name-words/<int:word_id>/remove/", views.name_word_remove_view,
+         name="name_word_remove"),
     path("s/<slug:slug>/interviews/<int:document_id>/", views.transcript_detail, name="transcript_detail"),
     path("s/<slug:slug>/participants/", views.participant_list, name="participant_list"),
 ]

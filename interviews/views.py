@@ -7,22 +7,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from interviews.access import draft_for_importer, study_for_importer, study_for_reader, transcript_for_reader
-from interviews.forms import InterviewForm, UploadForm, labels_clash, speaker_forms
+from interviews.access import (
+    draft_for_importer,
+    study_for_importer,
+    study_for_lead,
+    study_for_reader,
+    transcript_for_reader,
+)
+from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
 from interviews.importers import ImporterError, parse_file
-from interviews.models import Participant, ParticipantField, ParticipantRole, Turn
+from interviews.models import NameWord, Participant, ParticipantField, ParticipantRole, Turn
+from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
     NewParticipant,
     draft_create,
     draft_transcript,
     drafts_purge,
+    name_word_add,
+    name_word_remove,
     suggest_mapping,
     transcript_import,
 )
+from planner.collation import name_key
 from planner.models import Document
 
 
@@ -30,7 +40,6 @@ from planner.models import Document
 @require_http_methods(["GET", "POST"])
 def import_start(request, slug):
     project, membership = study_for_importer(request, slug)
-    drafts_purge()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         limit = settings.UPLOAD_MAX_MB * 1_048_576
@@ -45,15 +54,24 @@ def import_start(request, slug):
             else:
                 draft_create(project=project, user=request.user, file_name=upload.name, parsed=parsed)
         return redirect("interviews:import_start", slug=project.slug)
+    return _import_page(request, project, membership, form)
+
+
+def _import_page(request, project, membership, form, bound=None, word_form=None):
+    """The import page, however reached: drafts older than a day are forgotten before any is shown."""
+    drafts_purge()
     return render(request, "interviews/import_start.html", {
         "project": project, "membership": membership, "form": form,
-        "drafts": _draft_panels(project, request.user, lead=membership.is_lead),
+        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
+        "word_form": word_form or NameWordForm(), "study_words": NameWord.objects.filter(project=project),
+        "shipped_words": sorted((word.capitalize() for word in shipped_name_words()), key=name_key),
     })
 
 
 def _draft_panels(project, user, bound=None, lead=False):
-    """Per waiting draft: its forms, the speakers and a preview, with labels suggested across drafts."""
+    """Per waiting draft: its forms, the speakers, a preview and the names to review, labels suggested across drafts."""
     panels, taken = [], set()
+    words = name_words(project)
     for draft in project.import_drafts.filter(created_by=user):
         if bound and bound["draft"].pk == draft.pk:
             panels.append(bound)
@@ -67,6 +85,8 @@ def _draft_panels(project, user, bound=None, lead=False):
             "interview_form": InterviewForm(prefix=f"d{draft.pk}", initial=initial, project=project,
                                             can_record_names=lead),
             "speaker_forms": speaker_forms(draft, parsed, mapping),
+            "names": NameReview(occurrences(parsed.turns, parsed.speakers(), words, initial["title"]),
+                                prefix=f"d{draft.pk}"),
         })
     return panels
 
@@ -74,12 +94,16 @@ def _draft_panels(project, user, bound=None, lead=False):
 @login_required
 @require_POST
 def import_confirm(request, slug, draft_id):
+    drafts_purge()
     project, membership, draft = draft_for_importer(request, slug, draft_id)
     parsed = draft_transcript(draft)
     interview_form = InterviewForm(request.POST, prefix=f"d{draft.pk}", project=project,
                                    can_record_names=membership.is_lead)
     forms_ = speaker_forms(draft, parsed, suggest_mapping(project=project, speakers=parsed.speakers()), request.POST)
     valid = interview_form.is_valid() & all([f.is_valid() for f in forms_])
+    title = interview_form.cleaned_data.get("title", "")
+    names = NameReview(occurrences(parsed.turns, parsed.speakers(), name_words(project), title),
+                       prefix=f"d{draft.pk}", data=request.POST)
     if valid and (clashes := labels_clash(forms_)):
         interview_form.add_error(None, _("Each new label names one person; used twice: %(labels)s.")
                                  % {"labels": ", ".join(sorted(clashes))})
@@ -91,7 +115,7 @@ def import_confirm(request, slug, draft_id):
                 project=project, user=request.user, parsed=parsed, mapping={f.speaker: f.target() for f in forms_},
                 title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
                 source_name=draft.file_name,
-                record_real_names=membership.is_lead and data.get("record_names", False),
+                record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
             )
         except ValidationError as error:
             interview_form.add_error(None, error)
@@ -103,11 +127,8 @@ def import_confirm(request, slug, draft_id):
                 return redirect("interviews:import_start", slug=project.slug)
             return redirect("interviews:transcript_detail", slug=project.slug, document_id=document.pk)
     bound = {"draft": draft, "parsed": parsed, "preview": parsed.turns[:5], "interview_form": interview_form,
-             "speaker_forms": forms_}
-    return render(request, "interviews/import_start.html", {
-        "project": project, "membership": membership, "form": UploadForm(),
-        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
-    })
+             "speaker_forms": forms_, "names": names}
+    return _import_page(request, project, membership, UploadForm(), bound=bound)
 
 
 @login_required
@@ -116,6 +137,34 @@ def import_discard(request, slug, draft_id):
     project, _membership, draft = draft_for_importer(request, slug, draft_id)
     draft.delete()
     messages.info(request, _("%(name)s was not imported.") % {"name": draft.file_name})
+    return redirect("interviews:import_start", slug=project.slug)
+
+
+@login_required
+@require_POST
+def name_word_add_view(request, slug):
+    project, membership = study_for_lead(request, slug)
+    form = NameWordForm(request.POST)
+    if form.is_valid():
+        try:
+            name_word = name_word_add(project=project, word=form.cleaned_data["word"])
+        except ValidationError as error:
+            form.add_error("word", error)
+        else:
+            messages.success(request, _("«%(word)s» is on the list of names that are also words.")
+                             % {"word": name_word.word})
+            return redirect("interviews:import_start", slug=project.slug)
+    return _import_page(request, project, membership, UploadForm(), word_form=form)
+
+
+@login_required
+@require_POST
+def name_word_remove_view(request, slug, word_id):
+    project, _membership = study_for_lead(request, slug)
+    name_word = get_object_or_404(NameWord, project=project, pk=word_id)
+    name_word_remove(name_word=name_word)
+    messages.success(request, _("«%(word)s» was removed from the list of names that are also words.")
+                     % {"word": name_word.word})
     return redirect("interviews:import_start", slug=project.slug)
 
 

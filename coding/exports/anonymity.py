@@ -6,6 +6,9 @@ does not match inside «Moldeklubben»; the words of a name match across any whi
 hyphen also across «Nord - Fron» or a line break; where names overlap the longest wins
 («Nordre Follo» before «Follo»). A municipality name must start with a capital letter in the
 text, because dozens of municipalities are everyday words as well (time, sola, stranda, loppa).
+A watched person's name is also matched by each of its parts («Kari», «Nordmann» of «Kari H.
+Nordmann»), in any case, except a part that is also an ordinary word («Per», «Liv»; see
+interviews.names), which like a municipality must start with a capital letter.
 """
 
 import dataclasses
@@ -18,14 +21,18 @@ from coding.exports.quotes import speaker_kind
 from coding.models import WatchName
 from interviews.importers import UNKNOWN_SPEAKER
 from interviews.models import Participant, ParticipantRole
+from interviews.names import name_forms, name_words
 
 MASKS = {"county": "[fylke]", "municipality": "[kommune]", "person": "[navn]", "other": "[navn]", "label": "[navn]"}
+# A part of a watched person's name that is also an ordinary word: matched only with a capital,
+# and reported as the person it belongs to.
+_PERSON_WORD = "person_word"
 CHOICES = ("keep", "mask", "drop")
 
 # Where two entries fold to the same key («Oslo» a county and «oslo» added by hand), the first
 # kind here wins: the narrower mask, and the case-insensitive rule, beat the bulk-loaded lists.
-_PRIORITY = ["person", "label", "other", "county", "municipality"]
-_CAPITAL_ONLY = {"municipality"}
+_PRIORITY = ["person", "label", "other", "county", "municipality", _PERSON_WORD]
+_CAPITAL_ONLY = {"municipality", _PERSON_WORD}
 _DASHES = "-\u2010\u2011\u2012\u2013"  # hyphen-minus, hyphen, non-breaking hyphen, figure and en dash
 _SPACE, _DASH = " ", "-"
 _GENITIVE = r"(?:s|['\u2019]s)?"
@@ -59,7 +66,27 @@ def watched(project) -> list[tuple[str, str]]:
         Participant.objects.filter(project=project).exclude(role=ParticipantRole.INTERVIEWER)
         .exclude(label=UNKNOWN_SPEAKER).order_by("label").values_list("label", flat=True)
     )
-    return names + [(label, "label") for label in labels]
+    parts = _person_parts(project, names)
+    capital_only = {name for name, kind in parts if kind == _PERSON_WORD}
+    names = [(name, kind) for name, kind in names if not (kind == WatchName.Kind.PERSON and name in capital_only)]
+    return names + parts + [(label, "label") for label in labels]
+
+
+def _person_parts(project, names):
+    """Each part of each watched person's name, and the name without middle initials.
+
+    A part that is also an ordinary word is capital-only; so is a one-word name that is one.
+    """
+    persons = [name for name, kind in names if kind == WatchName.Kind.PERSON]
+    words = name_words(project) if persons else frozenset()
+    parts = []
+    for name in persons:
+        # A name typed in lower case on the list still has parts: «kari nordmann» as «Kari Nordmann».
+        forms = name_forms(name if any(c.isupper() for c in name) else name.title())
+        parts += [(form, _PERSON_WORD if form.casefold() in words else "person") for form in forms[1:]]
+        if name.casefold() in words:
+            parts.append((name, _PERSON_WORD))
+    return parts
 
 
 def findings(project, quotes) -> list[Finding]:
@@ -165,7 +192,8 @@ class _Matcher:
         entry = self.by_key.get(_key(hit.group("name"))) if hit else None
         if entry is None or (entry[1] in _CAPITAL_ONLY and not hit.group("name")[0].isupper()):
             return None
-        return Match(name=entry[0], kind=entry[1], start=hit.start(), end=hit.end())
+        kind = "person" if entry[1] == _PERSON_WORD else entry[1]
+        return Match(name=entry[0], kind=kind, start=hit.start(), end=hit.end())
 
     def matches(self, text) -> list[Match]:
         found, position = [], 0

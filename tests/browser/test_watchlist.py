@@ -12,8 +12,11 @@ def test_the_lead_keeps_the_watch_list_from_the_keyboard_with_a_screenshot(page,
     page.locator("#watch-list-link").focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/s/{project.slug}/watch-list/")
-    counties = project.counties.count()
+    # The study's counties and every county since 2017 (Viken, Hordaland …).
+    counties = WatchName.objects.filter(project=project, kind="county").count()
+    assert counties > project.counties.count()
     expect(page.locator("#watch-county tbody tr")).to_have_count(counties)
+    expect(page.locator("#watch-county")).to_contain_text("Viken")
 
     form = page.locator("#watch-name-add")
     form.get_by_role("textbox").fill("Kari Nordmann")

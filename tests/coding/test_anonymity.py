@@ -11,7 +11,7 @@ from coding.exports.anonymity import MASKS, apply, findings, watched
 from coding.exports.quotes import Quote
 from coding.models import WatchName
 from coding.watchlist import municipalities_load, watch_name_add
-from interviews.models import Participant, ParticipantRole
+from interviews.models import NameWord, Participant, ParticipantRole
 
 
 def quote(excerpt_id, text, **fields):
@@ -79,8 +79,9 @@ def test_names_of_several_words_match_across_white_space_and_hyphens(municipalit
         ("Nord-Fron", "municipality", "Nord - Fron"), ("Nord-Fron", "municipality", "NORD-FRON"),
         ("Nord-Fron", "municipality", "Nord Fron")]
     # A hyphen ends a word: the county is found in compounds written with one.
-    assert found(municipalities, "Vest-Agder og Agder-modellen.") == [
+    assert found(municipalities, "Øst-Agder og Agder-modellen.") == [
         ("Agder", "county", "Agder"), ("Agder", "county", "Agder")]
+    assert found(municipalities, "Vest-Agder") == [("Vest-Agder", "county", "Vest-Agder")]  # a former county
 
 
 def test_the_longest_name_wins_where_names_overlap(municipalities):
@@ -107,8 +108,10 @@ def test_it_finds_participant_labels_but_not_the_interviewer(project):
 
 def test_watched_reads_the_list_and_the_labels_in_two_queries(project, django_assert_num_queries):
     Participant.objects.create(project=project, label="Informant 3")
-    watch_name_add(project=project, name="Kari Nordmann", kind="person")
     with django_assert_num_queries(2):
+        watched(project)
+    watch_name_add(project=project, name="Kari Nordmann", kind="person")
+    with django_assert_num_queries(3):  # with a person on the list: the study's names that are also words
         entries = watched(project)
     assert ("Agder", "county") in entries and ("Kari Nordmann", "person") in entries
     assert ("Informant 3", "label") in entries
@@ -161,3 +164,37 @@ def test_it_is_fast_enough_for_5000_quotes(municipalities):
     print(f"\nanonymity check: {len(quotes)} quotes, {sum(len(q.text) for q in quotes)} characters, "
           f"{names} watched names: {seconds:.3f} s")
     assert [f.quote.excerpt_id for f in result] == list(range(0, 5000, 50))
+
+
+# --- Parts of watched people's names (issue 11) --------------------------------------------------------------
+
+
+def test_a_watched_person_is_found_by_each_part_in_any_case(project):
+    watch_name_add(project=project, name="Kari H. Nordmann", kind="person")
+    assert found(project, "Hva tenker du, kari? Og NORDMANNS plan, som Kari Nordmann sa.") == [
+        ("Kari", "person", "kari"), ("Nordmann", "person", "NORDMANNS"), ("Kari Nordmann", "person", "Kari Nordmann")]
+    assert found(project, "Karin og Nordmannsbyen er andre ord.") == []
+    watch_name_add(project=project, name="ola li", kind="person")  # typed in lower case
+    assert found(project, "Vi møtte OLA i går.") == [("Ola", "person", "OLA")]
+
+
+def test_a_part_that_is_also_a_word_is_found_only_with_a_capital(project):
+    watch_name_add(project=project, name="Per Liv Hansen", kind="person")
+    watch_name_add(project=project, name="Dag", kind="person")
+    assert found(project, "Det koster 100 kroner per år hele livet, hver dag.") == []
+    assert found(project, "Per sa det, og Livs svar kom en Dag etter til hansen.") == [
+        ("Per", "person", "Per"), ("Liv", "person", "Livs"), ("Dag", "person", "Dag"),
+        ("Hansen", "person", "hansen")]
+
+
+def test_a_word_the_lead_added_is_found_only_with_a_capital(project):
+    watch_name_add(project=project, name="Kari Sjø", kind="person")
+    assert found(project, "Ved sjø og Sjø.") == [("Sjø", "person", "sjø"), ("Sjø", "person", "Sjø")]
+    NameWord.objects.create(project=project, word="sjø")
+    assert found(project, "Ved sjø og Sjø.") == [("Sjø", "person", "Sjø")]
+
+
+def test_a_dissolved_county_is_found(project):
+    assert found(project, "Det ble annerledes etter at Viken ble oppløst.") == [("Viken", "county", "Viken")]
+    assert found(project, "Vi samarbeidet med Sogn og Fjordane og hordaland.") == [
+        ("Sogn og Fjordane", "county", "Sogn og Fjordane"), ("Hordaland", "county", "hordaland")]

@@ -9,7 +9,19 @@ from django.apps import apps as django_apps
 from django.urls import reverse
 
 from coding.models import WatchName
-from coding.watchlist import MUNICIPALITIES_CSV, MUNICIPALITY_SOURCE, municipalities_load, name_forms
+from coding.watchlist import (
+    COUNTIES_CSV,
+    COUNTY_LIST_SOURCE,
+    COUNTY_SOURCE,
+    FORMER_MUNICIPALITY_SOURCE,
+    MUNICIPALITIES_CSV,
+    MUNICIPALITY_SOURCE,
+    counties_load,
+    county_names,
+    former_municipality_names,
+    municipalities_load,
+    name_forms,
+)
 from interviews.importers import parse_file
 from interviews.models import ImportDraft, Participant
 from interviews.services import draft_create
@@ -26,6 +38,8 @@ def _english(client):
 
 COUNTIES = ["Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
             "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold"]
+# With the counties of the study, every county since 2017 (Viken, Hordaland …) in each form of its name.
+ALL_COUNTIES = sorted(set(COUNTIES) | set(county_names()))
 
 
 def names(project, kind=None):
@@ -71,7 +85,8 @@ def test_it_loads_the_municipalities_once(project):
     assert added == len(loaded) > 357  # the Sámi and Kven names come on top
     assert {"Bergen", "Kautokeino", "Guovdageaidnu", "Nord-Fron", "Herøy", "Oslove"} <= set(loaded)
     assert "Oslo" not in loaded and "Oslo" in names(project, "county")  # already there as a county
-    assert set(WatchName.objects.filter(kind="municipality").values_list("source", flat=True)) == {MUNICIPALITY_SOURCE}
+    assert set(WatchName.objects.filter(kind="municipality").values_list("source", flat=True)) == {
+        MUNICIPALITY_SOURCE, FORMER_MUNICIPALITY_SOURCE}
     assert municipalities_load(project=project) == 0
     assert names(project, "municipality") == loaded
 
@@ -80,15 +95,63 @@ def test_it_loads_the_municipalities_once(project):
 
 
 def test_a_new_study_has_its_counties_on_the_list(project):
-    assert names(project, "county") == sorted(COUNTIES)
+    assert names(project, "county") == ALL_COUNTIES
+    own = WatchName.objects.filter(project=project, source=COUNTY_SOURCE).values_list("name", flat=True)
+    assert sorted(own) == sorted(COUNTIES)
+
+
+def test_a_new_study_watches_the_former_and_merged_counties(lead):
+    study = project_create(name="Uten fylker", lead=lead)
+    listed = WatchName.objects.filter(project=study)
+    assert set(listed.values_list("kind", flat=True)) == {"county"}
+    assert set(listed.values_list("source", flat=True)) == {COUNTY_LIST_SOURCE}
+    assert {"Viken", "Hedmark", "Oppland", "Hordaland", "Sogn og Fjordane", "Troms og Finnmark", "Vestfold og Telemark",
+            "Aust-Agder", "Vest-Agder", "Nord-Trøndelag", "Sør-Trøndelag", "Akershus", "Troms", "Finnmark",
+            "Romsa", "Finnmárku"} <= set(names(study))
+    assert counties_load(project=study) == 0
+
+
+def test_the_county_file_has_the_counties_of_each_division():
+    with COUNTIES_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    current = {name_forms(row["name"])[0] for row in rows if not row["valid_to"]}
+    assert current == set(COUNTIES)  # the 15 of 2024
+    in_2020 = {name_forms(row["name"])[0] for row in rows
+               if row["valid_from"] <= "2020-01-01" and (not row["valid_to"] or row["valid_to"] >= "2020-01-01")}
+    assert len(in_2020) == 11 and "Viken" in in_2020 and "Hordaland" not in in_2020
+
+
+def test_former_municipalities_come_with_the_current_ones(project):
+    municipalities_load(project=project)
+    former = WatchName.objects.filter(project=project, source=FORMER_MUNICIPALITY_SOURCE)
+    assert {"Røyken", "Hurum", "Skedsmo", "Sørum", "Oppegård", "Svelvik", "Nedre Eiker", "Søgne"} <= set(
+        former.values_list("name", flat=True))
+    assert set(former.values_list("kind", flat=True)) == {"municipality"}
+    assert not former.filter(name="Haram").exists()  # its own municipality again since 2024
+
+
+def test_the_migration_puts_former_names_on_existing_lists(project, lead):
+    loaded = project_create(name="Med kommuner", lead=lead)
+    municipalities_load(project=loaded)
+    WatchName.objects.filter(source__in=[COUNTY_LIST_SOURCE, FORMER_MUNICIPALITY_SOURCE]).delete()
+    migration = importlib.import_module("coding.migrations.0008_watchlist_former_names")
+    migration.watch_former_names(django_apps, None)
+    assert names(project, "county") == ALL_COUNTIES
+    assert not WatchName.objects.filter(project=project, kind="municipality").exists()
+    assert "Røyken" in names(loaded, "municipality")
+    before = WatchName.objects.count()
+    migration.watch_former_names(django_apps, None)  # again: nothing doubled
+    assert WatchName.objects.count() == before
+    assert migration.COUNTY_NAMES == county_names()
+    assert migration.FORMER_MUNICIPALITY_NAMES == former_municipality_names()
 
 
 def test_a_county_saved_later_comes_on_the_list_in_each_of_its_forms(project):
-    WatchName.objects.create(project=project, name="Finnmárku", kind="other")  # already there: no failure
-    County.objects.create(project=project, name="Trøndelag – Trööndelage")
-    County.objects.create(project=project, name="Finnmark – Finnmárku – Finmarkku")
-    assert {"Trööndelage", "Finmarkku"} <= set(names(project, "county"))
-    assert WatchName.objects.get(project=project, name="Finnmárku").kind == "other"
+    WatchName.objects.create(project=project, name="Nordlánnda", kind="other")  # already there: no failure
+    County.objects.create(project=project, name="Nordland – Nordlánnda – Nordlanti")
+    County.objects.create(project=project, name="Sápmi – Saepmie")
+    assert {"Nordlanti", "Sápmi", "Saepmie"} <= set(names(project, "county"))
+    assert WatchName.objects.get(project=project, name="Nordlánnda").kind == "other"
     county = project.counties.get(name="Agder")
     county.municipalities = 26
     county.save()  # saved again: still one «Agder»
@@ -183,7 +246,7 @@ def test_analysts_and_viewers_cannot_change_the_list(client, project, role_users
         assert response.status_code == status
         assert client.post(url(project, "coding:watch_name_remove", county.pk)).status_code == status
         assert client.post(url(project, "coding:watch_municipalities_load")).status_code == status
-    assert names(project) == sorted(COUNTIES)
+    assert names(project) == ALL_COUNTIES
 
 
 def test_the_lead_removes_a_name_of_the_study_only(client, project, lead):
@@ -259,4 +322,4 @@ def test_an_analyst_never_sees_the_choice_and_a_forged_one_records_nothing(clien
     assert "real names privately" not in page
     assert Document.objects.filter(title="Gruppeintervju Agder").exists()
     assert not WatchName.objects.filter(kind="person").exists()
-    assert names(project) == sorted(COUNTIES)
+    assert names(project) == ALL_COUNTIES

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from coding.models import ExportJob, SavedSearch
 from coding.services import excerpt_create
 from interviews.importers import parse_file
+from interviews.models import NameWord
 from interviews.services import draft_create, suggest_mapping, transcript_import
 from planner.models import Membership, Plan
 from planner.plandocs import plan_excerpt_attach
@@ -69,6 +70,11 @@ def _plan_document(ctx):
 
 def _watch_name(ctx):
     return {"slug": ctx["project"].slug, "name_id": ctx["project"].watch_names.first().pk}
+
+
+def _name_word(ctx):
+    word = NameWord.objects.get_or_create(project=ctx["project"], word="Sjø")[0]
+    return {"slug": ctx["project"].slug, "word_id": word.pk}
 
 
 def _export_job(ctx):
@@ -166,6 +172,8 @@ TABLE = {
     "interviews:import_start": ("get", _study, None, WRITE),
     "interviews:import_confirm": ("post", _draft, {}, {"lead": 404, "analyst": 200, "viewer": 403, "outsider": 404}),
     "interviews:import_discard": ("post", _draft, {}, OWN_DRAFT),
+    "interviews:name_word_add": ("post", _study, {"word": "Bukt"}, LEAD_WRITE_REDIRECT),
+    "interviews:name_word_remove": ("post", _name_word, {}, LEAD_WRITE_REDIRECT),
     "login": ("get", None, None, {"lead": 302, "analyst": 302, "viewer": 302, "outsider": 302}),
     "logout": ("post", None, {}, {"lead": 302, "analyst": 302, "viewer": 302, "outsider": 302}),
     "password_change": ("get", None, None, ALL_200),
