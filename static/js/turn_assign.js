@@ -6,7 +6,7 @@ if (form && !form.dataset.ready) {
   form.dataset.ready = "1";
   const { first, last, count, participant } = form.elements;
   const status = form.querySelector("[data-assign-status]");
-  const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_m, key) => values[key]);
 
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a.assign-from");

@@ -74,7 +74,7 @@ def test_the_method_table_counts_informants_per_county_role_and_field_in_group_i
     client.force_login(viewer)
     client.cookies["django_language"] = "en"
     table = client.get(reverse("interviews:participant_list", args=[project.slug])).context["method"]
-    assert table["formats"] == ["Group interview", "Workshop"]
+    assert table["formats"] == ["Group interviews", "Workshops"]
     sections = {section["title"]: section["rows"] for section in table["sections"]}
     # Columns: group interviews, workshops, distinct people (the person in both is one).
     assert sections["County"] == [("Agder", [2, 1, 2]), ("Troms", [0, 1, 1])]
