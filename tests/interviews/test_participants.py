@@ -250,3 +250,23 @@ def test_the_merge_form_offers_only_other_participants_of_the_study(client, proj
                                {"target": target.pk})
         assert response.status_code == 200 and response.context["merge_form"].errors
     assert Participant.objects.filter(pk__in=[kari.pk, ola.pk]).count() == 2
+
+
+def test_the_participant_page_reads_a_fixed_number_of_queries_and_no_document_text(
+        client, project, lead, analyst, django_assert_num_queries):
+    kari, ola = person(project, "Informant 1"), person(project, "Informant 2")
+    interview(project, analyst, [kari, ola], title="Første")
+    client.force_login(lead)
+    client.get(detail_url(kari))
+    with django_assert_num_queries(8):
+        assert client.get(detail_url(kari)).status_code == 200
+    for i in range(6):
+        interview(project, analyst, [kari, ola], title=f"Flere {i}", interview_format="workshop", turns=5)
+        edit(client, kari, label=f"Informant {10 + i}")
+        kari.refresh_from_db()
+    url = detail_url(kari)
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(8):
+        response = client.get(url)
+    assert len(response.context["documents"]) == 7 and len(response.context["history"]) == 6
+    table = Document._meta.db_table
+    assert not [q["sql"] for q in queries if f'"{table}"."text"' in q["sql"] or f"{table}.text" in q["sql"]]
