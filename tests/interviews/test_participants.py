@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -270,3 +271,14 @@ def test_the_participant_page_reads_a_fixed_number_of_queries_and_no_document_te
     assert len(response.context["documents"]) == 7 and len(response.context["history"]) == 6
     table = Document._meta.db_table
     assert not [q["sql"] for q in queries if f'"{table}"."text"' in q["sql"] or f"{table}.text" in q["sql"]]
+
+
+def test_the_import_form_lists_existing_participants_in_natural_order(client, project, analyst):
+    for label in ["Informant 10", "Informant 2", "Intervjuer", "Informant 1"]:
+        person(project, label)
+    client.force_login(analyst)
+    upload = SimpleUploadedFile("agder.txt", b"Kari Nordmann: Hei.")
+    client.post(reverse("interviews:import_start", args=[project.slug]), {"files": [upload]})
+    drafts = client.get(reverse("interviews:import_start", args=[project.slug])).context["drafts"]
+    choices = drafts[0]["speaker_forms"][0].fields["participant"].choices
+    assert [label for _pk, label in choices][1:] == ["Informant 1", "Informant 2", "Informant 10", "Intervjuer"]

@@ -194,3 +194,22 @@ def test_the_service_takes_a_new_participant(project, analyst):
     changed = turns_assign(document=document, first=0, last=5, user=analyst,
                            participant=NewParticipant(label="Informant 9", role="leader", field="planning"))
     assert changed == 6 and set(speakers(document)) == {"Informant 9"}
+
+
+def test_a_labelled_turn_keeps_its_text_and_is_shown_and_signed_with_its_new_participant(client, project, analyst,
+                                                                                         viewer, informant):
+    parsed = ParsedTranscript(format="txt", turns=[Turn(speaker="SPEAKER_00", text="Vi jobber med bosetting.")])
+    document = transcript_import(project=project, user=analyst, parsed=parsed, title="Med talere",
+                                 mapping=suggest_mapping(project=project, speakers=parsed.speakers()),
+                                 interview_format="group_interview")
+    assert document.text == "Informant 4: Vi jobber med bosetting."
+    turns_assign(document=document, first=0, last=0, participant=informant, user=analyst)
+    document.refresh_from_db()
+    assert document.text == "Informant 4: Vi jobber med bosetting."  # the text never changes
+    client.force_login(viewer)
+    page = client.get(reverse("interviews:transcript_detail", args=[project.slug, document.pk])).content.decode()
+    assert '<span class="speaker">Informant 3</span>' in page
+    theme = project.themes.first()
+    excerpt_create(document=document, start=0, end=len(document.text), coder=analyst, themes=[theme])
+    quote = collect(project, ExportOptions(themes=(theme.pk,)))[0]
+    assert (quote.participant_label, quote.text) == ("Informant 3", "Vi jobber med bosetting.")
