@@ -329,9 +329,13 @@ def turns_assign(*, document: Document, first: int, last: int, participant: Part
     participant = Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
     if participant is None:
         raise ValidationError(_("The participant no longer exists; reload the page."))
-    rows = list(TurnRow.objects.select_for_update(of=("self",)).filter(
+    # No join in the locking query: on PostgreSQL a row another assignment changed meanwhile is
+    # re-read alone, and a join to its former participant would silently drop it.
+    locked = list(TurnRow.objects.select_for_update().filter(
         document=document, position__gte=first, position__lte=last).order_by("position").values_list(
-        "position", "participant_id", "participant__label"))
+        "position", "participant_id"))
+    labels = dict(Participant.objects.filter(pk__in={pk for _position, pk in locked}).values_list("pk", "label"))
+    rows = [(position, pk, labels.get(pk, "?")) for position, pk in locked]
     if len(rows) != last - first + 1:
         count = TurnRow.objects.filter(document=document).count()
         raise ValidationError(_("The transcript has turns 1 to %(count)s.") % {"count": count})

@@ -1,7 +1,11 @@
 """Assigning participants to the turns of a transcript without speakers, on the transcript page."""
 
+import threading
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -213,3 +217,41 @@ def test_a_labelled_turn_keeps_its_text_and_is_shown_and_signed_with_its_new_par
     excerpt_create(document=document, start=0, end=len(document.text), coder=analyst, themes=[theme])
     quote = collect(project, ExportOptions(themes=(theme.pk,)))[0]
     assert (quote.participant_label, quote.text) == ("Informant 3", "Vi jobber med bosetting.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_waits_for_one_running_on_the_same_turns_and_records_what_it_left(project, analyst, lead):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite writes one transaction at a time")
+    document = speakerless(project, analyst)
+    first = Participant.objects.create(project=project, label="Informant 1")
+    second = Participant.objects.create(project=project, label="Informant 2")
+    assigned, release, errors = threading.Event(), threading.Event(), []
+
+    def hold(user, participant, start, end, *, wait=None):
+        try:
+            with transaction.atomic():
+                turns_assign(document=document, first=start, last=end, participant=participant, user=user)
+                if wait:
+                    assigned.set()
+                    wait.wait(5)
+        except Exception as error:  # noqa: BLE001 (reported to the test thread)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=hold, args=(analyst, first, 0, 3), kwargs={"wait": release})
+    one.start()
+    assigned.wait(5)
+    other = threading.Thread(target=hold, args=(lead, second, 2, 5))
+    other.start()
+    time.sleep(0.5)
+    assert other.is_alive(), "the second assignment must wait for the turns the first holds"
+    release.set()
+    one.join(5)
+    other.join(5)
+    assert errors == []
+    assert speakers(document) == ["Informant 1", "Informant 1"] + ["Informant 2"] * 4
+    latest = SpeakerChange.objects.filter(document=document, user=lead).get()
+    assert [(run["first"], run["last"], run["label"]) for run in latest.before["turns"]] == [
+        (2, 3, "Informant 1"), (4, 5, "Ukjent")]
