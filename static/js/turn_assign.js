@@ -12,7 +12,7 @@ if (form && !form.dataset.ready) {
     const link = event.target.closest("a.assign-from");
     if (!link) return;
     event.preventDefault();
-    const turn = Number(link.dataset.turn);
+    const turn = Number(new URL(link.href).searchParams.get("first"));
     if (first.value && !last.value && turn > Number(first.value)) {
       last.value = turn;
       count.value = "";

@@ -160,7 +160,7 @@ def test_the_transcript_page_offers_the_form_and_a_control_per_turn_to_writers_o
     assert 'id="turn-assign"' in page and 'class="assign-panel" id="assign-panel" open' in page
     assert 'name="first" value="4"' in page
     assert page.count('class="assign-from"') == 6
-    assert f'href="{assign_url(project, document)}?first=6" data-turn="6"' in page
+    assert f'href="{assign_url(project, document)}?first=6"' in page
     client.force_login(viewer)
     page = client.get(url).content.decode()
     assert 'id="turn-assign"' not in page and 'class="assign-from"' not in page
