@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 
 from interviews.models import Participant
-from planner.access import LEAD, READ, WRITE, project_for_user
+from planner.access import READ, WRITE, project_for_user
 from planner.models import Document
 
 
@@ -29,10 +29,6 @@ def draft_for_importer(request, slug, draft_id):
     project, membership = study_for_importer(request, slug)
     draft = get_object_or_404(project.import_drafts, pk=draft_id, created_by=request.user)
     return project, membership, draft
-
-
-def study_for_lead(request, slug):
-    return project_for_user(request, slug, need=LEAD)
 
 
 def participant_for(request, slug, participant_id, *, need=READ):
