@@ -17,7 +17,7 @@ from coding.forms import ExcerptEditForm
 from coding.models import Change, Theme
 from coding.rendering import marks_for, render_rows, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
-from interviews.models import Turn, format_seconds
+from interviews.models import SpeakerChange, Turn, format_seconds
 from planner.textindex import text_slice
 
 
@@ -196,8 +196,30 @@ def document_history(request, slug, document_id):
     names = dict(project.themes.values_list("id", "name"))
     for change in changes:
         change.before_text, change.after_text = (_describe(s, names) for s in (change.before, change.after))
+    speaker_changes = list(SpeakerChange.objects.filter(document=document).select_related("user")[:500])
+    for change in speaker_changes:
+        change.before_text, change.after_text = _describe_speakers(change)
     return render(request, "coding/document_history.html", {
-        "project": project, "membership": membership, "document": document, "changes": changes})
+        "project": project, "membership": membership, "document": document, "changes": changes,
+        "speaker_changes": speaker_changes})
+
+
+def _describe_speakers(change):
+    """Before and after of a SpeakerChange: turns by number (from 1, as the transcript shows them) and labels."""
+    if change.action == SpeakerChange.Action.PARTICIPANTS_MERGED:
+        source = change.before["source"]["label"]
+        return (_("%(label)s (%(turns)s turns)") % {"label": source, "turns": change.after.get("turns", 0)},
+                change.after["label"])
+    return _runs(change.before), _runs(change.after)
+
+
+def _runs(snapshot):
+    """«1–40: Ukjent · 41: Informant 2» from runs of positions (counted from 0)."""
+    spans = []
+    for run in (snapshot or {}).get("turns", []):
+        first, last = run["first"] + 1, run["last"] + 1
+        spans.append(f"{first}: {run['label']}" if first == last else f"{first}–{last}: {run['label']}")
+    return " · ".join(spans)
 
 
 def _describe(snapshot, names):

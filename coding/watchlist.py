@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from coding.models import WatchName
-from interviews.signals import speakers_named
+from interviews.signals import participants_merged, speakers_named
 from planner.models import County, Project
 
 MUNICIPALITIES_CSV = Path(settings.BASE_DIR) / "fixtures" / "municipalities" / "kommuner-2024.csv"
@@ -176,3 +176,9 @@ def watch_speakers(sender, *, project, names, source_name, **kwargs):
         if name := clean_name(name)[:_NAME_MAX]:
             _get_or_create(project=project, name=name, kind=WatchName.Kind.PERSON, participant=participant,
                            source=f"{IMPORT_SOURCE}{source_name}"[:200])
+
+
+@receiver(participants_merged, dispatch_uid="coding.watch_merged")
+def watch_merged(sender, *, source, target, **kwargs):
+    """A merged participant's recorded real names stay watched, now as the target's."""
+    WatchName.objects.filter(participant=source).update(participant=target)

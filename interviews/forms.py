@@ -1,11 +1,12 @@
-"""Forms of the transcript import: the upload, and per file the interview and its speakers."""
+"""Forms of the transcript import (the upload, per file the interview and its speakers), of participants and of
+assigning turns."""
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from interviews.importers import EXTENSIONS
-from interviews.models import InterviewFormat, NameWord, Participant, ParticipantField, ParticipantRole
+from interviews.models import InterviewFormat, NameWord, Participant, ParticipantField, ParticipantRole, label_order
 from interviews.services import NewParticipant
 from planner.forms import MultipleFileField, MultipleFileInput
 from planner.models import normalise_text
@@ -82,7 +83,7 @@ class SpeakerForm(forms.Form):
 
 def speaker_forms(draft, parsed, mapping, data=None):
     """One SpeakerForm per speaker of the draft, pre-filled from the suggested mapping."""
-    participants = list(Participant.objects.filter(project=draft.project).order_by("label"))
+    participants = sorted(Participant.objects.filter(project=draft.project), key=lambda p: label_order(p.label))
     forms_ = []
     for index, (speaker, turns) in enumerate(parsed.speakers().items()):
         target = mapping[speaker]
@@ -135,3 +136,90 @@ class NameWordForm(forms.ModelForm):
 
     def clean_word(self):
         return normalise_text(" ".join(self.cleaned_data["word"].split()))
+
+
+class ParticipantForm(forms.Form):
+    """What the study says of a participant: label, role, field and county."""
+
+    label = forms.CharField(label=_("Label"), max_length=60,
+                            help_text=_("Never a name: such as «Informant 3» or «Intervjuer»."))
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices)
+    field = forms.ChoiceField(label=_("Field"), choices=ParticipantField.choices)
+    field_other = forms.CharField(label=_("Field in your own words"), max_length=100, required=False,
+                                  help_text=_("Only with «Other field»: the field as the report names it."))
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("No county"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.filter(in_study=True).order_by("name")
+
+
+def _participant_choices(participants):
+    return [(str(p.pk), p.label) for p in sorted(participants, key=lambda p: label_order(p.label))]
+
+
+class ParticipantMergeForm(forms.Form):
+    """Merge this participant into another one of the study: the same person under two labels."""
+
+    target = forms.ChoiceField(label=_("Merge into"))
+
+    def __init__(self, *args, participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.others = {str(p.pk): p for p in Participant.objects.filter(project_id=participant.project_id)
+                       .exclude(pk=participant.pk)}
+        self.fields["target"].choices = [("", "–"), *_participant_choices(self.others.values())]
+
+    def clean_target(self):
+        return self.others[self.cleaned_data["target"]]
+
+
+class TurnAssignForm(forms.Form):
+    """Turns first..last (numbers as the page shows them, from 1), or `count` turns from the first, to a participant."""
+
+    first = forms.IntegerField(label=_("First turn"), min_value=1)
+    last = forms.IntegerField(label=_("Last turn"), min_value=1, required=False)
+    count = forms.IntegerField(label=_("or the following number of turns"), min_value=1, required=False,
+                               help_text=_("Counted from the first turn, which is included."))
+    participant = forms.ChoiceField(label=_("Participant"))
+    label = forms.CharField(label=_("New label"), max_length=60, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, required=False)
+    field = forms.ChoiceField(label=_("Field"), choices=ParticipantField.choices, required=False)
+    field_other = forms.CharField(label=_("Field in your own words"), max_length=100, required=False)
+
+    def __init__(self, *args, participants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participants = {str(p.pk): p for p in participants}
+        self.fields["participant"].choices = [("", "–"), *_participant_choices(participants),
+                                              (NEW, _("New participant"))]
+
+    def clean(self):
+        data = super().clean()
+        first, last, count = data.get("first"), data.get("last"), data.get("count")
+        if last is not None and count is not None:
+            self.add_error("count", _("Give the last turn or the number of turns, not both."))
+        elif first is not None and last is not None and last < first:
+            self.add_error("last", _("The last turn must come after the first."))
+        if data.get("participant") == NEW:
+            label = normalise_text(" ".join(data.get("label", "").split()))
+            if not label:
+                self.add_error("label", _("Give the new participant a label, such as «Informant 3»."))
+            elif any(p.label == label for p in self.participants.values()):
+                self.add_error("label", _("«%(label)s» is already a participant; choose it in the list.")
+                               % {"label": label})
+            data["label"] = label
+        return data
+
+    def positions(self):
+        """(first, last) as Turn positions, counted from 0."""
+        data = self.cleaned_data
+        first = data["first"] - 1
+        if data.get("count"):
+            return first, first + data["count"] - 1
+        return first, (data["last"] - 1 if data.get("last") else first)
+
+    def target(self):
+        data = self.cleaned_data
+        if data["participant"] == NEW:
+            return NewParticipant(label=data["label"], role=data["role"] or ParticipantRole.ADVISOR,
+                                  field=data["field"] or ParticipantField.OTHER, field_other=data["field_other"])
+        return self.participants[data["participant"]]

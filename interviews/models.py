@@ -71,7 +71,24 @@ class Participant(models.Model):
 
     @property
     def is_informant(self):
-        return self.role in (ParticipantRole.ADVISOR, ParticipantRole.LEADER)
+        return self.role in INFORMANT_ROLES
+
+    @property
+    def field_name(self):
+        """The field as the report names it: the free text for «other» when there is one."""
+        if self.field == ParticipantField.OTHER and self.field_other:
+            return self.field_other
+        return self.get_field_display()
+
+
+# The roles the report counts and signs as informants.
+INFORMANT_ROLES = (ParticipantRole.ADVISOR, ParticipantRole.LEADER)
+
+
+def label_order(label):
+    """Sort key of participant labels: «Informant 2» before «Informant 10»."""
+    head, _sep, tail = label.rpartition(" ")
+    return (head, int(tail), "") if tail.isdigit() else (label, 0, label)
 
 
 class InterviewFormat(models.TextChoices):

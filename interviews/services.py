@@ -1,6 +1,7 @@
 """Turning a parsed transcript into a Document with anonymous participants and speaker turns."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -17,10 +18,11 @@ from interviews.models import (
     Participant,
     ParticipantField,
     ParticipantRole,
+    SpeakerChange,
 )
 from interviews.models import Turn as TurnRow
 from interviews.names import NameMasker, name_forms, name_words, speech_of
-from interviews.signals import speakers_named
+from interviews.signals import participants_merged, speakers_named
 from planner.models import Document, normalise_text
 
 _INTERVIEWER_WORDS = {"i", "int", "intervjuer", "intervjuar", "interviewer", "moderator"}
@@ -35,6 +37,7 @@ class NewParticipant:
     label: str
     role: str = ParticipantRole.ADVISOR
     field: str = ParticipantField.OTHER
+    field_other: str = ""
 
 
 def next_informant_number(project):
@@ -195,7 +198,8 @@ def _participant_for(project, new, county):
     label = normalise_text(" ".join(new.label.split()))
     participant = Participant.objects.filter(project=project, label=label).first()
     if participant is None:
-        participant = Participant(project=project, label=label, role=new.role, field=new.field, county=county)
+        participant = Participant(project=project, label=label, role=new.role, field=new.field, county=county,
+                                  field_other=new.field_other if new.field == ParticipantField.OTHER else "")
         participant.full_clean()
         participant.save()
     return participant
@@ -216,3 +220,136 @@ def name_word_add(*, project, word: str) -> NameWord:
 @transaction.atomic
 def name_word_remove(*, name_word: NameWord) -> None:
     name_word.delete()
+
+
+def _clean_label(label):
+    return normalise_text(" ".join(label.split()))
+
+
+def _label_taken(project_id, label, *, but=None):
+    if Participant.objects.filter(project_id=project_id, label=label).exclude(pk=but).exists():
+        raise ValidationError({"label": _("«%(label)s» is already a participant of the study. To make them one "
+                                          "person, merge the participants.") % {"label": label}})
+
+
+def _snapshot(participant):
+    """What the history keeps of a participant: enough to say who it was after a merge or a rename."""
+    return {"participant": participant.pk, "label": participant.label, "role": participant.role,
+            "field": participant.field, "field_other": participant.field_other,
+            "county": participant.county.name if participant.county_id else ""}
+
+
+@transaction.atomic
+def participant_update(*, participant: Participant, user, label: str, role: str, field: str,
+                       field_other: str = "", county=None) -> Participant:
+    """Change what the study says of a participant; the label stays unique in the study.
+
+    Recorded as a SpeakerChange «participant_changed» (before and after), unless nothing changed.
+    """
+    locked = Participant.objects.select_for_update(of=("self",)).select_related("county").get(pk=participant.pk)
+    if county is not None and county.project_id != locked.project_id:
+        raise ValidationError(_("The county belongs to another study."))
+    before = _snapshot(locked)
+    locked.label, locked.role, locked.field, locked.county = _clean_label(label), role, field, county
+    # Free text only says something for «other»; kept for another field it would sign quotes wrongly.
+    locked.field_other = " ".join(field_other.split()) if field == ParticipantField.OTHER else ""
+    _label_taken(locked.project_id, locked.label, but=locked.pk)
+    locked.full_clean()
+    after = _snapshot(locked)
+    if after != before:
+        locked.save()
+        SpeakerChange.objects.create(project_id=locked.project_id, user=user,
+                                     action=SpeakerChange.Action.PARTICIPANT_CHANGED, before=before, after=after)
+    return locked
+
+
+@transaction.atomic
+def participants_merge(*, source: Participant, target: Participant, user) -> int:
+    """Make two participants one person: every turn of `source` moves to `target`, `source` is deleted.
+
+    The target keeps its label, role, field and county. One SpeakerChange per document whose turns
+    moved (one without a document when the source had no turns). Returns the number of turns moved.
+    Text already stored keeps whatever «Label: » it was imported with; the turn's participant is
+    what attribution reads.
+    """
+    if source.pk == target.pk:
+        raise ValidationError(_("A participant cannot be merged into itself."))
+    if source.project_id != target.project_id:
+        raise ValidationError(_("Participants of different studies cannot be merged."))
+    # Both rows locked in one order, so two merges of the same pair cannot deadlock.
+    locked = {p.pk: p for p in Participant.objects.select_for_update(of=("self",)).select_related("county")
+              .filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    if len(locked) != 2:
+        raise ValidationError(_("The participant no longer exists; reload the page."))
+    source, target = locked[source.pk], locked[target.pk]
+    documents = Counter(TurnRow.objects.select_for_update().filter(participant=source)
+                        .values_list("document_id", flat=True))
+    moved = TurnRow.objects.filter(participant=source).update(participant=target)
+    before = {"source": _snapshot(source), "target": _snapshot(target)}
+    SpeakerChange.objects.bulk_create([
+        SpeakerChange(project_id=target.project_id, document_id=document_id, user=user,
+                      action=SpeakerChange.Action.PARTICIPANTS_MERGED, before=before,
+                      after={**_snapshot(target), "turns": count})
+        for document_id, count in (sorted(documents.items()) or [(None, 0)])
+    ])
+    participants_merged.send(sender=Participant, source=source, target=target)
+    source.delete()
+    return moved
+
+
+def _runs(rows):
+    """[(position, participant id, label)] in position order as runs: {first, last, participant, label}."""
+    runs = []
+    for position, participant_id, label in rows:
+        if runs and runs[-1]["participant"] == participant_id and runs[-1]["last"] == position - 1:
+            runs[-1]["last"] = position
+        else:
+            runs.append({"first": position, "last": position, "participant": participant_id, "label": label})
+    return runs
+
+
+@transaction.atomic
+def turns_assign(*, document: Document, first: int, last: int, participant: Participant | NewParticipant,
+                 user) -> int:
+    """Give the turns at positions first..last (Turn.position, both included) of a transcript to a participant.
+
+    `participant` is one of the study's, or a NewParticipant created here (its label must be new
+    to the study). Text and time codes stay as they are. Recorded as a SpeakerChange
+    «turns_assigned» whose before holds, as runs of positions, each turn's former participant id
+    and label. Returns the number of turns that changed speaker.
+    """
+    if first < 0 or last < first:
+        raise ValidationError(_("The last turn must come after the first."))
+    if isinstance(participant, NewParticipant):
+        label = _clean_label(participant.label)
+        _label_taken(document.project_id, label)
+        participant = _participant_for(document.project, NewParticipant(
+            label=label, role=participant.role, field=participant.field, field_other=participant.field_other),
+            document.county)
+    elif participant.project_id != document.project_id:
+        raise ValidationError(_("The participant belongs to another study."))
+    # Participant first, then turns: the order a merge locks them in too.
+    participant = Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
+    if participant is None:
+        raise ValidationError(_("The participant no longer exists; reload the page."))
+    # No join in the locking query: on PostgreSQL a row another assignment changed meanwhile is
+    # re-read alone, and a join to its former participant would silently drop it.
+    locked = list(TurnRow.objects.select_for_update().filter(
+        document=document, position__gte=first, position__lte=last).order_by("position").values_list(
+        "position", "participant_id"))
+    labels = dict(Participant.objects.filter(pk__in={pk for _position, pk in locked}).values_list("pk", "label"))
+    rows = [(position, pk, labels.get(pk, "?")) for position, pk in locked]
+    if len(rows) != last - first + 1:
+        count = TurnRow.objects.filter(document=document).count()
+        raise ValidationError(_("The transcript has turns 1 to %(count)s.") % {"count": count})
+    if all(participant_id == participant.pk for _position, participant_id, _label in rows):
+        return 0
+    changed = TurnRow.objects.filter(document=document, position__gte=first, position__lte=last).exclude(
+        participant=participant).update(participant=participant)
+    SpeakerChange.objects.create(
+        project_id=document.project_id, document=document, user=user, action=SpeakerChange.Action.TURNS_ASSIGNED,
+        before={"turns": _runs(rows)},
+        after={"participant": participant.pk, "label": participant.label,
+               "turns": [{"first": first, "last": last, "participant": participant.pk, "label": participant.label}]},
+    )
+    return changed

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import views
+from interviews import participant_views, views
 
 app_name = "interviews"
 
@@ -13,5 +13,12 @@ urlpatterns = [
     path("s/<slug:slug>/interviews/import/name-words/<int:word_id>/remove/", views.name_word_remove_view,
          name="name_word_remove"),
     path("s/<slug:slug>/interviews/<int:document_id>/", views.transcript_detail, name="transcript_detail"),
-    path("s/<slug:slug>/participants/", views.participant_list, name="participant_list"),
+    path("s/<slug:slug>/interviews/<int:document_id>/assign/", participant_views.turn_assign, name="turn_assign"),
+    path("s/<slug:slug>/participants/", participant_views.participant_list, name="participant_list"),
+    path("s/<slug:slug>/participants/<int:participant_id>/", participant_views.participant_detail,
+         name="participant_detail"),
+    path("s/<slug:slug>/participants/<int:participant_id>/edit/", participant_views.participant_edit,
+         name="participant_edit"),
+    path("s/<slug:slug>/participants/<int:participant_id>/merge/", participant_views.participant_merge,
+         name="participant_merge"),
 ]

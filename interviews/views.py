@@ -1,6 +1,4 @@
-"""Views of the interviews: import with speaker mapping, the transcript list and view, participants."""
-
-from collections import Counter
+"""Views of the interviews: import with speaker mapping, the transcript list and view."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +18,7 @@ from interviews.access import (
 )
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
 from interviews.importers import ImporterError, parse_file
-from interviews.models import NameWord, Participant, ParticipantField, ParticipantRole, Turn
+from interviews.models import NameWord, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
     NewParticipant,
@@ -192,39 +190,3 @@ def transcript_detail(request, slug, document_id):
     ]
     return render(request, "interviews/transcript_detail.html", {
         "project": project, "membership": membership, "document": document, "turns": turns})
-
-
-@login_required
-@require_GET
-def participant_list(request, slug):
-    project, membership = study_for_reader(request, slug)
-    participants = (
-        Participant.objects.filter(project=project).select_related("county")
-        .annotate(turn_count=Count("turns"), document_count=Count("turns__document", distinct=True))
-        .order_by("label")
-    )
-    participants = sorted(participants, key=lambda p: _label_order(p.label))
-    return render(request, "interviews/participant_list.html", {
-        "project": project, "membership": membership, "participants": participants,
-        "summary": _informant_summary(participants),
-    })
-
-
-def _label_order(label):
-    """«Informant 2» before «Informant 10»."""
-    head, _sep, tail = label.rpartition(" ")
-    return (head, int(tail), "") if tail.isdigit() else (label, 0, label)
-
-
-def _informant_summary(participants):
-    """The report's informant table: informants per field and role, with totals."""
-    informant_roles = [ParticipantRole.ADVISOR, ParticipantRole.LEADER]
-    counts = Counter((p.field, p.role) for p in participants if p.role in informant_roles)
-    rows = [
-        {"label": label, "cells": [counts[(field, role)] for role in informant_roles],
-         "total": sum(counts[(field, role)] for role in informant_roles)}
-        for field, label in ParticipantField.choices
-    ]
-    totals = [sum(row["cells"][i] for row in rows) for i in range(len(informant_roles))]
-    return {"roles": [ParticipantRole(r).label for r in informant_roles], "rows": [r for r in rows if r["total"]],
-            "totals": totals, "total": sum(totals)}

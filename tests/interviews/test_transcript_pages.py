@@ -1,4 +1,4 @@
-"""The transcript list and view, and the participants page with the informant summary."""
+"""The transcript list and view, and the participants page (more in test_participants.py)."""
 
 import pytest
 from django.core.management import call_command
@@ -35,21 +35,6 @@ def test_the_transcript_view_shows_labels_badges_and_speech(client, project, vie
     assert "Kari" not in page
 
 
-def test_the_participants_page_summarises_informants_by_field_and_role(client, project, viewer):
-    Participant.objects.create(project=project, label="Informant 1", role="advisor", field="integration")
-    Participant.objects.create(project=project, label="Informant 2", role="leader", field="integration")
-    Participant.objects.create(project=project, label="Informant 10", role="advisor", field="business")
-    Participant.objects.create(project=project, label="Intervjuer", role="interviewer", field="other")
-    client.force_login(viewer)
-    response = client.get(reverse("interviews:participant_list", args=[project.slug]))
-    summary = response.context["summary"]
-    assert [(row["label"], row["cells"], row["total"]) for row in summary["rows"]] == [
-        ("Integrering", [1, 1], 2), ("Næring", [1, 0], 1)]
-    assert (summary["totals"], summary["total"]) == ([2, 1], 3)
-    labels = [p.label for p in response.context["participants"]]
-    assert labels == ["Informant 1", "Informant 2", "Informant 10", "Intervjuer"]
-
-
 def test_html_in_a_transcript_is_shown_as_text(client, project, viewer, analyst):
     parsed = parse_file("x.txt", b"Kari: <script>alert(1)</script> & <b>fet</b>")
     document = transcript_import(project=project, user=analyst, parsed=parsed, title="<i>Tittel</i>",
@@ -63,7 +48,7 @@ def test_html_in_a_transcript_is_shown_as_text(client, project, viewer, analyst)
 
 
 @pytest.mark.parametrize(("name", "queries"), [
-    ("interviews:transcript_list", 4), ("interviews:participant_list", 4), ("interviews:transcript_detail", 5),
+    ("interviews:transcript_list", 4), ("interviews:participant_list", 5), ("interviews:transcript_detail", 6),
 ])
 def test_interview_pages_do_not_grow_with_rows(client, project, analyst, django_assert_num_queries, name, queries):
     document = _transcript(project, analyst, n_turns=3)

@@ -30,6 +30,10 @@ def _transcript(ctx):
     return {"slug": ctx["project"].slug, "document_id": ctx["transcript"].pk}
 
 
+def _participant(ctx):
+    return {"slug": ctx["project"].slug, "participant_id": ctx["transcript"].turns.first().participant_id}
+
+
 def _draft(ctx):
     return {"slug": ctx["project"].slug, "draft_id": ctx["draft"].pk}
 
@@ -169,6 +173,12 @@ TABLE = {
     "interviews:transcript_list": ("get", _study, None, READ),
     "interviews:transcript_detail": ("get", _transcript, None, READ),
     "interviews:participant_list": ("get", _study, None, READ),
+    "interviews:participant_detail": ("get", _participant, None, READ),
+    "interviews:participant_edit": ("post", _participant, {"label": "Informant 9", "role": "advisor",
+                                                           "field": "other"}, LEAD_WRITE_REDIRECT),
+    # No target chosen: the lead sees the form again with its error.
+    "interviews:participant_merge": ("post", _participant, {}, LEAD_ONLY),
+    "interviews:turn_assign": ("get", _transcript, None, WRITE),
     "interviews:import_start": ("get", _study, None, WRITE),
     "interviews:import_confirm": ("post", _draft, {}, {"lead": 404, "analyst": 200, "viewer": 403, "outsider": 404}),
     "interviews:import_discard": ("post", _draft, {}, OWN_DRAFT),

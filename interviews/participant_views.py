@@ -1,0 +1,176 @@
+"""Participants in the app: the list with the report's method table, a participant's page where the lead
+edits and merges, and assigning transcript turns to participants."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from interviews.access import participant_for, study_for_reader, transcript_for_assigner
+from interviews.forms import ParticipantForm, ParticipantMergeForm, TurnAssignForm
+from interviews.models import (
+    INFORMANT_ROLES,
+    InterviewFormat,
+    Participant,
+    ParticipantField,
+    ParticipantRole,
+    SpeakerChange,
+    Turn,
+    label_order,
+)
+from interviews.services import participant_update, participants_merge, turns_assign
+from planner.access import LEAD
+from planner.collation import name_key
+from planner.models import Document
+
+# The method table's columns: the report counts informants of group interviews and of workshops.
+TABLE_FORMATS = (InterviewFormat.GROUP_INTERVIEW, InterviewFormat.WORKSHOP)
+# Column names; the Norwegian ones hold soft hyphens, so that three counts fit beside a row name on a phone.
+TABLE_COLUMNS = (gettext_lazy("Group interviews"), gettext_lazy("Workshops"))
+
+
+@login_required
+@require_GET
+def participant_list(request, slug):
+    project, membership = study_for_reader(request, slug)
+    participants = sorted(
+        Participant.objects.filter(project=project).select_related("county")
+        .annotate(turn_count=Count("turns"), document_count=Count("turns__document", distinct=True)),
+        key=lambda p: label_order(p.label),
+    )
+    return render(request, "interviews/participant_list.html", {
+        "project": project, "membership": membership, "participants": participants,
+        "method": method_table(project, participants),
+    })
+
+
+def method_table(project, participants):
+    """The report's method table: informants per county, role and field, in group interviews and in workshops.
+
+    A person is counted once per column they spoke in, and once in «people», however many
+    interviews they took part in: someone in both a group interview and a workshop is one person.
+    One query (which informant spoke in which format); the participants come from the caller.
+    """
+    formats = {}
+    spoke = Turn.objects.filter(document__project=project, document__interview__format__in=TABLE_FORMATS,
+                                participant__role__in=INFORMANT_ROLES)
+    for participant_id, format_ in spoke.values_list("participant_id", "document__interview__format").distinct():
+        formats.setdefault(participant_id, set()).add(format_)
+    sections = {"county": {}, "role": {}, "field": {}}
+    totals = [0] * (len(TABLE_FORMATS) + 1)
+    for participant in participants:
+        spoke_in = formats.get(participant.pk)
+        if not spoke_in:
+            continue
+        cells = [int(f in spoke_in) for f in TABLE_FORMATS] + [1]
+        other = participant.field_other if participant.field == ParticipantField.OTHER else ""
+        keys = {"county": participant.county.name if participant.county else "", "role": participant.role,
+                "field": (participant.field, other)}
+        for section, key in keys.items():
+            row = sections[section].setdefault(key, [0] * len(cells))
+            sections[section][key] = [a + b for a, b in zip(row, cells, strict=True)]
+        totals = [a + b for a, b in zip(totals, cells, strict=True)]
+    roles, fields = list(ParticipantRole.values), list(ParticipantField.values)
+    county_rows = sorted(sections["county"].items(), key=lambda item: (not item[0], name_key(item[0])))
+    role_rows = sorted(sections["role"].items(), key=lambda item: roles.index(item[0]))
+    field_rows = sorted(sections["field"].items(), key=lambda item: (fields.index(item[0][0]), name_key(item[0][1])))
+    return {
+        "formats": [str(name) for name in TABLE_COLUMNS],
+        "sections": [
+            {"title": _("County"), "rows": [(name or _("No county"), cells) for name, cells in county_rows]},
+            {"title": _("Role"), "rows": [(ParticipantRole(code).label, cells) for code, cells in role_rows]},
+            {"title": _("Field"), "rows": [(other or ParticipantField(code).label, cells)
+                                           for (code, other), cells in field_rows]},
+        ] if totals[-1] else [],
+        "totals": totals,
+    }
+
+
+@login_required
+@require_GET
+def participant_detail(request, slug, participant_id):
+    project, membership, participant = participant_for(request, slug, participant_id)
+    return _detail(request, project, membership, participant)
+
+
+def _detail(request, project, membership, participant, *, form=None, merge_form=None):
+    """The participant's page; the lead's forms are bound when a write was refused (status 200)."""
+    documents = (
+        Document.objects.filter(turns__participant=participant).defer("text").select_related("county", "interview")
+        .annotate(turn_count=Count("turns")).order_by("title")
+    )
+    history = (
+        SpeakerChange.objects.filter(project=project, after__participant=participant.pk).select_related("user")
+        .annotate(document_title=F("document__title"))[:50]
+    )
+    if membership.is_lead:
+        form = form or ParticipantForm(project=project, initial={
+            "label": participant.label, "role": participant.role, "field": participant.field,
+            "field_other": participant.field_other, "county": participant.county_id})
+        merge_form = merge_form or ParticipantMergeForm(participant=participant)
+    return render(request, "interviews/participant_detail.html", {
+        "project": project, "membership": membership, "participant": participant, "documents": documents,
+        "history": history, "form": form, "merge_form": merge_form,
+    })
+
+
+@login_required
+@require_POST
+def participant_edit(request, slug, participant_id):
+    project, membership, participant = participant_for(request, slug, participant_id, need=LEAD)
+    form = ParticipantForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            participant = participant_update(participant=participant, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("«%(label)s» was saved.") % {"label": participant.label})
+            return redirect("interviews:participant_detail", slug=project.slug, participant_id=participant.pk)
+    return _detail(request, project, membership, participant, form=form)
+
+
+@login_required
+@require_POST
+def participant_merge(request, slug, participant_id):
+    project, membership, participant = participant_for(request, slug, participant_id, need=LEAD)
+    form = ParticipantMergeForm(request.POST, participant=participant)
+    if form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            moved = participants_merge(source=participant, target=target, user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("«%(source)s» was merged into «%(target)s»: %(turns)s turns moved.") % {
+                "source": participant.label, "target": target.label, "turns": moved})
+            return redirect("interviews:participant_detail", slug=project.slug, participant_id=target.pk)
+    return _detail(request, project, membership, participant, merge_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def turn_assign(request, slug, document_id):
+    project, membership, document = transcript_for_assigner(request, slug, document_id)
+    participants = list(Participant.objects.filter(project=project))
+    form = TurnAssignForm(request.POST or None, participants=participants,
+                          initial={"first": request.GET.get("first")})
+    if request.method == "POST" and form.is_valid():
+        first, last = form.positions()
+        try:
+            turns_assign(document=document, first=first, last=last, participant=form.target(), user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Turns %(first)s–%(last)s now belong to «%(label)s».") % {
+                "first": first + 1, "last": last + 1, "label": form.target().label})
+            # Back where the work goes on: the next turn, ready to be the first of the next run.
+            url = reverse("interviews:transcript_detail", args=[project.slug, document.pk])
+            return redirect(f"{url}?first={last + 2}#turn-{last + 1}")
+    return render(request, "interviews/turn_assign.html", {
+        "project": project, "membership": membership, "document": document, "form": form})
