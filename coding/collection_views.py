@@ -184,7 +184,7 @@ def _attribution(document, interview, speaker):
     who, what = "", ""
     if speaker:
         who = speaker.label
-        what = f"{speaker.get_role_display()}, {speaker.get_field_display()}"
+        what = f"{speaker.get_role_display()}, {speaker.field_name}"
         if speaker.county:
             what += f" · {speaker.county.name}"
     source = [document.title]

@@ -57,6 +57,7 @@ class Quote:
     start: int
     end: int
     created_at: datetime.datetime
+    field_other: str = ""  # the field in the study's own words, for field «other»; "" if none
 
 
 def speaker_kind(quote) -> str:
@@ -146,7 +147,8 @@ def collect(project, options, *, themes=None) -> list[Quote]:
     turns = {pk: rest for pk, *rest in Turn.objects.filter(pk__in=Subquery(
         base.filter(document__kind=Document.Kind.TRANSCRIPT).annotate(
             turn_id=Subquery(_speaker_turn().values("pk")[:1])).values("turn_id"))).values_list(
-        "pk", "participant__label", "participant__role", "participant__field", "start_seconds", "speech_start")}
+        "pk", "participant__label", "participant__role", "participant__field", "participant__field_other",
+        "start_seconds", "speech_start")}
     # A quote that starts on its speaker's label («Informant 3: ») starts at the speech: the
     # attribution line says who speaks, and the label would only be masked as «[navn]:».
     spans = []
@@ -161,7 +163,7 @@ def collect(project, options, *, themes=None) -> list[Quote]:
         document = documents.get(document_id)
         if document is None or excerpt_id not in headings:
             continue
-        label, role, field, seconds, _speech = turns.get(turn_id, ("", "", "", None, None))
+        label, role, field, field_other, seconds, _speech = turns.get(turn_id, ("", "", "", "", None, None))
         interview = getattr(document, "interview", None) if document.kind == Document.Kind.TRANSCRIPT else None
         plan = document.plan
         quotes.append(Quote(
@@ -169,7 +171,7 @@ def collect(project, options, *, themes=None) -> list[Quote]:
             theme_ids=sorted(headings[excerpt_id], key=place.__getitem__),
             county_id=document.county_id, county=document.county.name if document.county else "",
             document_id=document_id, document_title=document.title, kind=document.kind,
-            participant_label=label, role=role, field=field,
+            participant_label=label, role=role, field=field, field_other=field_other or "",
             interview_format=interview.format if interview else "",
             interview_date=interview.date if interview else None,
             time_code=format_seconds(seconds), plan_title=plan.title if plan else "",
@@ -204,11 +206,19 @@ def display_names(language):
     return _names(language)
 
 
+def field_label(quote, language="nb") -> str:
+    """The speaker's field as a column shows it: the choice's name, or the study's own words for «other»."""
+    if quote.field == ParticipantField.OTHER and quote.field_other:
+        return quote.field_other
+    return _names(language)["field"].get(quote.field, "")
+
+
 def _field(quote, names):
-    """The field in lower case, as inside a sentence; «other field» says nothing and is left out."""
-    if not quote.field or quote.field == ParticipantField.OTHER:
-        return ""
-    return names["field"].get(quote.field, "").lower()
+    """The field in lower case, as inside a sentence; «other field» is named by the study's own words
+    for it, as written, or left out when there are none."""
+    if quote.field == ParticipantField.OTHER:
+        return quote.field_other
+    return names["field"].get(quote.field, "").lower() if quote.field else ""
 
 
 def _page(quote, language):

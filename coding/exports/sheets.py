@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from coding.exports.quotes import LABELS as ATTRIBUTION_LABELS
-from coding.exports.quotes import attribution, display_names
+from coding.exports.quotes import attribution, display_names, field_label
 from planner.models import Document
 from planner.spreadsheets import append_rows, csv_bytes
 
@@ -52,7 +52,7 @@ def rows(project, options, themes, quotes, *, for_csv=False):
             yield [
                 project.name, theme.name, "" if secret else quote.document_title, kinds.get(quote.kind, quote.kind),
                 "" if secret else quote.county, "" if secret else quote.participant_label,
-                names["role"].get(quote.role, ""), names["field"].get(quote.field, ""), "" if secret else place,
+                names["role"].get(quote.role, ""), field_label(quote, options.language), "" if secret else place,
                 # Memos are the team's notes, which the anonymity check does not read: not for publication.
                 quote.start, quote.end, quote.text, "" if hide else quote.memo, quote.coder,
                 yes if quote.is_key else no,

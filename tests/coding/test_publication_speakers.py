@@ -158,3 +158,11 @@ def test_the_command_leaves_unattributed_quotes_out_unless_asked(study, tmp_path
     call_command("export_quotes", study=study.project.slug, fmt="docx", attribution="publication", output=out,
                  keep_unattributed=True)
     assert list(signatures(out.read_bytes()).values()).count("(fylkeskommune)") == 2
+
+
+def test_a_field_in_the_studys_own_words_signs_the_quote(study):
+    Participant.objects.filter(project=study.project, label="Informant 1").update(
+        field="other", field_other="samfunnsutvikling")
+    assert publication_attribution(study.quote("kari")) == "(Rådgiver, samfunnsutvikling, fylkeskommune)"
+    Participant.objects.filter(project=study.project, label="Informant 1").update(field_other="")
+    assert publication_attribution(study.quote("kari")) == "(Rådgiver, fylkeskommune)"
