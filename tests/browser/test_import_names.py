@@ -25,8 +25,8 @@ def test_it_imports_a_teams_file_with_no_name_left(page, live_server, login, pro
     expect(review).to_have_count(2)  # «per» twice in lower case: listed, not replaced silently
     expect(review.nth(0)).to_contain_text("Og du, per? Hva mener du")
     expect(review.nth(1)).to_contain_text("ti flyktninger per år")
-    expect(draft.get_by_role("checkbox", name="Erstatt «per» (tur 3)")).to_be_checked()
-    word = draft.get_by_role("checkbox", name="Erstatt «per» (tur 4)")
+    expect(draft.get_by_role("checkbox", name="Erstatt «per» (replikk 3)")).to_be_checked()
+    word = draft.get_by_role("checkbox", name="Erstatt «per» (replikk 4)")
     expect(word).to_be_checked()
     draft.get_by_role("button", name="Behold alle").click()
     expect(draft.locator("table.name-review input:checked")).to_have_count(0)
