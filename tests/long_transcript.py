@@ -24,6 +24,9 @@ SENTENCES = [
     "Ja, jeg kan supplere litt der, for vi har sett det samme hos oss.",
 ]
 
+# The last cue alone says this: a search for «rapportutkast» has one hit, at the very end.
+CLOSING = "Takk for praten, vi sender rapportutkastet til dere i januar."
+
 
 def teams_vtt(cues, seed=1, step=2.0):
     """A Teams WebVTT of `cues` cues; a group talks in short turns, so about 4 cues in 5 start a new one
@@ -34,8 +37,9 @@ def teams_vtt(cues, seed=1, step=2.0):
         if rng.random() < 0.78:
             speaker = rng.choice([s for s in SPEAKERS if s != speaker])
         start = i * step
+        speech = CLOSING if i == cues - 1 else f"{rng.choice(SENTENCES)} {rng.choice(SENTENCES)}"
         out += [f"{rng.getrandbits(128):032x}/{i % 40}-0", f"{_ts(start)} --> {_ts(start + step * 0.9)}",
-                f"<v {speaker}>{rng.choice(SENTENCES)} {rng.choice(SENTENCES)}</v>", ""]
+                f"<v {speaker}>{speech}</v>", ""]
     return "\n".join(out).encode("utf-8")
 
 

@@ -51,6 +51,21 @@
   // After an undo the server names the place it restored.
   document.body.addEventListener("kodeverk:show", function (event) { show(event.detail); });
 
+  // --- rows out of band ---------------------------------------------------------------------
+  // A write (or a colleague's, through the poll) answers with the paragraphs it touched. One in a
+  // window the page has not loaded is dropped here: it is read fresh when its window loads.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var html = event.detail.serverResponse;
+    if (typeof html !== "string" || html.indexOf("hx-swap-oob") < 0) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var dropped = false;
+    template.content.querySelectorAll("[hx-swap-oob][id]").forEach(function (row) {
+      if (!document.getElementById(row.id)) { row.remove(); dropped = true; }
+    });
+    if (dropped) event.detail.serverResponse = template.innerHTML;
+  });
+
   // --- no edits, ever -----------------------------------------------------------------
   ["beforeinput", "paste", "drop", "cut"].forEach(function (name) {
     doc.addEventListener(name, function (event) { event.preventDefault(); });
