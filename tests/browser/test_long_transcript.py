@@ -79,3 +79,31 @@ def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_s
     before = rows.count()
     page.locator("#document .window-edge.earlier button").click()
     expect(rows).not_to_have_count(before)
+
+
+def test_both_pages_fit_from_390_to_1920_pixels(page, live_server, login, project, analyst, screenshot_dir):
+    document = long_transcript(project, analyst, cues=600)
+    login(analyst)
+    turns = document.turns.count()
+    for width in (390, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/s/{project.slug}/interviews/{document.pk}/?at={len(document.text) // 2}")
+        expect(page.locator("#transcript .turn.target")).to_be_visible()
+        expect(page.locator("#transcript .window-edge.earlier")).to_be_visible()
+        page.screenshot(path=screenshot_dir / f"transcript-{width}.png")
+        for _ in range(10):  # «show earlier turns» until the first turn
+            if page.locator("#turn-0").count():
+                break
+            page.locator("#transcript .window-edge.earlier button").click()
+            page.wait_for_timeout(200)
+        expect(page.locator("#transcript .window-edge.earlier")).to_have_count(0)
+        page.mouse.wheel(0, 200_000)
+        expect(page.locator("#transcript .turn")).to_have_count(turns)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/code/")
+        expect(page.locator("#document .window-edge.later")).to_be_attached()
+        page.screenshot(path=screenshot_dir / f"coding-long-{width}.png")
+        page.mouse.wheel(0, 60_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=screenshot_dir / f"coding-long-{width}-scrolled.png")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
