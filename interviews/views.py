@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -131,8 +132,9 @@ def transcript_list(request, slug):
     documents = (
         Document.objects.filter(project=project, kind=Document.Kind.TRANSCRIPT)
         .select_related("county", "interview").defer("text", "page_starts")
-        .annotate(turn_count=Subquery(turns.annotate(n=Count("pk")).values("n")),
-                  speaker_count=Subquery(turns.annotate(n=Count("participant", distinct=True)).values("n")))
+        .annotate(turn_count=Coalesce(Subquery(turns.annotate(n=Count("pk")).values("n")), 0),
+                  speaker_count=Coalesce(Subquery(turns.annotate(n=Count("participant", distinct=True)).values("n")),
+                                         0))
         .order_by("county__name", "title")
     )
     return render(request, "interviews/transcript_list.html", {

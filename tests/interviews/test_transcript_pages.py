@@ -142,6 +142,9 @@ def test_the_interview_list_counts_turns_and_speakers_in_subqueries(client, proj
     expected = {d.title: (d.turns.count(), d.turns.values("participant").distinct().count())
                 for d in Document.objects.filter(kind="transcript")}
     assert counts == expected and counts[first.title] == (3, 3)
+    first.turns.all().delete()  # a transcript without turns counts 0, not «None»
+    assert [(d.turn_count, d.speaker_count) for d in client.get(url).context["documents"]
+            if d.pk == first.pk] == [(0, 0)]
 
 
 def test_the_dashboard_does_not_grow_with_transcripts(client, project, analyst, django_assert_num_queries):
