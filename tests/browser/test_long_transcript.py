@@ -52,6 +52,16 @@ def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_s
     assert text[excerpt.start:excerpt.end] == "rapportutkastet til dere"
     expect(page.locator(f"#row-{last.start} .seg.coded")).to_have_text(["rapportutkastet til dere"])
 
+    # Undo from a fresh page (the first window only) lands on the place, loading its window.
+    page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/code/")
+    expect(page.locator(f"#row-{last.start}")).to_have_count(0)
+    page.get_by_role("button", name="Angre").click()
+    expect(page.locator("#excerpt-panel")).to_contain_text("Angret")
+    expect(page.locator(f"#row-{last.start} .seg.target").first).to_be_visible()
+    assert page.locator(f"#row-{last.start} .seg.target").first.evaluate(IN_VIEW)
+    expect(page.locator(f"#row-{last.start} .seg.coded")).to_have_count(0)
+    assert not Excerpt.objects.exists()
+
     # A search hit in the last window opens that window at the right turn.
     page.goto(f"{live_server.url}/s/{project.slug}/search/")
     page.get_by_label("Søkeord").fill("rapportutkast")
