@@ -4,7 +4,9 @@ Every piece of text sits in a `<span class="seg" data-o="N">`, N being the code-
 of its first character in Document.text; static/js/selection.js turns a browser selection
 into offsets from these. Segments covered by excerpts carry their ids and theme colours.
 Rows are keyed by the offset where their paragraph starts, so one paragraph can be rendered
-again on its own after a change, without reading the whole document.
+again on its own after a change, without reading the whole document. A page shows a window of
+whole paragraphs (`document_window`) and loads its neighbours as the reader scrolls; offsets
+stay absolute, so a selection that spans two windows maps the same.
 """
 
 from dataclasses import dataclass, field
