@@ -117,3 +117,8 @@ def test_both_pages_fit_from_390_to_1920_pixels(page, live_server, login, projec
         page.wait_for_timeout(300)
         page.screenshot(path=screenshot_dir / f"coding-long-{width}-scrolled.png")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        middle = document.text.index("\n", len(document.text) // 2) + 1
+        page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/code/?at={middle}")
+        expect(page.locator("#document .window-edge.earlier")).to_be_attached()
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=screenshot_dir / f"coding-long-{width}-at.png")
