@@ -22,6 +22,7 @@ from coding.codebook_views import codebook_order
 from coding.forms import CollectionFilterForm, KeyQuoteForm, SummaryReviewForm, ThemeSummaryForm
 from coding.models import Coding, Excerpt, ThemeSummary
 from coding.services import ConflictError, excerpt_update, summary_for, summary_review, summary_save
+from coding.templatetags.places import place_url
 from interviews.models import Turn
 from planner.models import Chunk, Document, Membership
 from planner.textindex import OVERLAP, slices
@@ -158,7 +159,7 @@ def _page_of_quotes(project, ids, sub_themes):
         document = excerpt.document
         if document.pk not in links:
             links[document.pk] = reverse("coding:document_code", args=[project.slug, document.pk])
-        excerpt.href = f"{links[document.pk]}#at-{excerpt.start}-{excerpt.end}"
+        excerpt.href = place_url(project.slug, document.pk, excerpt.start, excerpt.end, base=links[document.pk])
         excerpt.passage = passages[excerpt.pk]
         excerpt.turn = turns.get(excerpt.turn_id)
         excerpt.interview = getattr(document, "interview", None) if document.kind == Document.Kind.TRANSCRIPT else None

@@ -4,19 +4,23 @@ Writes answer with the excerpt panel and, out of band, the paragraphs the change
 (htmx swaps them by id); other analysts' changes arrive through the poll in `document_changes`.
 """
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import document_for_coder, document_for_reader, excerpt_for_user, study_for_reader
 from coding.forms import ExcerptEditForm
 from coding.models import Change, Theme
-from coding.rendering import marks_for, render_rows, window_rows
+from coding.rendering import document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
+from coding.templatetags.places import place_url
 from interviews.models import SpeakerChange, Turn, format_seconds
 from planner.textindex import text_slice
 
@@ -38,18 +42,39 @@ def _last_change_id(document):
     return Change.objects.filter(document=document).aggregate(last=Max("id"))["last"] or 0
 
 
+# A link to a place opens its window this many characters early, so the reader sees what leads up to it.
+CONTEXT_CHARS = 1500
+
+
 @login_required
 @require_GET
 def document_code(request, slug, document_id):
-    project, membership, document = document_for_reader(request, slug, document_id)
-    turns = _turns_for(document)
-    rows = render_rows(document.text, 0, marks_for(document.pk), turns(0, len(document.text)) if turns else None)
+    project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
+    at = _int(request.GET.get("at"), 0)
+    window = document_window(document, _turns_for(document), at=max(0, at - CONTEXT_CHARS))
     themes = project.themes.filter(archived=False).order_by("position", "name")
     return render(request, "coding/document_code.html", {
         "project": project, "membership": membership, "document": document, "themes": themes,
-        "document_html": "".join(html for _start, html in rows), "since": _last_change_id(document),
-        "excerpt_count": document.excerpts.count(),
+        "window": window, "since": _last_change_id(document), "excerpt_count": document.excerpts.count(),
     })
+
+
+@login_required
+@require_GET
+def document_rows(request, slug, document_id):
+    """A window of the coding view: `from` a paragraph start on, `upto` the one before it, or `at` an offset."""
+    project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
+    turns = _turns_for(document)
+    if "upto" in request.GET:
+        window = document_window(document, turns, upto=_int(request.GET["upto"]))
+        window.later = False  # the page already holds what follows
+    elif "from" in request.GET:
+        window = document_window(document, turns, at=_int(request.GET["from"]))
+        window.earlier = False
+    else:  # a jump to a place not loaded: this window replaces the page's rows
+        window = document_window(document, turns, at=max(0, _int(request.GET.get("at")) - CONTEXT_CHARS))
+    return render(request, "coding/_rows_window.html", {"project": project, "document": document,
+                                                        "window": window})
 
 
 def _rows_response(request, document, spans, *, panel_template="coding/_excerpt_panel.html", context=None):
@@ -169,8 +194,12 @@ def document_undo(request, slug, document_id):
     except ConflictError as error:
         return render(request, "coding/_excerpt_panel.html", {"message": str(error), "error": True})
     spans = [(s["start"], s["end"]) for s in (change.before, change.after) if s]
-    return _rows_response(request, document, spans, context={
+    response = _rows_response(request, document, spans, context={
         "message": _("Undone: %(action)s.") % {"action": change.get_action_display().lower()}})
+    # The place may lie in a window the page has not loaded: static/js/coding.js loads it and scrolls there.
+    start, end = spans[0]
+    response["HX-Trigger"] = json.dumps({"kodeverk:show": {"start": start, "end": end}})
+    return response
 
 
 @login_required
@@ -194,8 +223,12 @@ def document_history(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     changes = list(Change.objects.filter(document=document).select_related("user").order_by("-id")[:500])
     names = dict(project.themes.values_list("id", "name"))
+    base = reverse("coding:document_code", args=[project.slug, document.pk])
     for change in changes:
         change.before_text, change.after_text = (_describe(s, names) for s in (change.before, change.after))
+        change.before_href, change.after_href = (
+            place_url(project.slug, document.pk, s["start"], s["end"], base=base) if s else ""
+            for s in (change.before, change.after))
     speaker_changes = list(SpeakerChange.objects.filter(document=document).select_related("user")[:500])
     for change in speaker_changes:
         change.before_text, change.after_text = _describe_speakers(change)

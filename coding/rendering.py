@@ -4,7 +4,9 @@ Every piece of text sits in a `<span class="seg" data-o="N">`, N being the code-
 of its first character in Document.text; static/js/selection.js turns a browser selection
 into offsets from these. Segments covered by excerpts carry their ids and theme colours.
 Rows are keyed by the offset where their paragraph starts, so one paragraph can be rendered
-again on its own after a change, without reading the whole document.
+again on its own after a change, without reading the whole document. A page shows a window of
+whole paragraphs (`document_window`) and loads its neighbours as the reader scrolls; offsets
+stay absolute, so a selection that spans two windows maps the same.
 """
 
 from dataclasses import dataclass, field
@@ -142,3 +144,47 @@ def _paragraph_window(document_id, start, end, length=None, reach=2000):
             stop = tail if tail != -1 else len(piece)
             return a + begin, piece[begin:stop]
         reach *= 4
+
+
+# A window of the coding view: enough text to read on for a while, little enough that the first
+# page of a 3-hour transcript stays under 300 KB of HTML (a row costs about 300 bytes of markup).
+WINDOW_CHARS = 30_000
+
+
+@dataclass
+class Window:
+    """Whole paragraphs [start, end) of a document, rendered; `earlier`/`later`: text lies beyond."""
+
+    start: int
+    end: int
+    rows: list
+    earlier: bool
+    later: bool
+
+    @property
+    def next_start(self):
+        return self.end + 1  # past the line break that ends the window
+
+
+def text_window(document_id, length, *, at=0, upto=None, budget=None):
+    """(start, text) of whole paragraphs of about `budget` characters, read from the chunks.
+
+    From the paragraph that holds `at`; or, given `upto` (a paragraph start), the paragraphs
+    that end just before it, for reading upward.
+    """
+    budget = budget or WINDOW_CHARS
+    if upto is not None:
+        end = min(max(0, upto - 1), length)
+        return _paragraph_window(document_id, max(0, end - budget), end, length)
+    at = min(max(0, at), length)
+    return _paragraph_window(document_id, at, min(length, at + budget), length)
+
+
+def document_window(document, turns_for=None, *, at=0, upto=None, budget=None):
+    """The rendered window of `document` (which may have its text deferred): offsets stay absolute."""
+    start, text = text_window(document.pk, document.length, at=at, upto=upto, budget=budget)
+    end = start + len(text)
+    marks = marks_for(document.pk, start, end + 1)
+    rows = render_rows(text, start, marks, turns_for(start, end) if turns_for else None)
+    return Window(start=start, end=end, rows=[html for _start, html in rows], earlier=start > 0,
+                  later=end < document.length)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("s/<slug:slug>/search/saved/<int:search_id>/delete/", views.saved_search_delete, name="saved_search_delete"),
     path("s/<slug:slug>/documents/<int:document_id>/code-hit/", views.hit_code, name="hit_code"),
     path("s/<slug:slug>/documents/<int:document_id>/code/", document_views.document_code, name="document_code"),
+    path("s/<slug:slug>/documents/<int:document_id>/code/rows/", document_views.document_rows, name="document_rows"),
     path("s/<slug:slug>/documents/<int:document_id>/excerpts/", document_views.excerpt_create_view,
          name="excerpt_create"),
     path("s/<slug:slug>/documents/<int:document_id>/undo/", document_views.document_undo, name="document_undo"),

@@ -22,9 +22,10 @@ def study_for_lead(request, slug):
 
 
 def transcript_for_reader(request, slug, document_id):
+    """A transcript of the study, without its text: pages read the stretches they show from the chunks."""
     project, membership = study_for_reader(request, slug)
     document = get_object_or_404(
-        Document.objects.select_related("county", "interview"), project=project, pk=document_id,
+        Document.objects.select_related("county", "interview").defer("text"), project=project, pk=document_id,
         kind=Document.Kind.TRANSCRIPT,
     )
     return project, membership, document

@@ -13,6 +13,7 @@ urlpatterns = [
     path("s/<slug:slug>/interviews/import/name-words/<int:word_id>/remove/", views.name_word_remove_view,
          name="name_word_remove"),
     path("s/<slug:slug>/interviews/<int:document_id>/", views.transcript_detail, name="transcript_detail"),
+    path("s/<slug:slug>/interviews/<int:document_id>/turns/", views.transcript_turns, name="transcript_turns"),
     path("s/<slug:slug>/interviews/<int:document_id>/assign/", participant_views.turn_assign, name="turn_assign"),
     path("s/<slug:slug>/participants/", participant_views.participant_list, name="participant_list"),
     path("s/<slug:slug>/participants/<int:participant_id>/", participant_views.participant_detail,

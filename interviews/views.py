@@ -1,10 +1,13 @@
 """Views of the interviews: import with speaker mapping, the transcript list and view."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,6 +35,7 @@ from interviews.services import (
 )
 from planner.collation import name_key
 from planner.models import Document
+from planner.textindex import text_slice
 
 
 @login_required
@@ -170,23 +174,83 @@ def name_word_remove_view(request, slug, word_id):
 @require_GET
 def transcript_list(request, slug):
     project, membership = study_for_reader(request, slug)
+    # Counted in subqueries, not by a join and GROUP BY: grouping selects (and on SQLite sorts)
+    # every column, a long transcript's whole text included.
+    turns = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document")
     documents = (
         Document.objects.filter(project=project, kind=Document.Kind.TRANSCRIPT)
-        .select_related("county", "interview")
-        .annotate(turn_count=Count("turns", distinct=True), speaker_count=Count("turns__participant", distinct=True))
+        .select_related("county", "interview").defer("text", "page_starts")
+        .annotate(turn_count=Coalesce(Subquery(turns.annotate(n=Count("pk")).values("n")), 0),
+                  speaker_count=Coalesce(Subquery(turns.annotate(n=Count("participant", distinct=True)).values("n")),
+                                         0))
         .order_by("county__name", "title")
     )
     return render(request, "interviews/transcript_list.html", {
         "project": project, "membership": membership, "documents": documents})
 
 
+# Turns per window of the transcript page: a 3-hour interview has some 4,000, and the first page
+# must stay small; the next windows load as the reader scrolls (templates/interviews/_turn_rows.html).
+TURN_WINDOW = 150
+
+
+@dataclass
+class TurnWindow:
+    turns: list  # (turn, speech)
+    earlier: bool
+    later: bool
+
+    @property
+    def first(self):
+        return self.turns[0][0].position if self.turns else 0
+
+    @property
+    def next(self):
+        return self.turns[-1][0].position + 1 if self.turns else 0
+
+
+def _turn_window(document, first, last=None):
+    """The turns from position `first` (to `last`, exclusive) with their speech, read from the chunks."""
+    last = first + TURN_WINDOW if last is None else last
+    turns = list(Turn.objects.filter(document=document, position__gte=first, position__lte=last)
+                 .select_related("participant").order_by("position"))
+    later = len(turns) > last - first
+    turns = turns[:last - first]
+    text = text_slice(document.pk, turns[0].start, turns[-1].end) if turns else ""
+    base = turns[0].start if turns else 0
+    return TurnWindow(turns=[(t, text[t.speech_start - base:t.end - base]) for t in turns], earlier=first > 0,
+                      later=later)
+
+
+def _number(value):
+    return int(value) if value and value.isdigit() else None
+
+
 @login_required
 @require_GET
 def transcript_detail(request, slug, document_id):
+    """The first window of turns, or with `?at=OFFSET` the window from a little before the turn holding it."""
     project, membership, document = transcript_for_reader(request, slug, document_id)
-    turns = [
-        (turn, turn.speech(document.text))
-        for turn in Turn.objects.filter(document=document).select_related("participant").order_by("position")
-    ]
+    first, at = 0, _number(request.GET.get("at"))
+    if at is not None:
+        holder = Turn.objects.filter(document=document, start__lte=at).order_by("-start").first()
+        first = max(0, holder.position - 2) if holder else 0
     return render(request, "interviews/transcript_detail.html", {
-        "project": project, "membership": membership, "document": document, "turns": turns})
+        "project": project, "membership": membership, "document": document,
+        "turn_count": Turn.objects.filter(document=document).count(), "window": _turn_window(document, first)})
+
+
+@login_required
+@require_GET
+def transcript_turns(request, slug, document_id):
+    """A further window of turns: `from` a position on, or `upto` the window before a position."""
+    project, membership, document = transcript_for_reader(request, slug, document_id)
+    upto = _number(request.GET.get("upto"))
+    if upto is not None:
+        window = _turn_window(document, max(0, upto - TURN_WINDOW), upto)
+        window.later = False  # the page already holds what follows
+    else:
+        window = _turn_window(document, _number(request.GET.get("from")) or 0)
+        window.earlier = False
+    return render(request, "interviews/_turn_rows.html", {"project": project, "membership": membership,
+                                                           "document": document, "window": window})

@@ -23,20 +23,48 @@
   }
 
   // --- a link to a place: #at-START-END marks that passage and scrolls to it ---------------
-  function markTarget() {
+  // A long document is rendered a window at a time, so the place may not be in the page: then
+  // the window that holds it replaces the rows (offsets stay absolute), and the mark follows.
+  function linkedPlace() {
     var match = /^#at-(\d+)-(\d+)$/.exec(window.location.hash);
-    if (!match) return;
-    var start = Number(match[1]), end = Number(match[2]), first = null;
+    return match ? { start: Number(match[1]), end: Number(match[2]) } : null;
+  }
+
+  function show(place, fetched) {
+    if (!place) return;
+    var first = null;
     doc.querySelectorAll(".seg").forEach(function (seg) {
       var from = Number(seg.dataset.o), to = from + window.Kodeverk.codePoints(seg.textContent);
-      var hit = from < end && to > start;
+      var hit = from < place.end && to > place.start;
       seg.classList.toggle("target", hit);
       if (hit && !first) first = seg;
     });
-    if (first) first.scrollIntoView({ block: "center" });
+    if (first) {
+      first.scrollIntoView({ block: "center" });
+    } else if (!fetched) {
+      htmx.ajax("GET", doc.dataset.rowsUrl + "?at=" + place.start, { target: "#document", swap: "innerHTML" })
+        .then(function () { show(place, true); });
+    }
   }
-  markTarget();
-  window.addEventListener("hashchange", markTarget);
+  document.addEventListener("DOMContentLoaded", function () { show(linkedPlace()); });
+  window.addEventListener("hashchange", function () { show(linkedPlace()); });
+  // After an undo the server names the place it restored.
+  document.body.addEventListener("kodeverk:show", function (event) { show(event.detail); });
+
+  // --- rows out of band ---------------------------------------------------------------------
+  // A write (or a colleague's, through the poll) answers with the paragraphs it touched. One in a
+  // window the page has not loaded is dropped here: it is read fresh when its window loads.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var html = event.detail.serverResponse;
+    if (typeof html !== "string" || html.indexOf("hx-swap-oob") < 0) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var dropped = false;
+    template.content.querySelectorAll("[hx-swap-oob][id]").forEach(function (row) {
+      if (!document.getElementById(row.id)) { row.remove(); dropped = true; }
+    });
+    if (dropped) event.detail.serverResponse = template.innerHTML;
+  });
 
   // --- no edits, ever -----------------------------------------------------------------
   ["beforeinput", "paste", "drop", "cut"].forEach(function (name) {

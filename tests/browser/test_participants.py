@@ -57,6 +57,7 @@ def test_the_lead_edits_and_merges_participants_on_a_narrow_and_a_wide_screen(pa
     expect(page.locator(".meta")).to_contain_text("Samferdsel og mobilitet")
     page.get_by_label("Slå sammen med").select_option(label="Informant 3")
     page.get_by_role("button", name="Slå sammen", exact=True).click()
-    expect(page.locator(".message.success")).to_contain_text("«Deltaker 1» er slått sammen med «Informant 3»: 2 replikker")
+    expect(page.locator(".message.success")).to_contain_text(
+        "«Deltaker 1» er slått sammen med «Informant 3»: 2 replikker")
     expect(page.locator("h1")).to_have_text("Informant 3")
     expect(page.locator("#participant-documents tbody tr")).to_have_count(2)

@@ -94,7 +94,7 @@ def test_it_shows_text_memo_coder_and_links_each_quote_to_its_place(client, proj
     page = collection(client, project, themes[0]).content.decode()
     kari = study["kari"]
     url = reverse("coding:document_code", args=[project.slug, study["agder"].pk])
-    assert f'href="{url}#at-{kari.start}-{kari.end}"' in page
+    assert f'href="{url}?at={kari.start}#at-{kari.start}-{kari.end}"' in page
     assert "«Økt bosetting i distriktene»" in page
     assert "Viktig for kap. 4" in page and "Coded by analytiker" in page and "Coded by leder" in page
 

@@ -132,7 +132,7 @@ def test_the_cell_lists_the_excerpts_with_both_themes(client, project, viewer, s
     assert {x.pk for x in response.context["excerpts"]} == {e[0].pk, e[4].pk}
     page = response.content.decode()
     link = reverse("coding:document_code", args=[project.slug, study["documents"]["d1"].pk])
-    assert f'href="{link}#at-0-20">«{TEXT[0:20]}»</a>' in page
+    assert f'href="{link}?at=0#at-0-20">«{TEXT[0:20]}»</a>' in page
     assert "2 excerpts coded with both themes" in page
 
 

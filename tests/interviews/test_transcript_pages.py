@@ -1,13 +1,20 @@
 """The transcript list and view, and the participants page (more in test_participants.py)."""
 
+import re
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
+from interviews import views
 from interviews.importers import parse_file
 from interviews.models import Participant
 from interviews.services import NewParticipant, transcript_import
 from planner.models import Document
+from tests.long_transcript import long_transcript
 
 
 def _transcript(project, user, n_turns=4, title="Intervju"):
@@ -48,7 +55,7 @@ def test_html_in_a_transcript_is_shown_as_text(client, project, viewer, analyst)
 
 
 @pytest.mark.parametrize(("name", "queries"), [
-    ("interviews:transcript_list", 4), ("interviews:participant_list", 5), ("interviews:transcript_detail", 6),
+    ("interviews:transcript_list", 4), ("interviews:participant_list", 5), ("interviews:transcript_detail", 8),
 ])
 def test_interview_pages_do_not_grow_with_rows(client, project, analyst, django_assert_num_queries, name, queries):
     document = _transcript(project, analyst, n_turns=3)
@@ -77,3 +84,106 @@ def test_load_demo_imports_eleven_fictional_interviews_once(db, capsys):
     assert informants.count() == 33
     assert all("fiktivt" in d.title for d in documents)
     assert documents.filter(excerpts__isnull=False).distinct().count() == 11
+
+
+def _text_reads(queries):
+    """The statements that select a document's text (the chunks' own text column is another)."""
+    return [q["sql"] for q in queries if '"planner_document"."text"' in q["sql"]]
+
+
+def test_the_text_read_check_sees_a_read_of_the_text(project, analyst):
+    long_transcript(project, analyst, cues=20)
+    with CaptureQueriesContext(connection) as queries:
+        Document.objects.get()
+    assert _text_reads(queries.captured_queries)
+
+
+@pytest.mark.parametrize("name", [
+    "interviews:transcript_list", "interviews:participant_list", "planner:project_detail",
+    "interviews:transcript_detail", "interviews:transcript_turns",
+])
+def test_lists_and_transcript_pages_never_read_a_whole_text(client, project, analyst, name):
+    document = long_transcript(project, analyst, cues=400)
+    long_transcript(project, analyst, cues=200, seed=2, title="Et til")
+    client.force_login(analyst)
+    kwargs = {"slug": project.slug}
+    if name in ("interviews:transcript_detail", "interviews:transcript_turns"):
+        kwargs["document_id"] = document.pk
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 200
+    assert _text_reads(queries.captured_queries) == []
+
+
+def test_the_interview_list_counts_turns_and_speakers_in_subqueries(client, project, analyst,
+                                                                    django_assert_num_queries):
+    first = _transcript(project, analyst, n_turns=3)
+    client.force_login(analyst)
+    url = reverse("interviews:transcript_list", args=[project.slug])
+    for i in range(3):
+        long_transcript(project, analyst, cues=150, seed=i, title=f"Langt {i}")
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    counts = {d.title: (d.turn_count, d.speaker_count) for d in response.context["documents"]}
+    expected = {d.title: (d.turns.count(), d.turns.values("participant").distinct().count())
+                for d in Document.objects.filter(kind="transcript")}
+    assert counts == expected and counts[first.title] == (3, 3)
+    first.turns.all().delete()  # a transcript without turns counts 0, not «None»
+    assert [(d.turn_count, d.speaker_count) for d in client.get(url).context["documents"]
+            if d.pk == first.pk] == [(0, 0)]
+
+
+def test_the_dashboard_does_not_grow_with_transcripts(client, project, analyst, django_assert_num_queries):
+    _transcript(project, analyst, n_turns=3)
+    client.force_login(analyst)
+    url = reverse("planner:project_detail", args=[project.slug])
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for i in range(3):
+        long_transcript(project, analyst, cues=150, seed=i, title=f"Langt {i}")
+    with django_assert_num_queries(len(before)):
+        assert client.get(url).status_code == 200
+
+
+def _positions(page):
+    return [int(n) for n in re.findall(r'id="turn-(\d+)"', page)]
+
+
+def test_the_transcript_page_shows_a_window_of_turns_and_loads_the_next_as_the_reader_scrolls(
+        client, project, viewer, analyst, monkeypatch):
+    monkeypatch.setattr(views, "TURN_WINDOW", 40)
+    document = long_transcript(project, analyst, cues=400)
+    turns = list(document.turns.order_by("position"))
+    assert len(turns) > 120
+    client.force_login(viewer)
+    page = client.get(reverse("interviews:transcript_detail", args=[project.slug, document.pk])).content.decode()
+    assert _positions(page) == list(range(40))
+    assert f"{len(turns)} replikker" in page and "upto=" not in page
+    more = reverse("interviews:transcript_turns", args=[project.slug, document.pk])
+    seen, next_from = _positions(page), re.search(r'\?from=(\d+)"[^>]*hx-trigger="revealed', page)
+    while next_from:
+        fragment = client.get(more, {"from": next_from.group(1)}).content.decode()
+        assert "upto=" not in fragment
+        seen += _positions(fragment)
+        next_from = re.search(r'\?from=(\d+)"[^>]*hx-trigger="revealed', fragment)
+    assert seen == list(range(len(turns)))
+    # Each turn's speech is its own stretch of the text, also in the last window.
+    last = turns[-1]
+    assert escape(document.text[last.speech_start:last.end]) in fragment
+
+
+def test_a_link_to_a_place_opens_the_window_holding_it_and_earlier_turns_load_upward(
+        client, project, viewer, analyst, monkeypatch):
+    monkeypatch.setattr(views, "TURN_WINDOW", 40)
+    document = long_transcript(project, analyst, cues=400)
+    turns = list(document.turns.order_by("position"))
+    target = turns[-5]
+    client.force_login(viewer)
+    page = client.get(reverse("interviews:transcript_detail", args=[project.slug, document.pk]),
+                      {"at": target.speech_start + 3}).content.decode()
+    first = target.position - 2
+    assert _positions(page) == list(range(first, len(turns)))
+    assert f"?upto={first}" in page and "?from=" not in page
+    fragment = client.get(reverse("interviews:transcript_turns", args=[project.slug, document.pk]),
+                          {"upto": first}).content.decode()
+    assert _positions(fragment) == list(range(first - 40, first))
+    assert f"?upto={first - 40}" in fragment and "?from=" not in fragment
