@@ -17,8 +17,8 @@ def test_an_analyst_assigns_a_run_of_turns_by_choosing_its_first_and_last_turn(p
     page.locator("#turn-4 .assign-from").focus()
     page.keyboard.press("Enter")  # the control works by keyboard as well
     form = page.locator("#turn-assign")
-    expect(form.get_by_label("Første tur")).to_have_value("3")
-    expect(form.get_by_label("Siste tur")).to_have_value("5")
+    expect(form.get_by_label("Første replikk")).to_have_value("3")
+    expect(form.get_by_label("Siste replikk")).to_have_value("5")
     expect(form.locator("[data-assign-status]")).to_contain_text("Replikkene 3–5 er valgt.")
     form.get_by_label("Deltaker").select_option(label="Informant 3")
     page.screenshot(path=screenshot_dir / "turn-assign.png", full_page=False)
@@ -28,7 +28,7 @@ def test_an_analyst_assigns_a_run_of_turns_by_choosing_its_first_and_last_turn(p
     expect(page.locator("#turn-2 .speaker")).to_have_text("Informant 3")
     expect(page.locator("#turn-5 .speaker")).to_have_text("Ukjent")
     # Ready for the next run: the first turn after the last one assigned.
-    expect(page.locator("#turn-assign").get_by_label("Første tur")).to_have_value("6")
+    expect(page.locator("#turn-assign").get_by_label("Første replikk")).to_have_value("6")
     page.locator("#turn-assign").get_by_label("Deltaker").select_option(label="Ny deltaker")
     expect(page.locator("#turn-assign").get_by_label("Ny betegnelse")).to_be_focused()
 
