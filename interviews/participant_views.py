@@ -4,7 +4,8 @@ edits and merges, and assigning transcript turns to participants."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,15 +39,23 @@ TABLE_COLUMNS = (gettext_lazy("Group interviews"), gettext_lazy("Workshops"))
 @require_GET
 def participant_list(request, slug):
     project, membership = study_for_reader(request, slug)
+    # Counted per participant in subqueries (the turns' participant index), not by a join grouped by
+    # every participant column: on SQLite that grouping took 74–249 ms with 45,000 turns.
+    turns = Turn.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
     participants = sorted(
-        Participant.objects.filter(project=project).select_related("county")
-        .annotate(turn_count=Count("turns"), document_count=Count("turns__document", distinct=True)),
+        Participant.objects.filter(project=project).select_related("county").annotate(
+            turn_count=_count(turns.annotate(n=Count("pk")).values("n")),
+            document_count=_count(turns.annotate(n=Count("document", distinct=True)).values("n"))),
         key=lambda p: label_order(p.label),
     )
     return render(request, "interviews/participant_list.html", {
         "project": project, "membership": membership, "participants": participants,
         "method": method_table(project, participants),
     })
+
+
+def _count(subquery):
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
 
 
 def method_table(project, participants):
