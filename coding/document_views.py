@@ -26,14 +26,16 @@ from planner.textindex import text_slice
 
 
 def _turns_for(document):
-    """Per paragraph start: where the speech starts and the time code (transcripts only)."""
+    """Per paragraph start: where the speech starts, the time code and, for a turn whose text carries no
+    «Label: » (a file without speakers), the participant's label to show beside it (transcripts only)."""
     if document.kind != "transcript":
         return None
 
     def turns(start, end):
         rows = Turn.objects.filter(document=document, start__gte=start, start__lte=end).values_list(
-            "start", "speech_start", "start_seconds")
-        return {a: {"speech_start": b, "time": format_seconds(s)} for a, b, s in rows}
+            "start", "speech_start", "start_seconds", "participant__label")
+        return {a: {"speech_start": b, "time": format_seconds(s), "speaker": label if a == b else ""}
+                for a, b, s, label in rows}
 
     return turns
 

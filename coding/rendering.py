@@ -89,6 +89,8 @@ def _row(text, offset, start, end, marks, turn):
     gutter = ""
     if turn:
         gutter = f'<span class="time">{escape(turn["time"])}</span>' if turn.get("time") else ""
+        if turn.get("speaker"):  # not in the text: shown beside it, never selected or counted
+            gutter = f'<span class="speaker-tag">{escape(turn["speaker"])}</span>{gutter}'
     return (
         f'<div class="row" id="row-{start}" data-start="{start}" data-end="{end}">'
         f'<div class="gutter" aria-hidden="true">{gutter}</div>'

@@ -146,3 +146,20 @@ def test_search_hits_quotes_and_history_link_to_their_window(client, project, an
     assert f'href="{place}"' in history.replace("&amp;", "&")
     quotes = client.get(reverse("coding:theme_collection", args=[project.slug, excerpt.themes.first().pk]))
     assert f'href="{place}"' in quotes.content.decode().replace("&amp;", "&")
+
+
+def test_a_turn_without_a_label_in_its_text_shows_its_speaker_beside_it(client, project, analyst):
+    """A file without speakers: the coding view names each turn's participant in the margin, outside the text."""
+    from interviews.models import Participant
+    from tests.interviews.test_turn_assign import speakerless
+
+    document = speakerless(project, analyst)
+    client.force_login(analyst)
+    url = reverse("coding:document_code", args=[project.slug, document.pk])
+    html = client.get(url).content.decode()
+    assert html.count('<span class="speaker-tag">Ukjent</span>') == document.turns.count()
+    informant = Participant.objects.create(project=project, label="Informant 7", role="advisor")
+    document.turns.filter(position=0).update(participant=informant)
+    html = client.get(url).content.decode()
+    assert html.count('<span class="speaker-tag">Informant 7</span>') == 1
+    _check_segments(html, document.text)  # the tag is no part of the text's segments
