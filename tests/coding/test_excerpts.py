@@ -165,24 +165,3 @@ def test_themes_are_added_nested_reordered_and_refuse_cycles(project, lead):
     ordered = list(project.themes.order_by("position").values_list("name", flat=True))
     assert ordered[-2:] == ["Underkategori", "Ny hovedkategori"]
     assert ordered[:2] == ["Planer og strategier", "Kunnskapsgrunnlag og statistikk"]
-
-
-def test_progress_shows_coverage_and_each_analysts_documents(client, project, document, analyst, lead, themes,
-                                                             django_assert_num_queries):
-    from django.urls import reverse
-
-    excerpt_create(document=document, start=0, end=10, coder=analyst, themes=themes[:1])
-    excerpt_create(document=document, start=5, end=15, coder=lead, themes=themes[:1])
-    client.force_login(analyst)
-    url = reverse("coding:progress", args=[project.slug])
-    client.get(url)
-    with django_assert_num_queries(5):
-        response = client.get(url)
-    row = next(d for d in response.context["documents"] if d.pk == document.pk)
-    assert (row.excerpt_count, row.coverage) == (2, round(100 * 15 / len(TEXT)))
-    assert [(c["name"], c["total"]) for c in response.context["coders"]] == [("analytiker", 1), ("leder", 1)]
-    for n in range(3):
-        doc = Document.objects.create(project=project, kind="transcript", title=f"D{n}", text=TEXT)
-        excerpt_create(document=doc, start=0, end=10, coder=analyst, themes=themes[:1])
-    with django_assert_num_queries(5):
-        client.get(url)
