@@ -9,6 +9,7 @@ exactly as a fresh build would.
 
 from django.apps import apps
 from django.conf import settings
+from django.db import models
 
 from planner.models import Project
 from planner.services import project_create, template_apply
@@ -76,6 +77,9 @@ def record(*, project, lead, key):
     for model in added:
         if model._meta.parents:
             raise RuntimeError(f"{model.__name__} inherits from another table, which bulk_create cannot copy")
+        if model.save is not models.Model.save:
+            # Its save() may write what no model shows (Document fills the search index): copy it another way.
+            raise RuntimeError(f"{model.__name__} has its own save(), which bulk_create would skip")
     tables = [(model, added[model]) for model in _parents_first(added)]
     return Snapshot(key=key, project_pk=project.pk, lead_pk=lead.pk, tables=tables)
 

@@ -1,10 +1,12 @@
 """The copied template study holds what a fresh build holds (tests/studies.py, the `project` fixture)."""
 
+import pytest
 from django.contrib.auth import get_user_model
 
 from coding.models import Theme
 from planner.models import County, Membership, Plan, Project
 from planner.services import project_create
+from planner.signals import template_applied
 from tests.studies import _rows, record, restore, study_from_template
 
 
@@ -47,3 +49,36 @@ def test_the_project_fixture_is_the_template_study_with_one_member_per_role(proj
     roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
     assert roles == {"leder": "lead", "analytiker": "analyst", "leser": "viewer"}
     assert get_user_model().objects.count() == 3
+
+
+def test_rows_a_new_receiver_adds_are_copied_too_with_sub_themes_under_their_copied_parent(lead):
+    def sub_theme(sender, *, project, **kwargs):
+        parent = Theme.objects.get(project=project, name="Intern organisering")
+        child = Theme.objects.create(project=project, name="Organisering i team", colour="#123456", parent=parent)
+        Theme.objects.create(project=project, name="Team i distriktene", colour="#123456", parent=child)
+
+    template_applied.connect(sub_theme, dispatch_uid="tests.sub_theme")
+    try:
+        snapshot = record(project=project_create(name="Bygd", lead=lead), lead=lead, key="integrering")
+    finally:
+        template_applied.disconnect(dispatch_uid="tests.sub_theme")
+    copy = project_create(name="Kopi", lead=lead)
+    restore(snapshot, project=copy, lead=lead)
+    grandchild = copy.themes.get(name="Team i distriktene")
+    assert grandchild.parent.name == "Organisering i team" and grandchild.parent.project == copy
+    assert grandchild.parent.parent == copy.themes.get(name="Intern organisering")
+    assert copy.themes.count() == 19
+
+
+def test_it_refuses_to_record_a_template_that_changes_rows_it_did_not_add(lead):
+    study = project_create(name="Bygd", lead=lead)
+
+    def rename(sender, *, project, **kwargs):
+        Project.objects.filter(pk=project.pk).update(description="Endret av malen")
+
+    template_applied.connect(rename, dispatch_uid="tests.rename")
+    try:
+        with pytest.raises(RuntimeError, match="changed or deleted rows of Project"):
+            record(project=study, lead=lead, key="integrering")
+    finally:
+        template_applied.disconnect(dispatch_uid="tests.rename")
