@@ -35,8 +35,11 @@ serve:
 
 run: demo serve
 
+# Two processes (pytest-xdist), one per core of the 2-core machines this runs on; each has its
+# own test database. PYTEST_WORKERS=0 runs the suite in this process alone.
+PYTEST_WORKERS ?= 2
 test: install-dev messages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	.venv/bin/ruff check .

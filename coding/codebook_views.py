@@ -95,8 +95,12 @@ def theme_merge_view(request, slug):
     form = ThemeMergeForm(request.POST or None, project=project, initial={"source": request.GET.get("source")})
     if request.method == "POST" and form.is_valid():
         source, target = form.cleaned_data["source"], form.cleaned_data["target"]
-        theme_merge(source=source, target=target, user=request.user)
-        messages.success(request, _("«%(source)s» was merged into «%(target)s».") % {
-            "source": source.name, "target": target.name})
-        return redirect("coding:theme_list", slug=project.slug)
+        try:
+            theme_merge(source=source, target=target, user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("«%(source)s» was merged into «%(target)s».") % {
+                "source": source.name, "target": target.name})
+            return redirect("coding:theme_list", slug=project.slug)
     return render(request, "coding/theme_merge.html", {"project": project, "membership": membership, "form": form})

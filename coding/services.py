@@ -254,6 +254,18 @@ def theme_move(*, theme, user, step):
     return moved
 
 
+def _is_below(theme, ancestor):
+    """Whether `theme` is a sub-theme of `ancestor`, at any depth (one query for the whole tree)."""
+    parents = dict(Theme.objects.filter(project_id=theme.project_id).values_list("pk", "parent_id"))
+    seen, parent = set(), parents.get(theme.pk)
+    while parent is not None and parent not in seen:
+        if parent == ancestor.pk:
+            return True
+        seen.add(parent)
+        parent = parents.get(parent)
+    return False
+
+
 @transaction.atomic
 def theme_merge(*, source, target, user):
     """Merge `source` into `target`: its excerpts get `target` (never twice), and it is archived.
@@ -263,6 +275,11 @@ def theme_merge(*, source, target, user):
     """
     if source.pk == target.pk or source.project_id != target.project_id:
         raise ValidationError(_("Choose two different themes of the same study."))
+    if _is_below(target, source):
+        # Its sub-themes would move under the target, which sits among them: a theme under itself.
+        raise ValidationError(_("«%(target)s» is a sub-theme of «%(source)s», so «%(source)s» cannot be merged into "
+                                "it. Merge «%(target)s» into «%(source)s» instead, or move it out from under "
+                                "«%(source)s» first.") % {"source": source.name, "target": target.name})
     codings = list(Coding.objects.select_for_update().filter(theme=source).select_related("excerpt__document"))
     already = set(Coding.objects.filter(theme=target, excerpt__in=[c.excerpt_id for c in codings]).values_list(
         "excerpt_id", flat=True))

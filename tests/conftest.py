@@ -1,10 +1,30 @@
-"""Shared fixtures: a study made from the template, and one user per role plus an outsider."""
+"""Shared fixtures: a study made from the template, and one user per role plus an outsider.
+
+How they work, and why they are fast:
+- `lead`, `analyst`, `viewer` and `outsider` are new users in each test (usernames «leder»,
+  «analytiker», «leser», «utenforstaende», password `PASSWORD`); `role_users` maps the role names
+  to them. Passwords are hashed with MD5 here, since the real hasher is slow on purpose.
+- `project` is the template study «integrering» (15 counties, 43 plans, 17 themes and the watch
+  list its counties put there) with `lead` as project lead, `analyst` as analyst and `viewer` as
+  viewer. Building it through `template_apply` takes some 500 queries, so it is built once per
+  test process, in the first test that asks for it, and its rows are recorded in memory
+  (tests/studies.py). Every later test gets a copy: the same rows, with new keys, UUIDs and
+  timestamps, in one INSERT per table. The copy lives in the test's own transaction like any
+  other row, so it is rolled back after a plain test and flushed after a transactional one
+  (browser tests with `live_server`), and the next test makes its own. A test that needs the
+  real build calls `project_create(..., template="integrering")` itself;
+  tests/test_studies.py checks that a copy holds what a fresh build holds.
+- `make test` runs the suite in two processes (pytest-xdist, `-n 2`). Each has its own test
+  database (on PostgreSQL `test_<name>_gw0`, `_gw1`), its own recorded study and its own
+  browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
+"""
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from planner.models import Membership
-from planner.services import membership_set, project_create
+from planner.services import membership_set
+from tests.studies import study_from_template
 
 PASSWORD = "korrekt-hest-batteri-42"
 
@@ -45,7 +65,7 @@ def outsider(db):
 @pytest.fixture
 def project(lead, analyst, viewer):
     """The template study, with a lead, an analyst and a viewer."""
-    study = project_create(name="Fylkeskommunenes integreringsarbeid", lead=lead, template="integrering")
+    study = study_from_template(name="Fylkeskommunenes integreringsarbeid", lead=lead, key="integrering")
     membership_set(project=study, user=analyst, role=Membership.Role.ANALYST)
     membership_set(project=study, user=viewer, role=Membership.Role.VIEWER)
     return study

@@ -213,7 +213,13 @@ def test_a_bigger_study_still_matches_plain_python(client, project, analyst, vie
     client.force_login(viewer)
     excerpts = [e for d in Document.objects.filter(project=project) for e in d.excerpts.all()]
     per_theme, expected = expected_counts(excerpts)
+    active = codebook_order(list(project.themes.filter(archived=False).order_by("position", "name")))
+    assert len(active) == 16 + 5
     for kind in ("same", "overlap"):
         page = client.get(reverse("coding:cooccurrence", args=[project.slug]), {"kind": kind}).content.decode()
-        for a, b, n in table_cells(page):
+        cells = table_cells(page)
+        # Every pair of active themes has its cell, so an empty or half table fails here.
+        assert [(a, b) for a, b, _n in cells] == [(a.pk, b.pk) for a in active for b in active], kind
+        for a, b, n in cells:
             assert n == (per_theme[a] if a == b else expected[kind][(min(a, b), max(a, b))]), (kind, a, b)
+        assert sum(n for a, b, n in cells if a != b) > 0, kind  # the grown study has pairs to count

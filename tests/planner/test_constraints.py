@@ -55,6 +55,11 @@ def test_it_refuses_two_themes_with_one_shortcut_key(project):
 def test_it_allows_many_themes_without_a_shortcut_key(project):
     Theme.objects.create(project=project, name="Ny 1", colour="#123456")
     Theme.objects.create(project=project, name="Ny 2", colour="#123456")
+    assert list(project.themes.filter(name__startswith="Ny ").values_list("shortcut_key", flat=True)) == ["", ""]
+    # Only the empty key is free: a key that is set stays unique, also next to keyless themes.
+    Theme.objects.create(project=project, name="Ny 3", colour="#123456", shortcut_key="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Theme.objects.create(project=project, name="Ny 4", colour="#123456", shortcut_key="x")
 
 
 def test_it_refuses_more_district_municipalities_than_municipalities(project):
