@@ -29,10 +29,12 @@ def study_from_template(*, name, lead, key):
 
 
 class Snapshot:
-    """The rows one `template_apply` added, table by table, parents before children."""
+    """The rows one `template_apply` added, table by table, parents before children, and the rows of the
+    study it changed (`changed`: model -> [(position among the study's rows of that table, new values)])."""
 
-    def __init__(self, *, key, project_pk, lead_pk, tables):
+    def __init__(self, *, key, project_pk, lead_pk, tables, changed=None):
         self.key, self.project_pk, self.lead_pk, self.tables = key, project_pk, lead_pk, tables
+        self.changed = changed or {}
 
 
 def _tables():
@@ -65,12 +67,13 @@ def record(*, project, lead, key):
     """Apply the template to `project` and keep the rows it added."""
     before = {model: _rows(model) for model in _tables()}
     template_apply(project=project, key=key)
-    added = {}
+    added, changed = {}, {}
     for model, old in before.items():
         new = _rows(model)
-        if any(pk not in new or new[pk] != row for pk, row in old.items()):
-            # A copy of added rows would miss this: teach this module to copy the change too.
-            raise RuntimeError(f"template_apply changed or deleted rows of {model.__name__}")
+        if any(pk not in new for pk in old):
+            raise RuntimeError(f"template_apply deleted rows of {model.__name__}")
+        if edits := [pk for pk, row in old.items() if new[pk] != row]:
+            changed[model] = _changes(model, project, old, new, edits)
         rows = [row for pk, row in sorted(new.items()) if pk not in old]
         if rows:
             added[model] = rows
@@ -81,7 +84,25 @@ def record(*, project, lead, key):
             # Its save() may write what no model shows (Document fills the search index): copy it another way.
             raise RuntimeError(f"{model.__name__} has its own save(), which bulk_create would skip")
     tables = [(model, added[model]) for model in _parents_first(added)]
-    return Snapshot(key=key, project_pk=project.pk, lead_pk=lead.pk, tables=tables)
+    return Snapshot(key=key, project_pk=project.pk, lead_pk=lead.pk, tables=tables, changed=changed)
+
+
+def _study_rows(model, project_pk):
+    """The keys of the study's own rows of a table, in the order they were made."""
+    if "project_id" not in {f.attname for f in model._meta.concrete_fields}:
+        # Rows of other tables cannot be matched to their copy: teach this module how.
+        raise RuntimeError(f"template_apply changed rows of {model.__name__}, which has no project")
+    return list(model._base_manager.filter(project_id=project_pk).order_by("pk").values_list("pk", flat=True))
+
+
+def _changes(model, project, old, new, edits):
+    """The study's rows that template_apply changed (a receiver updating what project_create made), by their
+    place among the study's rows made before it, with the values that changed."""
+    order = [pk for pk in _study_rows(model, project.pk) if pk in old]
+    if set(edits) - set(order):
+        raise RuntimeError(f"template_apply changed rows of {model.__name__} outside the study")
+    return [(order.index(pk), {name: value for name, value in new[pk].items() if value != old[pk][name]})
+            for pk in edits]
 
 
 def _fresh(field):
@@ -123,5 +144,10 @@ def restore(snapshot, *, project, lead):
             for row, obj in zip(ready, objects, strict=True):
                 keys[row[pk]] = obj.pk
             pending = [r for r in pending if r[pk] not in keys]
+    for model, edits in snapshot.changed.items():
+        # project_create made the same rows in the same order for this study: change them alike.
+        rows = _study_rows(model, project.pk)
+        for place, values in edits:
+            model._base_manager.filter(pk=rows[place]).update(**values)
     return new_keys
 

@@ -70,7 +70,7 @@ def test_rows_a_new_receiver_adds_are_copied_too_with_sub_themes_under_their_cop
     assert copy.themes.count() == 19
 
 
-def test_it_refuses_to_record_a_template_that_changes_rows_it_did_not_add(lead):
+def test_it_refuses_to_record_a_template_that_changes_rows_it_cannot_match_in_a_copy(lead):
     study = project_create(name="Bygd", lead=lead)
 
     def rename(sender, *, project, **kwargs):
@@ -78,7 +78,22 @@ def test_it_refuses_to_record_a_template_that_changes_rows_it_did_not_add(lead):
 
     template_applied.connect(rename, dispatch_uid="tests.rename")
     try:
-        with pytest.raises(RuntimeError, match="changed or deleted rows of Project"):
+        with pytest.raises(RuntimeError, match="changed rows of Project, which has no project"):
             record(project=study, lead=lead, key="integrering")
     finally:
         template_applied.disconnect(dispatch_uid="tests.rename")
+
+
+def test_rows_of_the_study_a_receiver_changes_are_changed_alike_in_the_copy(lead, analyst):
+    """Counties on the watch list from project_create take the source «county of the study» when the
+    template saves the study's counties: the copy has the same sources as a fresh build."""
+    from coding.models import WatchName
+
+    fresh = project_create(name="Fersk", lead=lead, template="integrering")
+    copy = study_from_template(name="Kopi", lead=analyst, key="integrering")
+    copy = study_from_template(name="Kopi 2", lead=analyst, key="integrering")
+
+    def sources(project):
+        return sorted(WatchName.objects.filter(project=project).values_list("name", "kind", "source"))
+    assert sources(copy) == sources(fresh)
+    assert ("Agder", "county", "county of the study") in sources(copy)
