@@ -59,7 +59,7 @@ def test_a_plans_excerpts_show_passage_page_memo_and_themes_of_that_plan_only(cl
     assert [e.passage for e in response.context["excerpts"]] == ["små kommuner"]
     page = response.content.decode()
     link = reverse("coding:document_code", args=[project.slug, agder.pk])
-    assert f'href="{link}#at-{start}-{start + len("små kommuner")}">«små kommuner»</a>' in page
+    assert f'href="{link}?at={start}#at-{start}-{start + len("små kommuner")}">«små kommuner»</a>' in page
     assert '<td class="num page">2</td>' in page and "Distrikt" in page
     assert page.index(themes[0].name) < page.index(themes[1].name)  # themes in codebook order
     assert agder.plan.title not in page  # the plan page knows its plan
