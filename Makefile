@@ -33,7 +33,14 @@ demo: migrate
 serve:
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-run: demo serve
+# The development server and one task worker (exports run in the worker); Ctrl+C stops both.
+run: demo
+	$(PY) manage.py devserver 127.0.0.1:8000
+
+# A task worker alone, beside `make serve` or gunicorn.
+.PHONY: worker
+worker: migrate
+	$(PY) manage.py db_worker
 
 test: install-dev messages
 	$(PY) -m pytest $(PYTEST_ARGS)
