@@ -35,8 +35,9 @@ QUEUE_STALE = timedelta(minutes=30)
 MAX_ATTEMPTS = 2
 # Seconds between two progress writes: often enough for a progress bar, rare enough to cost nothing.
 PROGRESS_EVERY = 0.5
-# How long a run whose database went away keeps trying to hand its job back before the heartbeat rule does.
-OUTAGE_WAIT = 10.0
+# How long a run whose database went away keeps trying to hand its job back before leaving it to the
+# heartbeat rule: longer than a database restart, so that the worker lives through one.
+OUTAGE_WAIT = 20.0
 
 CONTENT_TYPES = build.CONTENT_TYPES
 
