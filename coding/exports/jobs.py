@@ -87,7 +87,8 @@ def export_file(job_id: int) -> None:
 def run(job_id):
     """Make the job's file, saving progress and heartbeat as it goes; mark it done with the file, or
     failed with a message. A lost database hands the job back to the queue (once) rather than leaving it."""
-    attempt = _claim(job_id)
+    # A database that is away as the task starts is waited for: the job is queued and its task taken.
+    attempt = _patiently(lambda: _claim(job_id))
     if attempt is None:
         return  # purged, marked stale or taken by another worker
     try:
@@ -161,23 +162,29 @@ def _make(job_id, attempt):
 def _after_outage(job_id, attempt):
     """The run lost its database: on a fresh connection, queue the job again (or fail it after its last
     attempt) while the database comes back; if it stays away, the sweep does the same from the heartbeat."""
+    rows = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, attempts=attempt)
+    try:
+        _patiently(lambda: _hand_back(rows, job_id, attempt))
+    except LOST_DATABASE:
+        logger.warning("Export job %s: left to the heartbeat check", job_id, exc_info=True)
+
+
+def _patiently(write):
+    """Run a write, on a fresh connection after each failure, until the database answers or OUTAGE_WAIT passes."""
     deadline = time.monotonic() + OUTAGE_WAIT
     pause = 0.2
     while True:
         try:
+            return write()
+        except LOST_DATABASE:
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+        try:
             connection.close()  # a dead connection never comes back; the next query opens a new one
         except DatabaseError:
             pass
-        try:
-            _hand_back(ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, attempts=attempt),
-                       job_id, attempt)
-            return
-        except DatabaseError:
-            if time.monotonic() + pause > deadline:
-                logger.warning("Export job %s: left to the heartbeat check", job_id, exc_info=True)
-                return
-            time.sleep(pause)
-            pause = min(pause * 2, 2.0)
 
 
 def _hand_back(rows, job_id, attempts, now=None):
