@@ -314,6 +314,9 @@ class ExportJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Runs started; a run writes only while the count is still its own, so a late run never overwrites a retry.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The task framework's record of the current run (django_tasks_db's DBTaskResult id), closed as failed
+    # when the run is found dead, so that no task record stays «running» either.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("export")

@@ -9,6 +9,7 @@ job that no worker picked up within QUEUE_STALE is marked failed with a message 
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +18,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
-from django_tasks import task
+from django_tasks import TaskContext, TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from coding.exports import build
 from coding.exports.options import ExportOptions
@@ -74,21 +76,21 @@ def start(job):
     transaction.on_commit(lambda: export_file.enqueue(job_id))
 
 
-@task()
-def export_file(job_id: int) -> None:
+@task(takes_context=True)
+def export_file(context: TaskContext, job_id: int) -> None:
     """The worker's entry: settle jobs whose worker died, then make this job's file."""
     try:
         sweep()
     except DatabaseError:
         logger.warning("Stale export jobs not checked", exc_info=True)
-    run(job_id)
+    run(job_id, task_id=str(context.task_result.id))
 
 
-def run(job_id):
+def run(job_id, *, task_id=""):
     """Make the job's file, saving progress and heartbeat as it goes; mark it done with the file, or
     failed with a message. A lost database hands the job back to the queue (once) rather than leaving it."""
     # A database that is away as the task starts is waited for: the job is queued and its task taken.
-    attempt = _patiently(lambda: _claim(job_id))
+    attempt = _patiently(lambda: _claim(job_id, task_id))
     if attempt is None:
         return  # purged, marked stale or taken by another worker
     try:
@@ -100,7 +102,7 @@ def run(job_id):
         _after_outage(job_id, attempt)
 
 
-def _claim(job_id):
+def _claim(job_id, task_id):
     """Mark a queued job running as this run's attempt; None when it is not queued."""
     now = timezone.now()
     with transaction.atomic():
@@ -110,7 +112,7 @@ def _claim(job_id):
             return None
         attempt = job.attempts + 1
         ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING, attempts=attempt,
-                                                   heartbeat_at=now, done=0, total=0)
+                                                   heartbeat_at=now, done=0, total=0, task_id=task_id)
     return attempt
 
 
@@ -234,7 +236,22 @@ def _settle(job, now):
         return bool(rows.update(status=ExportJob.Status.FAILED, message=NOT_STARTED, finished_at=now))
     logger.warning("Export job %s: no heartbeat since %s in attempt %s", job.uuid,
                    job.heartbeat_at or job.created_at, job.attempts)
-    return _hand_back(rows, job.pk, job.attempts, now) is not None
+    if _hand_back(rows, job.pk, job.attempts, now) is None:
+        return False
+    _close_lost_task(job.task_id, now)
+    return True
+
+
+def _close_lost_task(task_id, now):
+    """Mark the task record of a dead run failed: its worker, killed, never will."""
+    try:
+        task_uuid = uuid.UUID(task_id)
+    except ValueError:
+        return  # no record: an old job, or a task run by the immediate backend
+    DBTaskResult.objects.filter(id=task_uuid, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=now, exception_class_path=f"{__name__}.WorkerLost",
+        traceback=f"No heartbeat for {HEARTBEAT_STALE.total_seconds():.0f} s: the worker running this task "
+                  "was stopped or lost its database. The export was queued again or marked failed.")
 
 
 def sweep():

@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='exportjob',
+            name='task_id',
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
+        migrations.AddField(
+            model_name='exportjob',
             name='attempts',
             field=models.PositiveSmallIntegerField(default=0),
         ),

@@ -113,8 +113,11 @@ def record_step(done, total):
 
 def test_a_running_job_without_a_heartbeat_for_30_s_is_queued_again_once_then_failed(project, analyst):
     silent = timezone.now() - jobs.HEARTBEAT_STALE - datetime.timedelta(seconds=1)
+    lost = DBTaskResult.objects.create(status="RUNNING", args_kwargs={"args": [0], "kwargs": {}},
+                                       task_path="coding.exports.jobs.export_file", backend_name="default",
+                                       run_after=timezone.now())
     rows = {name: _job(project, analyst, **fields) for name, fields in {
-        "first": {"status": "running", "attempts": 1, "heartbeat_at": silent},
+        "first": {"status": "running", "attempts": 1, "heartbeat_at": silent, "task_id": str(lost.id)},
         "last": {"status": "running", "attempts": jobs.MAX_ATTEMPTS, "heartbeat_at": silent},
         "beating": {"status": "running", "attempts": 1, "heartbeat_at": timezone.now()},
         "waiting": {"status": "queued"},
@@ -129,11 +132,14 @@ def test_a_running_job_without_a_heartbeat_for_30_s_is_queued_again_once_then_fa
         "done": ("done", 1)}
     assert after["last"].message == jobs.STOPPED and after["last"].finished_at is not None
     assert after["first"].heartbeat_at > silent  # queued again now: the queue limit counts from here
-    # The job queued again has its task, in the same transaction; nothing else was enqueued.
-    assert [(t.task_path, t.args_kwargs["args"]) for t in DBTaskResult.objects.all()] == [
+    # The job queued again has its task, in the same transaction; nothing else was enqueued; the record of
+    # the lost run is closed, so no task stays «running» either.
+    assert [(t.task_path, t.args_kwargs["args"]) for t in DBTaskResult.objects.exclude(pk=lost.pk)] == [
         ("coding.exports.jobs.export_file", [rows["first"].pk])]
+    lost.refresh_from_db()
+    assert (lost.status, lost.exception_class_path) == ("FAILED", "coding.exports.jobs.WorkerLost")
     jobs.sweep()  # a second sweep finds nothing more to do
-    assert DBTaskResult.objects.count() == 1
+    assert DBTaskResult.objects.count() == 2
 
 
 def test_a_late_run_never_overwrites_the_job_that_was_handed_on(project, analyst, lead, settings, monkeypatch):

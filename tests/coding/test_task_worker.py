@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from coding.models import ExportJob
 from tests.coding.test_export_views import export_study, form_data
@@ -116,6 +117,8 @@ def test_an_export_whose_worker_is_killed_is_run_again_within_a_minute(client, p
     assert time.monotonic() - killed < 60
     assert (job.status, job.attempts, job.message) == ("done", 2, "")
     assert job.done == job.total > 0
+    # The killed run's task record is closed as failed; the retry's succeeded.
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "SUCCESSFUL"]
 
 
 def test_an_export_whose_database_connections_are_terminated_is_run_again(client, project, analyst, lead, viewer,
