@@ -51,7 +51,6 @@ STOPPED = gettext_noop("The export stopped before it was finished, probably beca
 NOT_STARTED = gettext_noop("The export did not start because no task worker is running. "
                            "Tell whoever runs Kodeverk; then start it again.")
 
-UNFINISHED = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
 # What a dropped connection or a database outage raises; any other database error is a bug, and fails the job.
 LOST_DATABASE = (OperationalError, InterfaceError)
 
