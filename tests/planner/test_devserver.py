@@ -70,5 +70,14 @@ def test_it_runs_the_server_and_a_worker_and_ctrl_c_stops_both(tmp_path):
         assert _answers(url) is None
     finally:
         if process.poll() is None:
-            process.kill()
+            process.terminate()  # devserver stops its children on SIGTERM too
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for pid in re.findall(r"Started \w+ \(process (\d+)\)", log.read_text()):
+            try:
+                os.killpg(int(pid), signal.SIGKILL)  # never leave a server or worker behind a failed test
+            except ProcessLookupError:
+                pass
         print(log.read_text())

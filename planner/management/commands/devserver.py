@@ -25,7 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *, addrport, **options):
         stop = []
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too: a closed terminal must not leave the two behind in their own sessions.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, lambda signum, frame: stop.append(signum))
         server = self._start("runserver", addrport)
         worker = self._start("db_worker")
