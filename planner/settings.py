@@ -47,6 +47,9 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+_TEST_DIR = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+
+
 def envdatabase(name, default):
     """Parse DATABASE_URL: sqlite:///relative/or//absolute/path, or postgres://user:pw@host:port/db."""
     url = os.environ.get(name) or default
@@ -63,8 +66,8 @@ def envdatabase(name, default):
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                         "transaction_mode": "IMMEDIATE"},
             # The test database is a file, not memory, so that a test can start a real task worker on it;
-            # one per test process, so two runs never share it.
-            "TEST": {"NAME": Path(tempfile.gettempdir()) / f"kodeverk-test-{os.getpid()}.sqlite3"},
+            # one per test process, so two runs never share it; in shared memory where there is some.
+            "TEST": {"NAME": _TEST_DIR / f"kodeverk-test-{os.getpid()}.sqlite3"},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         if not parts.path.strip("/"):
