@@ -33,7 +33,14 @@ demo: migrate
 serve:
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-run: demo serve
+# The development server and one task worker (exports run in the worker); Ctrl+C stops both.
+run: demo
+	$(PY) manage.py devserver 127.0.0.1:8000
+
+# A task worker alone, beside `make serve` or gunicorn.
+.PHONY: worker
+worker: migrate
+	$(PY) manage.py db_worker
 
 # Two processes (pytest-xdist), one per core of the 2-core machines this runs on; each has its
 # own test database. PYTEST_WORKERS=0 runs the suite in this process alone.

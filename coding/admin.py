@@ -75,9 +75,9 @@ class WatchNameAdmin(admin.ModelAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "format", "project", "created_by", "status", "done", "total", "created_at"]
+    list_display = ["uuid", "format", "project", "created_by", "status", "done", "total", "attempts", "created_at"]
     list_filter = ["status", "format", "project"]
     list_select_related = ["project", "created_by"]
     exclude = ["content"]
     readonly_fields = ["uuid", "options", "decisions", "status", "done", "total", "message", "file_name",
-                       "finished_at"]
+                       "finished_at", "heartbeat_at", "attempts"]

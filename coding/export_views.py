@@ -1,7 +1,7 @@
 """The export page: choose the quotes, check a publication export for names, and follow the file being made.
 
 Every member of a study may export, viewers included; each user sees and downloads only their own
-exports. The file is made in the background (coding.exports.jobs), so no request waits for it.
+exports. The file is made by a task worker (coding.exports.jobs), so no request waits for it.
 """
 
 from django.contrib import messages
@@ -138,15 +138,27 @@ def _masks(finding):
     return list(seen.items())
 
 
+# The row of a job being made polls soon, then less often: a short export shows at once, a long one
+# costs one request every POLL_LAST_MS.
+POLL_FIRST_MS, POLL_LAST_MS, POLL_GROWTH = 100, 2000, 1.5
+
+
+def poll_delay(polls: int) -> int:
+    """Milliseconds before the next poll of a row that has been polled `polls` times."""
+    return min(POLL_LAST_MS, round(POLL_FIRST_MS * POLL_GROWTH ** min(polls, 20)))
+
+
 @login_required
 @require_GET
 def export_job(request, slug, job_uuid):
-    """One export's row: polled every second while the file is being made."""
+    """One export's row: polled while the file is being made, each time a little later (`poll` counts)."""
     project, _membership = study_for_reader(request, slug)
     job = jobs.own_job(project, request.user, job_uuid)
     if job is None:
         raise Http404
-    return render(request, "coding/_export_job.html", {"project": project, "job": job})
+    polls = int(request.GET["poll"]) if request.GET.get("poll", "").isdigit() else 0
+    return render(request, "coding/_export_job.html", {
+        "project": project, "job": job, "next_poll": min(polls, 99) + 1, "poll_ms": poll_delay(polls)})
 
 
 @login_required

@@ -280,8 +280,8 @@ class ExportJob(models.Model):
     """One export of quotes to a file, made in the background so that a long one blocks nobody.
 
     `options` holds the choices (coding.exports.options.ExportOptions.to_json) and `decisions`
-    the anonymity check's choices per excerpt. The finished file is kept in `content` until
-    it is purged, so that any web process can serve it.
+    the anonymity check's choices per excerpt. A task worker (coding.exports.jobs) makes the file
+    and keeps it in `content` until it is purged, so that any web process can serve it.
     """
 
     class Status(models.TextChoices):
@@ -309,6 +309,14 @@ class ExportJob(models.Model):
     content = models.BinaryField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life: written when the job is queued again and with every progress write while it
+    # runs, so that a job whose worker died is seen as stale (coding.exports.jobs.HEARTBEAT_STALE).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Runs started; a run writes only while the count is still its own, so a late run never overwrites a retry.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The task framework's record of the current run (django_tasks_db's DBTaskResult id), closed as failed
+    # when the run is found dead, so that no task record stays «running» either.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("export")

@@ -5,6 +5,7 @@ instead of quietly running with a default.
 """
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -46,6 +47,9 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+_TEST_DIR = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+
+
 def envdatabase(name, default):
     """Parse DATABASE_URL: sqlite:///relative/or//absolute/path, or postgres://user:pw@host:port/db."""
     url = os.environ.get(name) or default
@@ -61,6 +65,9 @@ def envdatabase(name, default):
             # WAL lets readers go on while one analyst writes.
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                         "transaction_mode": "IMMEDIATE"},
+            # The test database is a file, not memory, so that a test can start a real task worker on it;
+            # one per test process, so two runs never share it; in shared memory where there is some.
+            "TEST": {"NAME": _TEST_DIR / f"kodeverk-test-{os.getpid()}.sqlite3"},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         if not parts.path.strip("/"):
@@ -99,6 +106,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "planner",
     "interviews",
     "coding",
@@ -174,10 +183,18 @@ UPLOAD_MAX_MB = envint("UPLOAD_MAX_MB", 25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_MB * 1024 * 1024 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Threads per web process that make export files in the background (coding.exports.jobs).
-KODEVERK_EXPORT_WORKERS = envint("KODEVERK_EXPORT_WORKERS", 2)
-if KODEVERK_EXPORT_WORKERS < 1:
-    raise ImproperlyConfigured(f"KODEVERK_EXPORT_WORKERS must be 1 or more, not {KODEVERK_EXPORT_WORKERS}")
+# Background work (exports) runs as tasks of Django's task framework. "database": a task waits in the
+# database until a `manage.py db_worker` process, beside the web server, runs it. "immediate": the task
+# runs inside the request that starts it (the tests; never in production, a long export would block).
+TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend",
+                 "immediate": "django_tasks.backends.immediate.ImmediateBackend"}
+KODEVERK_TASKS = os.environ.get("KODEVERK_TASKS", "database")
+if KODEVERK_TASKS not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"KODEVERK_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {KODEVERK_TASKS!r}")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[KODEVERK_TASKS]}}
+# A test hook only: a dotted path to a function called with (done, total) at each progress report of an
+# export, so that a test can make an export slow enough to interrupt it. Empty in production.
+KODEVERK_EXPORT_STEP_HOOK = os.environ.get("KODEVERK_EXPORT_STEP_HOOK", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -74,3 +74,9 @@ def project(lead, analyst, viewer):
 @pytest.fixture
 def role_users(lead, analyst, viewer, outsider):
     return {"lead": lead, "analyst": analyst, "viewer": viewer, "outsider": outsider}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    # Each task runs inside the call that enqueues it; tests/coding/test_task_worker.py starts a real worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

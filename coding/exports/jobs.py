@@ -1,20 +1,25 @@
-"""Exports run as background jobs, so that a long one blocks neither its user nor anyone else.
+"""Exports run as tasks in a worker process (`manage.py db_worker`), so no request and no web process waits.
 
 A job is a row (ExportJob) that holds the choices, the progress and at last the file, so any web
-process can show its progress and serve it. The work runs in a small pool of threads in the web
-process; a job left behind by a restart is shown as failed after STALE_AFTER.
+process can show its progress and serve it. The task (`export_file`) only carries the job's id.
+While a job runs it writes a heartbeat with its progress; a job whose heartbeat stopped (the
+worker was killed, its database connection died) is queued once more, then marked failed. A
+job that no worker picked up within QUEUE_STALE is marked failed with a message for the admin.
 """
 
 import logging
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
+from django_tasks import TaskContext, TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from coding.exports import build
 from coding.exports.options import ExportOptions
@@ -23,9 +28,18 @@ from coding.models import ExportJob
 logger = logging.getLogger(__name__)
 
 KEEP_FOR = timedelta(days=7)
-STALE_AFTER = timedelta(minutes=30)
+# A running job writes its heartbeat at least this often (with its progress, every PROGRESS_EVERY
+# seconds while quotes are written); one silent for HEARTBEAT_STALE has lost its worker.
+HEARTBEAT_STALE = timedelta(seconds=30)
+# A queued job nobody picked up for this long: no worker runs.
+QUEUE_STALE = timedelta(minutes=30)
+# Runs of one job: the first and one retry after its worker died or its database went away.
+MAX_ATTEMPTS = 2
 # Seconds between two progress writes: often enough for a progress bar, rare enough to cost nothing.
 PROGRESS_EVERY = 0.5
+# How long a run whose database went away keeps trying to hand its job back before leaving it to the
+# heartbeat rule: longer than a database restart, so that the worker lives through one.
+OUTAGE_WAIT = 20.0
 
 CONTENT_TYPES = build.CONTENT_TYPES
 
@@ -34,21 +48,15 @@ FAILED = gettext_noop("The export failed because of an error in Kodeverk. The er
                       "try again, and tell whoever runs Kodeverk if it happens again.")
 STOPPED = gettext_noop("The export stopped before it was finished, probably because the server was restarted. "
                        "Please start it again.")
+NOT_STARTED = gettext_noop("The export did not start because no task worker is running. "
+                           "Tell whoever runs Kodeverk; then start it again.")
 
-UNFINISHED = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
-
-_executor = None
-_executor_lock = threading.Lock()
+# What a dropped connection or a database outage raises; any other database error is a bug, and fails the job.
+LOST_DATABASE = (OperationalError, InterfaceError)
 
 
-def executor():
-    """The process's pool of export threads, made on first use with KODEVERK_EXPORT_WORKERS threads."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=settings.KODEVERK_EXPORT_WORKERS,
-                                           thread_name_prefix="kodeverk-export")
-        return _executor
+class Superseded(Exception):
+    """The job is no longer this run's: marked stale and queued again, failed, or purged."""
 
 
 def job_create(*, project, user, options: ExportOptions, fmt: str, decisions=None) -> ExportJob:
@@ -62,87 +70,207 @@ def job_create(*, project, user, options: ExportOptions, fmt: str, decisions=Non
 
 
 def start(job):
-    """Run the job in a worker thread once its row is committed: a thread cannot see an open transaction."""
+    """Hand the job to the task worker once its row is committed: a worker cannot see an open transaction."""
     job_id = job.pk
-    transaction.on_commit(lambda: executor().submit(_work, job_id))
+    transaction.on_commit(lambda: export_file.enqueue(job_id))
 
 
-def _work(job_id):
-    """The worker thread's entry: run the job, then give back the thread's own database connection."""
+@task(takes_context=True)
+def export_file(context: TaskContext, job_id: int) -> None:
+    """The worker's entry: settle jobs whose worker died, then make this job's file."""
     try:
-        run(job_id)
-    except Exception:
-        logger.exception("Export job %s could not be run", job_id)
-    finally:
-        connection.close()
+        sweep()
+    except DatabaseError:
+        logger.warning("Stale export jobs not checked", exc_info=True)
+    run(job_id, task_id=str(context.task_result.id))
 
 
-def run(job_id):
-    """Make the job's file, saving progress as it goes; mark it done with the file, or failed with a message."""
-    if not _retry(ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update,
-                  status=ExportJob.Status.RUNNING):
+def run(job_id, *, task_id=""):
+    """Make the job's file, saving progress and heartbeat as it goes; mark it done with the file, or
+    failed with a message. A lost database hands the job back to the queue (once) rather than leaving it."""
+    # A database that is away as the task starts is waited for: the job is queued and its task taken.
+    attempt = _patiently(lambda: _claim(job_id, task_id))
+    if attempt is None:
         return  # purged, marked stale or taken by another worker
-    job = ExportJob.objects.select_related("project").defer("content").get(pk=job_id)
-    seen = {"total": 0, "at": 0.0}
+    try:
+        _make(job_id, attempt)
+    except Superseded:
+        logger.warning("Export job %s: attempt %s was superseded", job_id, attempt)
+    except LOST_DATABASE:
+        logger.warning("Export job %s: the database went away in attempt %s", job_id, attempt, exc_info=True)
+        _after_outage(job_id, attempt)
+
+
+def _claim(job_id, task_id):
+    """Mark a queued job running as this run's attempt; None when it is not queued."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id, status=ExportJob.Status.QUEUED).only(
+            "attempts").first()
+        if job is None:
+            return None
+        attempt = job.attempts + 1
+        ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING, attempts=attempt,
+                                                   heartbeat_at=now, done=0, total=0, task_id=task_id)
+    return attempt
+
+
+def _make(job_id, attempt):
+    mine = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, attempts=attempt)
+    job = ExportJob.objects.select_related("project").defer("content").filter(pk=job_id).first()
+    if job is None:
+        raise Superseded  # purged
+    step = import_string(settings.KODEVERK_EXPORT_STEP_HOOK) if settings.KODEVERK_EXPORT_STEP_HOOK else None
+    seen = {"total": 0, "at": time.monotonic()}
 
     def progress(done, total):
         seen["total"] = total
+        if step:
+            step(done, total)
         now = time.monotonic()
         if now - seen["at"] < PROGRESS_EVERY:
             return
         seen["at"] = now
         try:
-            ExportJob.objects.filter(pk=job_id).update(done=done, total=total)
-        except DatabaseError:  # a busy database delays the bar, never the export
+            written = mine.update(done=done, total=total, heartbeat_at=timezone.now())
+        except OperationalError:
+            if connection.vendor != "sqlite" or not connection.is_usable():
+                raise  # the database went away: run() hands the job back
+            # A busy SQLite file delays the bar by one beat, never the export.
             logger.warning("Export job %s: progress not saved", job.uuid, exc_info=True)
+            return
+        if not written:
+            raise Superseded
 
     try:
         options = ExportOptions.from_json(job.options)
         decisions = {int(excerpt_id): choice for excerpt_id, choice in job.decisions.items()}
         produced = build.produce(job.project, options, job.format, decisions=decisions or None,
                                  progress=progress)
+    except (Superseded, *LOST_DATABASE):
+        raise
     except Exception:
         logger.exception("Export job %s failed", job.uuid)
-        _finish(job_id, status=ExportJob.Status.FAILED, message=FAILED)
+        _retry(mine.update, status=ExportJob.Status.FAILED, message=FAILED, finished_at=timezone.now())
         return
     total = seen["total"] or produced.quotes
-    _finish(job_id, status=ExportJob.Status.DONE, content=produced.data, file_name=produced.file_name, done=total,
-            total=total, message="")
+    # Only this run's job: one marked stale meanwhile stays as the sweep left it.
+    if not _retry(mine.update, status=ExportJob.Status.DONE, content=produced.data, file_name=produced.file_name,
+                  done=total, total=total, message="", finished_at=timezone.now()):
+        raise Superseded
 
 
-def _finish(job_id, **fields):
-    # Only a running job: one marked stale meanwhile stays failed rather than coming back to life.
-    _retry(ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update, finished_at=timezone.now(),
-           **fields)
+def _after_outage(job_id, attempt):
+    """The run lost its database: on a fresh connection, queue the job again (or fail it after its last
+    attempt) while the database comes back; if it stays away, the sweep does the same from the heartbeat."""
+    rows = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, attempts=attempt)
+    try:
+        _patiently(lambda: _hand_back(rows, job_id, attempt))
+    except LOST_DATABASE:
+        logger.warning("Export job %s: left to the heartbeat check", job_id, exc_info=True)
+
+
+def _patiently(write):
+    """Run a write, on a fresh connection after each failure, until the database answers or OUTAGE_WAIT passes."""
+    deadline = time.monotonic() + OUTAGE_WAIT
+    pause = 0.2
+    while True:
+        try:
+            return write()
+        except LOST_DATABASE:
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+        try:
+            connection.close()  # a dead connection never comes back; the next query opens a new one
+        except DatabaseError:
+            pass
+
+
+def _hand_back(rows, job_id, attempts, now=None):
+    """Queue the job in `rows` once more with a new task, or mark it failed after its last attempt.
+
+    The row and the task are written in one transaction, so a queued job always has its task. Returns
+    the status the job now has, or None when the row had already moved on (another sweep, a late run)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if attempts < MAX_ATTEMPTS:
+            if not rows.update(status=ExportJob.Status.QUEUED, heartbeat_at=now, done=0, total=0):
+                return None
+            export_file.enqueue(job_id)
+            return ExportJob.Status.QUEUED
+        if not rows.update(status=ExportJob.Status.FAILED, message=STOPPED, finished_at=now):
+            return None
+        return ExportJob.Status.FAILED
 
 
 def _retry(write, *args, attempts=5, **kwargs):
-    """A job's own write, tried again while the database is busy: a finished file must not be lost to a lock."""
+    """A job's own write, tried again while SQLite is busy: a finished file must not be lost to a lock."""
     for attempt in range(attempts):
         try:
             return write(*args, **kwargs)
         except OperationalError:
-            if attempt == attempts - 1:
+            if attempt == attempts - 1 or connection.vendor != "sqlite" or not connection.is_usable():
                 raise
             time.sleep(0.2 * (attempt + 1))
 
 
 def is_stale(job, now=None):
-    return job.status in UNFINISHED and job.created_at < (now or timezone.now()) - STALE_AFTER
+    """Running without a heartbeat for HEARTBEAT_STALE, or queued for QUEUE_STALE (a job queued again
+    counts from then): its worker is gone, or none runs."""
+    now = now or timezone.now()
+    last_sign = job.heartbeat_at or job.created_at
+    if job.status == ExportJob.Status.RUNNING:
+        return last_sign < now - HEARTBEAT_STALE
+    return job.status == ExportJob.Status.QUEUED and last_sign < now - QUEUE_STALE
 
 
-def expire_stale(jobs):
-    """Mark the given jobs that waited or ran too long as failed: their thread died with a restarted web process.
+def _settle(job, now):
+    """Hand a stale job back, or fail one that waited too long; True when this call changed it."""
+    # Only the row as it was read: a late heartbeat or another sweep wins over this one.
+    rows = ExportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts,
+                                    heartbeat_at=job.heartbeat_at)
+    if job.status == ExportJob.Status.QUEUED:
+        return bool(rows.update(status=ExportJob.Status.FAILED, message=NOT_STARTED, finished_at=now))
+    logger.warning("Export job %s: no heartbeat since %s in attempt %s", job.uuid,
+                   job.heartbeat_at or job.created_at, job.attempts)
+    if _hand_back(rows, job.pk, job.attempts, now) is None:
+        return False
+    _close_lost_task(job.task_id, now)
+    return True
 
-    Only a stale job is written, so that the progress polls of running jobs never write.
-    """
+
+def _close_lost_task(task_id, now):
+    """Mark the task record of a dead run failed: its worker, killed, never will."""
+    try:
+        task_uuid = uuid.UUID(task_id)
+    except ValueError:
+        return  # no record: an old job, or a task run by the immediate backend
+    DBTaskResult.objects.filter(id=task_uuid, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=now, exception_class_path=f"{__name__}.WorkerLost",
+        traceback=f"No heartbeat for {HEARTBEAT_STALE.total_seconds():.0f} s: the worker running this task "
+                  "was stopped or lost its database. The export was queued again or marked failed.")
+
+
+def sweep():
+    """The worker's check before each export: every running job whose heartbeat stopped is handed back.
+    Queued jobs are left alone here: this worker is about to run them."""
     now = timezone.now()
-    stale = [job for job in jobs if is_stale(job, now)]
-    if stale:
-        ExportJob.objects.filter(pk__in=[job.pk for job in stale], status__in=UNFINISHED).update(
-            status=ExportJob.Status.FAILED, message=STOPPED, finished_at=now)
-        for job in stale:
-            job.status, job.message, job.finished_at = ExportJob.Status.FAILED, STOPPED, now
+    stale = ExportJob.objects.filter(status=ExportJob.Status.RUNNING).annotate(
+        last_sign=Coalesce("heartbeat_at", "created_at")).filter(last_sign__lt=now - HEARTBEAT_STALE)
+    for job in stale.defer("content"):
+        _settle(job, now)
+
+
+def settle_stale(jobs):
+    """Settle the given jobs whose worker is gone and show them as they now are. Only a stale job is
+    written, so that the progress polls of live jobs never write."""
+    now = timezone.now()
+    for job in jobs:
+        if is_stale(job, now) and _settle(job, now):
+            job.refresh_from_db(fields=["status", "message", "finished_at", "heartbeat_at", "attempts", "done",
+                                        "total", "file_name"])
     return jobs
 
 
@@ -153,11 +281,11 @@ def purge():
 
 def recent(project, user, limit=10):
     """The user's latest exports in the study, without their files."""
-    return expire_stale(list(ExportJob.objects.filter(project=project, created_by=user).defer("content")[:limit]))
+    return settle_stale(list(ExportJob.objects.filter(project=project, created_by=user).defer("content")[:limit]))
 
 
 def own_job(project, user, job_uuid, *, with_content=False):
     """The user's job in the study, or None: nobody sees another member's exports."""
     jobs = ExportJob.objects.filter(project=project, created_by=user, uuid=job_uuid)
     job = (jobs if with_content else jobs.defer("content")).first()
-    return expire_stale([job])[0] if job else None
+    return settle_stale([job])[0] if job else None

@@ -1,5 +1,5 @@
 // The export page: the number of selected quotes follows the choices; «all» and «none» for the theme
-// and county lists; «set every quote to» on the anonymity review. Without this script the buttons stay
+// and county lists; «set every quote to» on the anonymity review; a failed poll of a job is tried again. Without this script the buttons stay
 // hidden, every box is set by hand and the number shown is that of the page as it was loaded.
 (function () {
   "use strict";
@@ -32,6 +32,15 @@
       var first = box.querySelector('input[type="checkbox"]');
       if (first) first.dispatchEvent(new Event("change", { bubbles: true }));
     });
+  });
+
+  // A job's row polls once per answer (the server sets the next, later delay); a poll that failed, say
+  // while the server restarts, is tried again after the longest delay instead of ending the polling.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var row = event.detail.elt;
+    if (!event.detail.successful && row.classList && row.classList.contains("export-job")) {
+      row.dispatchEvent(new CustomEvent("exportPollFailed"));
+    }
   });
 
   document.querySelectorAll("button[data-decide]").forEach(function (button) {

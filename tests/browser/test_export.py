@@ -2,12 +2,14 @@
 
 import io
 import re
+import time
 
 import docx
 from playwright.sync_api import expect
 
 from coding.models import ExportJob
 from tests.coding.test_export_views import COUNTY_QUOTE, PLAIN_QUOTE, TOWN_QUOTE, code, export_study, interview
+from tests.conftest import PASSWORD
 
 NETWORK_QUOTE = "I Agder har vi et eget nettverk for integrering."
 
@@ -112,3 +114,49 @@ def test_screenshots_of_the_export_and_its_review(page, live_server, login, proj
     page.screenshot(path=screenshot_dir / "export-review.png", full_page=True)
     for name in ("export.png", "export-review.png"):
         assert (screenshot_dir / name).stat().st_size > 10_000
+
+
+def test_the_row_polls_sooner_then_later_survives_a_failed_poll_and_stops_when_done(browser, live_server, project,
+                                                                                     analyst, lead, viewer, settings):
+    """With the database task backend nothing runs until the worker does; meanwhile the row polls."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _study(project, analyst, lead)
+    # A page of its own: the failed polls below are meant to log errors, which the `page` fixture refuses.
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{live_server.url}/account/login/")
+    page.get_by_label("Brukernavn").fill(viewer.username)
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/s/{project.slug}/export/")
+    polls, failing = [], []
+    page.on("request", lambda request: polls.append(time.monotonic()) if "/export/jobs/" in request.url and
+            "/download/" not in request.url else None)
+    page.route("**/export/jobs/**", lambda route: route.abort() if failing else route.continue_())
+    page.locator('#export-form button[type="submit"]').click()
+    job = ExportJob.objects.get()
+    row = page.locator(f"#export-job-{job.uuid}")
+    expect(row.locator(".status-queued")).to_be_visible()
+    page.wait_for_timeout(1500)
+    assert len(polls) >= 4  # 100, 150, 225, 338, 506 ms apart
+    gaps = [b - a for a, b in zip(polls, polls[1:], strict=False)]
+    assert gaps[0] < 0.4 and gaps[-1] > gaps[0]
+
+    failing.append(True)  # the server is away: a poll fails, and the row tries again
+    page.wait_for_timeout(2500)
+    failing.clear()
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval=0", verbosity=0)
+    assert ExportJob.objects.get().status == "done"
+    expect(row.locator(".status-done")).to_be_visible(timeout=6000)
+    seen = len(polls)
+    page.wait_for_timeout(2500)
+    assert len(polls) == seen  # a finished row polls no more
+    context.close()
+    assert errors and not [e for e in errors if not re.match(r"htmx:(afterRequest|sendError)|Failed to load", e)]

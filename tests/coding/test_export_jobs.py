@@ -1,18 +1,19 @@
-"""Background exports: a job runs in a worker thread, saves its progress and its file, fails cleanly, is purged."""
+"""Background exports: a job runs as a task, saves its progress, heartbeat and file, fails cleanly, is retried
+once when its worker goes silent, is purged."""
 
 import datetime
 import io
-import threading
 import time
 
 import docx
 import pytest
-from django.conf import settings
-from django.db import OperationalError
+from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from coding.exports import jobs
+from coding.exports import jobs, word
 from coding.exports.options import ExportOptions
 from coding.models import ExportJob
 from tests.coding.test_export_views import COUNTY_QUOTE, PLAN_QUOTE, TOWN_QUOTE, export_study, form_data
@@ -83,30 +84,79 @@ def test_a_purged_job_is_not_run(project, analyst):
     assert not ExportJob.objects.exists()
 
 
-def test_jobs_stuck_for_more_than_half_an_hour_are_marked_failed(project, analyst):
-    long_ago = timezone.now() - jobs.STALE_AFTER - datetime.timedelta(seconds=5)
-    rows = {name: _job(project, analyst, status=status) for name, status in [
-        ("queued", "queued"), ("running", "running"), ("done", "done"), ("fresh", "running")]}
-    ExportJob.objects.exclude(pk=rows["fresh"].pk).update(created_at=long_ago)
-    shown = jobs.expire_stale(list(ExportJob.objects.all()))
-    assert {job.pk: job.status for job in shown} == dict(ExportJob.objects.values_list("pk", "status"))
-    after = dict(ExportJob.objects.values_list("pk", "status"))
-    assert {name: after[job.pk] for name, job in rows.items()} == {
-        "queued": "failed", "running": "failed", "done": "done", "fresh": "running"}
-    assert ExportJob.objects.get(pk=rows["running"].pk).message == jobs.STOPPED
-    # A job marked stale is not started afterwards by a late worker.
-    jobs.run(rows["queued"].pk)
-    assert ExportJob.objects.get(pk=rows["queued"].pk).status == "failed"
-
-
-def test_a_job_marked_stopped_while_it_ran_stays_failed(project, analyst):
-    """A job that outlived the stale limit was shown as failed; its late result must not undo that."""
-    job = _job(project, analyst, status="running", created_at=timezone.now())
-    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
-    jobs.recent(project, analyst)  # a page that shows the job marks it stale
-    jobs._finish(job.pk, status=ExportJob.Status.DONE, content=b"PK", file_name="late.docx", message="")
+def test_it_records_its_attempt_and_heartbeat_as_it_runs(project, analyst, lead, settings, monkeypatch):
+    export_study(project, analyst, lead)
+    _STEPS.clear()
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 0)
+    monkeypatch.setattr(word, "PROGRESS_STEP", 1)
+    settings.KODEVERK_EXPORT_STEP_HOOK = f"{__name__}.record_step"
+    job = jobs.job_create(project=project, user=analyst, options=ExportOptions(), fmt="docx")
+    before = timezone.now()
+    jobs.run(job.pk)
     job.refresh_from_db()
-    assert (job.status, job.message, job.content, job.file_name) == ("failed", jobs.STOPPED, None, "")
+    assert (job.status, job.attempts) == ("done", 1)
+    assert before <= job.heartbeat_at <= job.finished_at
+    # Each step saw the row running with a fresh heartbeat and the progress of the step before.
+    assert [row[:2] for row in _STEPS] == [("running", 1)] * len(_STEPS) and len(_STEPS) >= 5
+    assert [row[2] for row in _STEPS] == sorted(row[2] for row in _STEPS)
+    assert [row[3] for row in _STEPS][-1] > 0
+
+
+_STEPS = []
+
+
+def record_step(done, total):
+    """A step hook (KODEVERK_EXPORT_STEP_HOOK): what the job's row says at each quote."""
+    job = ExportJob.objects.get()
+    _STEPS.append((job.status, job.attempts, job.heartbeat_at, job.done))
+
+
+def test_a_running_job_without_a_heartbeat_for_30_s_is_queued_again_once_then_failed(project, analyst):
+    silent = timezone.now() - jobs.HEARTBEAT_STALE - datetime.timedelta(seconds=1)
+    lost = DBTaskResult.objects.create(status="RUNNING", args_kwargs={"args": [0], "kwargs": {}},
+                                       task_path="coding.exports.jobs.export_file", backend_name="default",
+                                       run_after=timezone.now())
+    rows = {name: _job(project, analyst, **fields) for name, fields in {
+        "first": {"status": "running", "attempts": 1, "heartbeat_at": silent, "task_id": str(lost.id)},
+        "last": {"status": "running", "attempts": jobs.MAX_ATTEMPTS, "heartbeat_at": silent},
+        "beating": {"status": "running", "attempts": 1, "heartbeat_at": timezone.now()},
+        "waiting": {"status": "queued"},
+        "done": {"status": "done", "attempts": 1, "heartbeat_at": silent},
+    }.items()}
+    ExportJob.objects.exclude(pk=rows["beating"].pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        jobs.sweep()
+    after = {name: ExportJob.objects.get(pk=job.pk) for name, job in rows.items()}
+    assert {name: (job.status, job.attempts) for name, job in after.items()} == {
+        "first": ("queued", 1), "last": ("failed", 2), "beating": ("running", 1), "waiting": ("queued", 0),
+        "done": ("done", 1)}
+    assert after["last"].message == jobs.STOPPED and after["last"].finished_at is not None
+    assert after["first"].heartbeat_at > silent  # queued again now: the queue limit counts from here
+    # The job queued again has its task, in the same transaction; nothing else was enqueued; the record of
+    # the lost run is closed, so no task stays «running» either.
+    assert [(t.task_path, t.args_kwargs["args"]) for t in DBTaskResult.objects.exclude(pk=lost.pk)] == [
+        ("coding.exports.jobs.export_file", [rows["first"].pk])]
+    lost.refresh_from_db()
+    assert (lost.status, lost.exception_class_path) == ("FAILED", "coding.exports.jobs.WorkerLost")
+    jobs.sweep()  # a second sweep finds nothing more to do
+    assert DBTaskResult.objects.count() == 2
+
+
+def test_a_late_run_never_overwrites_the_job_that_was_handed_on(project, analyst, lead, settings, monkeypatch):
+    """The sweep handed the job to a new attempt while the old run was stuck; the old run must stop."""
+    export_study(project, analyst, lead)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 0)
+    monkeypatch.setattr(word, "PROGRESS_STEP", 1)
+    settings.KODEVERK_EXPORT_STEP_HOOK = f"{__name__}.hand_on"
+    job = jobs.job_create(project=project, user=analyst, options=ExportOptions(), fmt="docx")
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.content, job.file_name) == ("running", 2, None, "")
+
+
+def hand_on(done, total):
+    """A step hook: another worker took the job over (attempt 2) while this run was at its first quote."""
+    ExportJob.objects.filter(attempts=1).update(attempts=2)
 
 
 def test_purge_deletes_exports_older_than_seven_days(project, analyst, viewer):
@@ -117,15 +167,10 @@ def test_purge_deletes_exports_older_than_seven_days(project, analyst, viewer):
     assert list(ExportJob.objects.values_list("pk", flat=True)) == [young.pk]
 
 
-def test_the_pool_has_as_many_threads_as_the_setting_says():
-    assert jobs.executor()._max_workers == settings.KODEVERK_EXPORT_WORKERS
-    assert jobs.executor() is jobs.executor()
-
-
-@pytest.mark.parametrize("value, message", [("0", "must be 1 or more"), ("two", "must be an integer")])
-def test_a_bad_number_of_export_threads_stops_the_app(value, message):
-    result = _manage("check", DEBUG="1", KODEVERK_EXPORT_WORKERS=value)
-    assert result.returncode != 0 and f"KODEVERK_EXPORT_WORKERS {message}" in result.stderr
+@pytest.mark.parametrize("value", ["redis", "Database"])
+def test_an_unknown_task_backend_stops_the_app(value):
+    result = _manage("check", DEBUG="1", KODEVERK_TASKS=value)
+    assert result.returncode != 0 and "KODEVERK_TASKS must be one of database, immediate" in result.stderr
 
 
 def test_starting_a_job_waits_for_the_commit(project, analyst, django_capture_on_commit_callbacks):
@@ -135,34 +180,36 @@ def test_starting_a_job_waits_for_the_commit(project, analyst, django_capture_on
     assert len(callbacks) == 1  # nothing runs before the row is visible to other connections
 
 
-def _wait_for(job, statuses=("done", "failed"), seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            job.refresh_from_db(fields=["status", "done", "total", "message"])
-        except OperationalError:  # SQLite's shared in-memory test database locks whole tables
-            continue
-        if job.status in statuses:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"the export is still {job.status} after {seconds} s")
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _work_off_the_queue():
+    """What `manage.py db_worker` does, in this process: run every queued task, then stop."""
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval=0", verbosity=0)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_export_started_from_the_page_runs_in_a_thread_and_is_downloaded(client, project, analyst, lead, viewer):
+def test_an_export_started_from_the_page_waits_for_the_worker_and_is_downloaded(client, project, analyst, lead,
+                                                                                 viewer, settings):
     export_study(project, analyst, lead)
+    settings.TASKS = DATABASE_TASKS
     client.force_login(viewer)
     started = time.monotonic()
     response = client.post(reverse("coding:export_start", args=[project.slug]), form_data(project))
-    assert response.status_code == 303
+    assert response.status_code == 303 and time.monotonic() - started < 2
     job = ExportJob.objects.get()
-    assert job.status in ("queued", "running", "done")
-    _wait_for(job)
-    assert job.status == "done", job.message
-    assert time.monotonic() - started < 30
-    threads = [t.name for t in threading.enumerate()]
-    assert any(name.startswith("kodeverk-export") for name in threads)
+    # The web process made no file: the job waits as a task in the database.
+    assert (job.status, job.attempts) == ("queued", 0)
+    task = DBTaskResult.objects.get()
+    assert (task.status, task.task_path, task.args_kwargs) == (
+        "READY", "coding.exports.jobs.export_file", {"args": [job.pk], "kwargs": {}})
+    row = client.get(reverse("coding:export_job", args=[project.slug, job.uuid])).content.decode()
+    assert "status-queued" in row and "hx-trigger" in row
 
+    _work_off_the_queue()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.message) == ("done", 1, "")
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     row = client.get(reverse("coding:export_job", args=[project.slug, job.uuid])).content.decode()
     assert "status-done" in row and "hx-trigger" not in row
     response = client.get(reverse("coding:export_download", args=[project.slug, job.uuid]))
@@ -173,16 +220,20 @@ def test_an_export_started_from_the_page_runs_in_a_thread_and_is_downloaded(clie
 
 
 @pytest.mark.django_db(transaction=True)
-def test_more_exports_than_threads_wait_their_turn_while_pages_answer(client, project, analyst, lead, viewer):
+def test_exports_wait_in_the_database_while_pages_answer(client, project, analyst, lead, viewer, settings):
     export_study(project, analyst, lead)
+    settings.TASKS = DATABASE_TASKS
     client.force_login(analyst)
     queued = [jobs.job_create(project=project, user=viewer, options=ExportOptions(), fmt=fmt)
               for fmt in ("docx", "xlsx", "csv", "docx", "xlsx")]
     for job in queued:
-        jobs.start(job)  # outside a transaction: handed to the pool at once
-    # Pages that read none of the export's rows answer while the two threads work through five files.
-    assert client.get(reverse("coding:matrix", args=[project.slug])).status_code == 200
-    assert client.get(reverse("coding:theme_list", args=[project.slug])).status_code == 200
-    for job in queued:
-        assert _wait_for(job).status == "done", job.message
+        jobs.start(job)  # outside a transaction: enqueued at once
+    assert DBTaskResult.objects.filter(status="READY").count() == 5
+    for name in ("coding:matrix", "coding:theme_list"):
+        started = time.monotonic()
+        assert client.get(reverse(name, args=[project.slug])).status_code == 200
+        assert time.monotonic() - started < 2
+    assert set(ExportJob.objects.values_list("status", flat=True)) == {"queued"}
+    _work_off_the_queue()
+    assert set(ExportJob.objects.values_list("status", flat=True)) == {"done"}
     assert {job.file_name.rsplit(".", 1)[1] for job in ExportJob.objects.all()} == {"docx", "xlsx", "csv"}

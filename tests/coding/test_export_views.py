@@ -353,7 +353,7 @@ def test_the_row_of_a_running_job_polls_and_a_finished_one_does_not(client, proj
                                    options=ExportOptions().to_json(), status="running", done=3, total=12)
     url = page_url(project, "coding:export_job", job.uuid)
     html = client.get(url).content.decode()
-    assert 'hx-trigger="every 1s"' in html and f'hx-get="{url}"' in html
+    assert 'hx-trigger="load delay:100ms, exportPollFailed delay:2s"' in html and f'hx-get="{url}?poll=1"' in html
     assert '<progress max="12" value="3"' in html
     assert "<html" not in html
 
@@ -362,6 +362,22 @@ def test_the_row_of_a_running_job_polls_and_a_finished_one_does_not(client, proj
     html = client.get(url).content.decode()
     assert "hx-trigger" not in html and "<progress" not in html
     assert f'href="{page_url(project, "coding:export_download", job.uuid)}"' in html
+
+
+def test_the_poll_backs_off_from_a_tenth_of_a_second_to_two(client, project, viewer):
+    client.force_login(viewer)
+    job = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running")
+    url = page_url(project, "coding:export_job", job.uuid)
+    delays, polls = [], ["0"]
+    for _ in range(12):
+        html = client.get(url, {"poll": polls[-1]}).content.decode()
+        delays.append(int(re.search(r'hx-trigger="load delay:(\d+)ms', html)[1]))
+        polls.append(re.search(r'\?poll=(\d+)"', html)[1])
+    assert delays[0] == 100 and delays[-1] == 2000
+    assert delays == sorted(delays) and len(set(delays)) >= 8  # grows step by step, then stays at 2 s
+    assert sum(delays[:8]) < 6000  # about five seconds of quick polls before the slow ones
+    for junk in ("-1", "x", "99999999999999999999"):
+        assert client.get(url, {"poll": junk}).status_code == 200
 
 
 def test_a_failed_job_says_so_without_a_traceback(client, project, viewer, caplog):
@@ -385,18 +401,37 @@ def test_polling_a_running_job_writes_nothing(client, project, viewer, django_as
     assert not [q for q in context.captured_queries if not q["sql"].lstrip().upper().startswith("SELECT")]
 
 
-def test_a_job_stuck_for_half_an_hour_is_shown_as_failed(client, project, viewer):
-    old = timezone.now() - datetime.timedelta(minutes=31)
-    stuck = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running")
-    waiting = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={})
-    ExportJob.objects.filter(pk=stuck.pk).update(created_at=old)
+def test_a_job_whose_worker_went_silent_is_run_again_once_then_shown_as_failed(client, project, viewer):
+    silent = timezone.now() - jobs.HEARTBEAT_STALE - datetime.timedelta(seconds=1)
+    first = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running",
+                                     attempts=1, heartbeat_at=silent)
+    last = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running",
+                                    attempts=jobs.MAX_ATTEMPTS, heartbeat_at=silent)
+    alive = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running",
+                                     attempts=1, heartbeat_at=timezone.now())
     client.cookies[ENGLISH[0]] = ENGLISH[1]  # the messages checked below, whatever the translation says
     client.force_login(viewer)
-    html = client.get(page_url(project, "coding:export_job", stuck.uuid)).content.decode()
+    # The poll hands the first back to the queue; the tests' immediate task backend runs it there and then.
+    html = client.get(page_url(project, "coding:export_job", first.uuid)).content.decode()
+    assert "status-done" in html and "hx-trigger" not in html
+    html = client.get(page_url(project, "coding:export_job", last.uuid)).content.decode()
     assert "status-failed" in html and "server was restarted" in html and "hx-trigger" not in html
-    stuck.refresh_from_db()
-    waiting.refresh_from_db()
-    assert (stuck.status, waiting.status) == ("failed", "queued")
+    html = client.get(page_url(project, "coding:export_job", alive.uuid)).content.decode()
+    assert "status-running" in html and "hx-trigger" in html
+    assert dict(ExportJob.objects.values_list("pk", "attempts")) == {first.pk: 2, last.pk: 2, alive.pk: 1}
+
+
+def test_a_job_no_worker_picked_up_for_half_an_hour_is_shown_as_failed(client, project, viewer):
+    waiting = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={})
+    forgotten = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={})
+    ExportJob.objects.filter(pk=forgotten.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=31))
+    client.cookies[ENGLISH[0]] = ENGLISH[1]
+    client.force_login(viewer)
+    html = client.get(page_url(project, "coding:export_job", forgotten.uuid)).content.decode()
+    assert "status-failed" in html and "no task worker is running" in html and "hx-trigger" not in html
+    html = client.get(page_url(project, "coding:export_job", waiting.uuid)).content.decode()
+    assert "status-queued" in html and "hx-trigger" in html
+    assert dict(ExportJob.objects.values_list("pk", "status")) == {waiting.pk: "queued", forgotten.pk: "failed"}
 
 
 def test_each_user_sees_and_downloads_only_their_own_exports(client, project, viewer, analyst):
