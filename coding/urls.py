@@ -1,15 +1,8 @@
 from django.urls import path
 
-from coding import (
-    codebook_views,
-    collection_views,
-    document_views,
-    export_views,
-    overview_views,
-    review_views,
-    views,
-    watchlist_views,
-)
+from coding import codebook_views, document_views, views, watchlist_views
+from coding.exports.urls import urlpatterns as export_patterns
+from coding.review.urls import urlpatterns as review_patterns
 
 app_name = "coding"
 
@@ -42,33 +35,9 @@ urlpatterns = [
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/delete/", document_views.excerpt_delete_view,
          name="excerpt_delete"),
     path("s/<slug:slug>/codebook/picker.json", document_views.picker_themes, name="picker_themes"),
-    path("s/<slug:slug>/review/cooccurrence/", overview_views.cooccurrence, name="cooccurrence"),
-    path("s/<slug:slug>/review/cooccurrence/cell/", overview_views.cooccurrence_cell, name="cooccurrence_cell"),
-    path("s/<slug:slug>/review/charts/", overview_views.charts, name="charts"),
-    path("s/<slug:slug>/review/matrix/", review_views.matrix_view, name="matrix"),
-    path("s/<slug:slug>/review/matrix.xlsx", review_views.matrix_download, {"fmt": "xlsx"}, name="matrix_xlsx"),
-    path("s/<slug:slug>/review/matrix.csv", review_views.matrix_download, {"fmt": "csv"}, name="matrix_csv"),
-    path("s/<slug:slug>/review/themes/", collection_views.theme_collections, name="theme_collections"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/", collection_views.theme_collection, name="theme_collection"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/summary/", collection_views.summary_show, name="theme_summary"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/summary/edit/", collection_views.summary_edit,
-         name="theme_summary_edit"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/summary/review/", collection_views.summary_review_view,
-         name="theme_summary_review"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/counties/<int:county_id>/note/", collection_views.summary_show,
-         name="county_note"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/counties/<int:county_id>/note/edit/",
-         collection_views.summary_edit, name="county_note_edit"),
-    path("s/<slug:slug>/review/themes/<int:theme_id>/counties/<int:county_id>/note/review/",
-         collection_views.summary_review_view, name="county_note_review"),
-    path("s/<slug:slug>/review/excerpts/<int:excerpt_id>/key/", collection_views.excerpt_key, name="excerpt_key"),
-    path("s/<slug:slug>/export/", export_views.export_page, name="export"),
-    path("s/<slug:slug>/export/count/", export_views.export_count, name="export_count"),
-    path("s/<slug:slug>/export/start/", export_views.export_start, name="export_start"),
-    path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/", export_views.export_job, name="export_job"),
-    path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/download/", export_views.export_download,
-         name="export_download"),
 ]
+
+urlpatterns += review_patterns + export_patterns
 
 urlpatterns += [
     path("s/<slug:slug>/watch-list/", watchlist_views.watch_list, name="watch_list"),

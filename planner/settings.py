@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "planner",
     "interviews",
     "coding",
+    "coding.review",
+    "coding.exports",
 ]
 
 MIDDLEWARE = [

@@ -13,8 +13,8 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import translation
 
 from coding.codebook_views import codebook_order
-from coding.collection_views import _children, _speaker_turn, _sub_themes
 from coding.models import Coding, Excerpt
+from coding.review.collection_views import _children, _speaker_turn, _sub_themes
 from interviews.importers import UNKNOWN_SPEAKER
 from interviews.models import InterviewFormat, ParticipantField, ParticipantRole, Turn, format_seconds
 from planner.collation import name_key

@@ -6,8 +6,8 @@ import random
 import pytest
 from django.urls import reverse
 
-from coding.collection_views import QUOTES_PER_PAGE
 from coding.models import Change, Excerpt
+from coding.review.collection_views import QUOTES_PER_PAGE
 from coding.services import excerpt_create, theme_create
 from interviews.importers import parse_file
 from interviews.services import NewParticipant, transcript_import

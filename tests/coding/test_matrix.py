@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from coding.matrix import matrix
+from coding.review.matrix import matrix
 from coding.services import excerpt_create, theme_create, theme_update
 from interviews.importers import parse_file
 from interviews.models import Participant
@@ -217,7 +217,7 @@ def test_it_counts_every_cell_and_total_under_every_toggle(project, analyst, lea
 
 def test_it_counts_the_same_with_theme_sets_spread_over_several_columns(study, analyst, monkeypatch):
     """A codebook of more than 62 themes needs several mask columns; three themes a column here."""
-    monkeypatch.setattr("coding.matrix.WORD", 3)
+    monkeypatch.setattr("coding.review.matrix.WORD", 3)
     for count, sources, coder in itertools.product(COUNTS, SOURCES, [None, "analytiker"]):
         result = matrix(project=study.project, count=count, sources=sources, coder=analyst if coder else None)
         assert actual(result) == expected(study, count=count, sources=sources, coder=coder, order="name")

@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coding.access import study_for_reader
-from coding.charts import bar_chart, share
 from coding.codebook_views import codebook_order
-from coding.cooccurrence import (
+from coding.forms import CooccurrenceCellForm
+from coding.models import Excerpt
+from coding.review.charts import bar_chart, share
+from coding.review.cooccurrence import (
     KINDS,
     OVERLAP,
     SAME,
@@ -19,8 +21,6 @@ from coding.cooccurrence import (
     same_excerpt_counts,
     same_excerpts,
 )
-from coding.forms import CooccurrenceCellForm
-from coding.models import Excerpt
 from coding.views import excerpts_with_passages
 
 

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coding.matrix import COUNTS, ORDERS, SOURCES, as_json, matrix, write_csv
+from coding.review.matrix import COUNTS, ORDERS, SOURCES, as_json, matrix, write_csv
 from planner.commandline import command_project
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from coding.access import study_for_reader
-from coding.matrix import COUNTS, ORDERS, SOURCES, WRITERS, file_name, matrix
+from coding.review.matrix import COUNTS, ORDERS, SOURCES, WRITERS, file_name, matrix
 from planner.plan_io import CONTENT_TYPES
 
 DEFAULTS = {"count": "excerpts", "sources": "both", "coder": None, "county_order": "name"}

@@ -1,0 +1,14 @@
+"""The export pages' URLs, part of the `coding` namespace (coding/urls.py adds them)."""
+
+from django.urls import path
+
+from coding.exports import views as export_views
+
+urlpatterns = [
+    path("s/<slug:slug>/export/", export_views.export_page, name="export"),
+    path("s/<slug:slug>/export/count/", export_views.export_count, name="export_count"),
+    path("s/<slug:slug>/export/start/", export_views.export_start, name="export_start"),
+    path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/", export_views.export_job, name="export_job"),
+    path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/download/", export_views.export_download,
+         name="export_download"),
+]
