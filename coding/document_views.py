@@ -198,7 +198,7 @@ def document_undo(request, slug, document_id):
     spans = [(s["start"], s["end"]) for s in (change.before, change.after) if s]
     response = _rows_response(request, document, spans, context={
         "message": _("Undone: %(action)s.") % {"action": change.get_action_display().lower()}})
-    # The place may lie in a window the page has not loaded: static/js/coding.js loads it and scrolls there.
+    # The place may lie in a window the page has not loaded: static/js/coding/windows.js loads it and scrolls there.
     start, end = spans[0]
     response["HX-Trigger"] = json.dumps({"kodeverk:show": {"start": start, "end": end}})
     return response

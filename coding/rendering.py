@@ -1,7 +1,7 @@
 """The coded document as HTML: paragraphs cut into segments at excerpt boundaries.
 
 Every piece of text sits in a `<span class="seg" data-o="N">`, N being the code-point offset
-of its first character in Document.text; static/js/selection.js turns a browser selection
+of its first character in Document.text; static/js/coding/selection.js turns a browser selection
 into offsets from these. Segments covered by excerpts carry their ids and theme colours.
 Rows are keyed by the offset where their paragraph starts, so one paragraph can be rendered
 again on its own after a change, without reading the whole document. A page shows a window of

@@ -1,7 +1,7 @@
 """Links to a place in a document's coding view, the one form every page uses.
 
 `?at=` makes the server render the window holding the place (a long document is rendered a
-window at a time); `#at-START-END` makes static/js/coding.js mark the passage and scroll to it.
+window at a time); `#at-START-END` makes static/js/coding/windows.js mark the passage and scroll to it.
 """
 
 from django import template

@@ -1,0 +1,35 @@
+// Owns places in a long document: `#at-START-END` links, the window of rows that holds them,
+// and the place an undo restored (the server's `kodeverk:show` event).
+//
+// A long document is rendered a window at a time, so the place may not be in the page: then
+// the window that holds it replaces the rows (offsets stay absolute), and the mark follows.
+import { codePoints } from "./selection.js";
+
+function linkedPlace() {
+  const match = /^#at-(\d+)-(\d+)$/.exec(window.location.hash);
+  return match ? { start: Number(match[1]), end: Number(match[2]) } : null;
+}
+
+function show(doc, place, fetched) {
+  if (!place) return;
+  let first = null;
+  doc.querySelectorAll(".seg").forEach((seg) => {
+    const from = Number(seg.dataset.o), to = from + codePoints(seg.textContent);
+    const hit = from < place.end && to > place.start;
+    seg.classList.toggle("target", hit);
+    if (hit && !first) first = seg;
+  });
+  if (first) {
+    first.scrollIntoView({ block: "center" });
+  } else if (!fetched) {
+    htmx.ajax("GET", doc.dataset.rowsUrl + "?at=" + place.start, { target: "#document", swap: "innerHTML" })
+      .then(() => show(doc, place, true));
+  }
+}
+
+export function initWindows(doc) {
+  document.addEventListener("DOMContentLoaded", () => show(doc, linkedPlace()));
+  window.addEventListener("hashchange", () => show(doc, linkedPlace()));
+  // After an undo the server names the place it restored.
+  document.body.addEventListener("kodeverk:show", (event) => show(doc, event.detail));
+}
