@@ -146,6 +146,8 @@ class Turn(models.Model):
         indexes = [
             # Attribution: the turn of a document that contains an excerpt's start offset.
             models.Index(fields=["document", "start"], name="turn_document_start_idx"),
+            # The participants page: turns per participant and interview, read from the index alone.
+            models.Index(fields=["participant", "document"], name="turn_participant_document_idx"),
         ]
 
     def __str__(self):

@@ -4,8 +4,7 @@ edits and merges, and assigning transcript turns to participants."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from interviews.access import participant_for, study_for_reader, transcript_for_
 from interviews.forms import ParticipantForm, ParticipantMergeForm, TurnAssignForm
 from interviews.models import (
     INFORMANT_ROLES,
+    Interview,
     InterviewFormat,
     Participant,
     ParticipantField,
@@ -39,37 +39,43 @@ TABLE_COLUMNS = (gettext_lazy("Group interviews"), gettext_lazy("Workshops"))
 @require_GET
 def participant_list(request, slug):
     project, membership = study_for_reader(request, slug)
-    # Counted per participant in subqueries (the turns' participant index), not by a join grouped by
-    # every participant column: on SQLite that grouping took 74–249 ms with 45,000 turns.
-    turns = Turn.objects.filter(participant=OuterRef("pk")).order_by().values("participant")
-    participants = sorted(
-        Participant.objects.filter(project=project).select_related("county").annotate(
-            turn_count=_count(turns.annotate(n=Count("pk")).values("n")),
-            document_count=_count(turns.annotate(n=Count("document", distinct=True)).values("n"))),
-        key=lambda p: label_order(p.label),
-    )
+    participants = sorted(Participant.objects.filter(project=project).select_related("county"),
+                          key=lambda p: label_order(p.label))
+    spoke = spoken_in(project)
+    for participant in participants:
+        documents = spoke.get(participant.pk, {})
+        participant.turn_count, participant.document_count = sum(documents.values()), len(documents)
     return render(request, "interviews/participant_list.html", {
         "project": project, "membership": membership, "participants": participants,
-        "method": method_table(project, participants),
+        "method": method_table(project, participants, spoke),
     })
 
 
-def _count(subquery):
-    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+def spoken_in(project) -> dict[int, dict[int, int]]:
+    """{participant id: {document id: number of turns}} for the study: one pass over the turns' index of
+    (participant, document), instead of a join grouped by every participant column (74–249 ms on SQLite
+    with 45,000 turns)."""
+    spoke = {}
+    rows = (Turn.objects.filter(participant__project=project).order_by().values_list("participant_id", "document_id")
+            .annotate(n=Count("pk")))
+    for participant_id, document_id, n in rows:
+        spoke.setdefault(participant_id, {})[document_id] = n
+    return spoke
 
 
-def method_table(project, participants):
+def method_table(project, participants, spoke):
     """The report's method table: informants per county, role and field, in group interviews and in workshops.
 
     A person is counted once per column they spoke in, and once in «people», however many
     interviews they took part in: someone in both a group interview and a workshop is one person.
-    One query (which informant spoke in which format); the participants come from the caller.
+    One query (the format of each interview); the participants and where they spoke come from the caller.
     """
+    format_of = dict(Interview.objects.filter(document__project=project, format__in=TABLE_FORMATS).values_list(
+        "document_id", "format"))
     formats = {}
-    spoke = Turn.objects.filter(document__project=project, document__interview__format__in=TABLE_FORMATS,
-                                participant__role__in=INFORMANT_ROLES)
-    for participant_id, format_ in spoke.values_list("participant_id", "document__interview__format").distinct():
-        formats.setdefault(participant_id, set()).add(format_)
+    for participant in participants:
+        if participant.role in INFORMANT_ROLES:
+            formats[participant.pk] = {format_of[d] for d in spoke.get(participant.pk, {}) if d in format_of}
     sections = {"county": {}, "role": {}, "field": {}}
     totals = [0] * (len(TABLE_FORMATS) + 1)
     for participant in participants:

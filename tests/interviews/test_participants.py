@@ -105,11 +105,11 @@ def test_the_participants_page_reads_no_document_text_and_a_fixed_number_of_quer
 
     add(2, 1)
     client.get(url)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(url).status_code == 200
     for start in (10, 20, 30):
         add(5, start)
-    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(5):
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(6):
         response = client.get(url)
     assert response.context["method"]["totals"] == [17, 8, 17]
     table = Document._meta.db_table
