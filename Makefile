@@ -48,8 +48,10 @@ PYTEST_WORKERS ?= 2
 test: install-dev messages
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# The same checks run inside `make test` (tests/test_lint.py, tests/test_import_contracts.py).
 lint: install-dev
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache
 
 # Both databases run even when one misses a target; the exit status tells whether any did.
 bench: install-dev
