@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from coding.codebook_views import codebook_order
 from coding.exports import anonymity
 from coding.exports.options import ExportOptions
 from coding.models import ExportJob
+from coding.quotes import codebook_order
 from planner.collation import name_key
 
 SOURCES = [("both", _("Interviews and plans")), ("interviews", _("Interviews only")), ("plans", _("Plans only"))]

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coding.access import study_for_reader
-from coding.codebook_views import codebook_order
 from coding.forms import CooccurrenceCellForm
 from coding.models import Excerpt
+from coding.quotes import codebook_order, excerpts_with_passages
 from coding.review.charts import bar_chart, share
 from coding.review.cooccurrence import (
     KINDS,
@@ -21,7 +21,6 @@ from coding.review.cooccurrence import (
     same_excerpt_counts,
     same_excerpts,
 )
-from coding.views import excerpts_with_passages
 
 
 def themes_with_counts(project, county=None):

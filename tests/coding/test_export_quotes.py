@@ -8,12 +8,8 @@ import datetime
 import pytest
 
 from coding.exports.options import ExportOptions
-from coding.exports.quotes import (
-    collect,
-    internal_attribution,
-    publication_attribution,
-    selected_themes,
-)
+from coding.exports.quotes import collect, selected_themes
+from coding.quotes import internal_attribution, publication_attribution
 from coding.services import excerpt_create, summary_review, summary_save, theme_create, theme_update
 from planner.models import Document, Plan
 from planner.textindex import CHUNK_SIZE
