@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
 
+from coding import quotes
 from coding.models import Coding, Excerpt, Theme
-from interviews.models import Participant, ParticipantRole, Turn
+from interviews.models import Participant, Turn
 from planner.models import Document
 from planner.spreadsheets import append_rows, csv_bytes
 
@@ -27,7 +28,7 @@ SOURCES = {"both": gettext_lazy("Interviews and plans"), "interviews": gettext_l
 ORDERS = {"name": gettext_lazy("By name"), "district": gettext_lazy("By district share")}
 KINDS = {"interviews": [Document.Kind.TRANSCRIPT], "plans": [Document.Kind.PLAN],
          "both": [Document.Kind.TRANSCRIPT, Document.Kind.PLAN]}
-INFORMANT_ROLES = (ParticipantRole.ADVISOR.value, ParticipantRole.LEADER.value)
+INFORMANT_ROLES = tuple(role.value for role in quotes.INFORMANT_ROLES)
 
 
 @dataclass
@@ -298,9 +299,10 @@ SPEAKER = 2**32
 
 def _informants_statement(*, themes, project_id, county_ids, kinds, coder_id):
     # Attribution: an excerpt's speaker is the turn that contains its start, the last turn that
-    # starts at or before it. Each document's turns and excerpts are read in text order once and
-    # the latest turn carried forward to every excerpt (a window), instead of a lookup per excerpt.
-    # The window's frame ends with the current row's peers: a turn that starts where the excerpt
+    # starts at or before it (coding.quotes.turn_index; tests/coding/test_quotes.py checks this SQL
+    # against it). Each document's turns and excerpts are read in text order once and the latest
+    # turn carried forward to every excerpt (a window), instead of a lookup per excerpt. The
+    # window's frame ends with the current row's peers: a turn that starts where the excerpt
     # starts is its turn. Turns of interviewers and others carry 0: their words have no informant.
     sums, _words, sum_params = _mask_sums(themes, "theme_id")
     documents, document_params = _document_filter(project_id=project_id, county_ids=county_ids, kinds=kinds,
