@@ -104,8 +104,9 @@ def hit_code(request, slug, document_id):
         start, end = _int(form.data.get("start")), _int(form.data.get("end"))
     hit = {key: _int((request.POST or request.GET).get(key)) for key in ("hit_start", "hit_end", "back", "forward")}
     if request.method == "GET":
-        start, end = sentence_around(document.text, hit["hit_start"], max(hit["hit_start"], hit["hit_end"]))
-        start, end = extend(document.text, start, end, backward=hit["back"], forward=hit["forward"])
+        pdf = document.kind == Document.Kind.PLAN
+        start, end = sentence_around(document.text, hit["hit_start"], max(hit["hit_start"], hit["hit_end"]), pdf=pdf)
+        start, end = extend(document.text, start, end, backward=hit["back"], forward=hit["forward"], pdf=pdf)
         form = ExcerptForm(initial={"start": start, "end": end}, project=project)
     shown = quote_start(document, start, end)
     template = "coding/hit_code.html" + ("#panel" if request.htmx else "")
