@@ -19,7 +19,7 @@ from coding.services import theme_create, theme_merge, theme_move, theme_update
 @require_GET
 def theme_list(request, slug):
     project, membership = study_for_reader(request, slug)
-    themes = list(project.themes.annotate(excerpt_count=Count("codings")).order_by("archived", "position", "name"))
+    themes = list(project.themes.annotate(excerpt_count=Count("codings")).in_codebook_order(archived_last=True))
     return render(request, "coding/theme_list.html", {
         "project": project, "membership": membership, "themes": codebook_order(themes),
         "active_count": sum(1 for t in themes if not t.archived),

@@ -52,7 +52,7 @@ def document_code(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     at = _int(request.GET.get("at"), 0)
     window = document_window(document, _turns_for(document), at=max(0, at - CONTEXT_CHARS))
-    themes = project.themes.filter(archived=False).order_by("position", "name")
+    themes = project.themes.active().in_codebook_order()
     return render(request, "coding/document_code.html", {
         "project": project, "membership": membership, "document": document, "themes": themes,
         "window": window, "since": _last_change_id(document), "excerpt_count": document.excerpts.count(),
@@ -98,7 +98,7 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
             "version": excerpt.version, "memo": excerpt.memo, "is_key": excerpt.is_key})
     themes = [
         {"id": pk, "name": name, "colour": colour, "checked": pk in chosen}
-        for pk, name, colour in project.themes.filter(archived=False).order_by("position", "name").values_list(
+        for pk, name, colour in project.themes.active().in_codebook_order().values_list(
             "id", "name", "colour")
     ]
     # The panel shows the quote as every list and file will (coding/quotes.py).
@@ -271,7 +271,7 @@ def _describe(snapshot, names):
 def picker_themes(request, slug):
     """The themes the picker offers, fetched when it opens, so codebook changes show at once."""
     project, _membership = study_for_reader(request, slug)
-    themes = project.themes.filter(archived=False).order_by("position", "name").values(
+    themes = project.themes.active().in_codebook_order().values(
         "id", "name", "colour", "shortcut_key", "description")
     return JsonResponse({"themes": list(themes)})
 

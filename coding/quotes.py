@@ -142,7 +142,7 @@ def selected_themes(project, theme_ids: Sequence[int] = ()) -> list:
     A chosen id that is not a theme of the study is a ValueError.
     """
     themes = codebook_order(project.themes.annotate(
-        coded=Exists(Coding.objects.filter(theme=OuterRef("pk")))).order_by("position", "name"))
+        coded=Exists(Coding.objects.filter(theme=OuterRef("pk")))).in_codebook_order())
     if theme_ids:
         known = {theme.pk for theme in themes}
         unknown = [pk for pk in theme_ids if pk not in known]
@@ -227,7 +227,7 @@ def read_quotes(excerpts: QuerySet) -> dict[int, Quote]:
                                       "created_at", "turn_id"))
     if not rows:
         return {}
-    documents = {d.pk: d for d in Document.objects.filter(pk__in={row[1] for row in rows}).defer("text")
+    documents = {d.pk: d for d in Document.objects.filter(pk__in={row[1] for row in rows}).without_text()
                  .select_related("county", "plan", "interview")}
     turns = {pk: rest for pk, *rest in Turn.objects.filter(pk__in={row[-1] for row in rows if row[-1]}).values_list(
         "pk", "participant__label", "participant__role", "participant__field", "participant__field_other",

@@ -183,7 +183,7 @@ def _results(found):
     found = {document_id: hits for document_id, hits in found.items() if hits}
     if not found:
         return []
-    documents = Document.objects.filter(pk__in=found).select_related("county", "plan").defer("text")
+    documents = Document.objects.filter(pk__in=found).select_related("county", "plan").without_text()
     _add_time_codes(found)
     results = []
     for document in documents:

@@ -239,7 +239,7 @@ def theme_update(*, theme, user, **fields):
 @transaction.atomic
 def theme_move(*, theme, user, step):
     """Move a theme one place up (step -1) or down (+1) in the codebook order."""
-    themes = list(Theme.objects.select_for_update().filter(project=theme.project_id).order_by("position", "name"))
+    themes = list(Theme.objects.select_for_update().filter(project=theme.project_id).in_codebook_order())
     index = next(i for i, t in enumerate(themes) if t.pk == theme.pk)
     other = index + step
     if not 0 <= other < len(themes):

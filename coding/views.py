@@ -49,7 +49,7 @@ def search_view(request, slug):
 def search_document(request, slug, document_id):
     """Every hit of one document (the results page shows the first few)."""
     project, membership = study_for_reader(request, slug)
-    document = get_object_or_404(Document.objects.defer("text"), project=project, pk=document_id)
+    document = get_object_or_404(Document.objects.without_text(), project=project, pk=document_id)
     form = SearchForm(request.GET or None, project=project)
     hits = []
     if form.is_valid():
@@ -130,10 +130,10 @@ def _int(value, default=0):
 def progress(request, slug):
     """How far the coding has come: per document the share of text in excerpts, per analyst their documents."""
     project, membership = study_for_reader(request, slug)
-    documents = list(Document.objects.filter(project=project).defer("text")
+    documents = list(Document.objects.filter(project=project).without_text()
                      .select_related("county").order_by("kind", "county__name", "title"))
     spans, per_coder = {}, {}
-    rows = Excerpt.objects.filter(document__project=project).values_list("document_id", "start", "end",
+    rows = Excerpt.objects.of_study(project).values_list("document_id", "start", "end",
                                                                             "coder__username")
     for document_id, start, end, coder in rows.order_by("document_id", "start"):
         spans.setdefault(document_id, []).append((start, end))
@@ -165,7 +165,7 @@ def covered_length(spans):
 def plan_excerpts(request, slug, plan_id):
     """The excerpts coded from one plan's documents, for the plan page (loaded into it)."""
     project, membership = study_for_reader(request, slug)
-    excerpts = excerpts_with_passages(Excerpt.objects.filter(document__project=project, document__plan_id=plan_id))
+    excerpts = excerpts_with_passages(Excerpt.objects.of_study(project).filter(document__plan_id=plan_id))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": False})
 

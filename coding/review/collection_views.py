@@ -44,7 +44,7 @@ QUOTES_PER_PAGE = 50
 def theme_collections(request, slug):
     """The themes in codebook order with their number of quotes (sub-themes included) and summary."""
     project, membership = study_for_reader(request, slug)
-    themes = codebook_order(list(project.themes.order_by("archived", "position", "name")))
+    themes = codebook_order(list(project.themes.in_codebook_order(archived_last=True)))
     children = children_of(themes)
     quotes = {}  # theme id -> {excerpt id: is key}
     for theme_id, excerpt_id, is_key in Coding.objects.filter(theme__project=project).values_list(
@@ -255,7 +255,7 @@ def summary_review_view(request, slug, theme_id, county_id=None):
 def excerpt_key(request, slug, excerpt_id):
     """The project lead marks or unmarks a key quote (recorded in the document's history)."""
     project, membership = study_for_codebook_manager(request, slug)
-    excerpt = get_object_or_404(Excerpt.objects.filter(document__project=project), pk=excerpt_id)
+    excerpt = get_object_or_404(Excerpt.objects.of_study(project), pk=excerpt_id)
     form, message = KeyQuoteForm(request.POST), None
     if not form.is_valid():
         message = _("The page was out of date. Reload it and try again.")

@@ -100,7 +100,7 @@ def matrix(*, project, count="excerpts", sources="both", coder=None, county_orde
 def _shown_themes(project):
     """The codebook's themes, and archived themes only while excerpts still have them."""
     coded = Exists(Coding.objects.filter(theme=OuterRef("pk")))
-    return list(project.themes.filter(Q(archived=False) | coded).order_by("position", "name"))
+    return list(project.themes.filter(Q(archived=False) | coded).in_codebook_order())
 
 
 def _rows(themes):
