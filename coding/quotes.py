@@ -19,10 +19,10 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import translation
 
-from coding.models import Coding, Excerpt
+from coding.models import Coding, Excerpt, Theme
 from interviews.importers import UNKNOWN_SPEAKER
 from interviews.models import InterviewFormat, ParticipantField, ParticipantRole, Turn, format_seconds
-from planner.models import Chunk, Document, PlanType
+from planner.models import Chunk, Document, PlanType, Project
 from planner.textindex import slices, text_slice
 
 KINDS = {"interviews": Document.Kind.TRANSCRIPT, "plans": Document.Kind.PLAN}
@@ -95,7 +95,7 @@ def shown_text(text: str) -> str:
 
 # --- The codebook tree and order ---------------------------------------------------------------
 
-def children_of(themes: Iterable) -> dict:
+def children_of(themes: Iterable[Theme]) -> dict[int | None, list[Theme]]:
     """{parent id: its child themes, in the order given}; main themes under None."""
     children = {}
     for theme in themes:
@@ -103,7 +103,7 @@ def children_of(themes: Iterable) -> dict:
     return children
 
 
-def codebook_order(themes: Iterable) -> list:
+def codebook_order(themes: Iterable[Theme]) -> list[Theme]:
     """Themes in codebook order with each main theme's sub-themes right after it, and their `depth`."""
     themes = list(themes)
     children = children_of(themes)
@@ -121,7 +121,7 @@ def codebook_order(themes: Iterable) -> list:
     return ordered
 
 
-def sub_themes_of(children: dict, theme) -> list:
+def sub_themes_of(children: dict[int | None, list[Theme]], theme: Theme) -> list[Theme]:
     """The theme's sub-themes at every depth, in codebook order (each once, whatever the nesting)."""
     found, seen, todo = [], {theme.pk}, list(reversed(children.get(theme.pk, [])))
     while todo:
@@ -135,7 +135,7 @@ def sub_themes_of(children: dict, theme) -> list:
 
 # --- Which quotes a selection holds ------------------------------------------------------------
 
-def selected_themes(project, theme_ids: Sequence[int] = ()) -> list:
+def selected_themes(project: Project, theme_ids: Sequence[int] = ()) -> list[Theme]:
     """The themes a selection shows, in codebook order, each with `members`: its id and its sub-themes' ids.
 
     No theme chosen means every theme the codebook shows: archived themes only while coded.
@@ -157,7 +157,7 @@ def selected_themes(project, theme_ids: Sequence[int] = ()) -> list:
     return chosen
 
 
-def selected_excerpts(project, *, theme_ids: Iterable[int], counties: Iterable[int] = (), sources: str = "",
+def selected_excerpts(project: Project, *, theme_ids: Iterable[int], counties: Iterable[int] = (), sources: str = "",
                       key_only: bool = False, coder: str = "") -> QuerySet:
     """The study's excerpts coded with any of `theme_ids`, from `counties` (all when empty), of `sources`
     («interviews», «plans» or all), key quotes only or all, by the `coder` (a user name) or anyone."""
@@ -401,7 +401,7 @@ def quote_text(document: Document, start: int, end: int, text: str | None = None
     return shown_text(text_slice(document.pk, start, end) if text is None else text[start:end])
 
 
-def excerpts_with_passages(excerpts: QuerySet) -> list:
+def excerpts_with_passages(excerpts: QuerySet) -> list[Excerpt]:
     """Excerpts by plan type, title and place, each with its shown text (`passage`), themes and page.
 
     The text is cut out by the database, never the whole document read.

@@ -1,5 +1,10 @@
 """Writes on the codebook and the coding: every one validated, atomic and recorded in history."""
 
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
@@ -7,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.models import Change, Coding, Excerpt, Theme, ThemeSummary
-from planner.models import Document, Membership
+from planner.models import County, Document, Membership, Project
 from planner.signals import template_applied
 from planner.textindex import text_slice
 
@@ -17,7 +22,7 @@ class ConflictError(Exception):
 
 
 @receiver(template_applied, dispatch_uid="coding.themes_from_template")
-def themes_from_template(sender, *, project, template, **kwargs):
+def themes_from_template(sender: object, *, project: Project, template: Any, **kwargs: Any) -> None:
     """A study template's themes.csv becomes the study's codebook (matched on name)."""
     with transaction.atomic():
         for row in template.rows("themes.csv"):
@@ -33,7 +38,7 @@ def themes_from_template(sender, *, project, template, **kwargs):
             )
 
 
-def excerpt_snapshot(excerpt, theme_ids=None):
+def excerpt_snapshot(excerpt: Excerpt, theme_ids: Iterable[int] | None = None) -> dict[str, Any]:
     return {
         "uuid": str(excerpt.uuid), "document": excerpt.document_id, "start": excerpt.start, "end": excerpt.end,
         "coder": excerpt.coder_id, "memo": excerpt.memo, "is_key": excerpt.is_key, "version": excerpt.version,
@@ -41,7 +46,7 @@ def excerpt_snapshot(excerpt, theme_ids=None):
     }
 
 
-def trimmed_span(*, document, start, end):
+def trimmed_span(*, document: Document, start: int, end: int) -> tuple[int, int, str]:
     """Validate [start, end) against the document's text and trim white space at both ends.
 
     Returns the trimmed start and end, and the passage itself, so callers need not read it again.
@@ -76,7 +81,9 @@ def _record(*, project, document, user, action, object_uuid, before=None, after=
 
 
 @transaction.atomic
-def excerpt_create(*, document, start, end, coder, themes, memo="", is_key=False, uuid=None, version=1):
+def excerpt_create(*, document: Document, start: int, end: int, coder: AbstractBaseUser | None,
+                   themes: Iterable[Theme], memo: str = "", is_key: bool = False, uuid: UUID | str | None = None,
+                   version: int = 1) -> Excerpt:
     """A new excerpt with its themes; offsets are validated and trimmed.
 
     `uuid` and `version` are given only when an undo brings a deleted excerpt back as it was.
@@ -112,7 +119,9 @@ def _locked(excerpt_id, version):
 
 
 @transaction.atomic
-def excerpt_update(*, excerpt_id, user, version, start=None, end=None, themes=None, memo=None, is_key=None):
+def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | None, start: int | None = None,
+                   end: int | None = None, themes: Iterable[Theme] | None = None, memo: str | None = None,
+                   is_key: bool | None = None) -> Excerpt:
     """Change an excerpt. `version` is the one the user saw: a newer one means a conflict."""
     excerpt = _locked(excerpt_id, version)
     before = excerpt_snapshot(excerpt)
@@ -143,7 +152,7 @@ def excerpt_update(*, excerpt_id, user, version, start=None, end=None, themes=No
 
 
 @transaction.atomic
-def excerpt_delete(*, excerpt_id, user, version=None):
+def excerpt_delete(*, excerpt_id: int, user: AbstractBaseUser, version: int | None = None) -> dict[str, Any]:
     excerpt = _locked(excerpt_id, version)
     before = excerpt_snapshot(excerpt)
     document = excerpt.document
@@ -154,7 +163,7 @@ def excerpt_delete(*, excerpt_id, user, version=None):
 
 
 @transaction.atomic
-def change_undo(*, change, user):
+def change_undo(*, change: Change, user: AbstractBaseUser) -> None:
     """Undo one excerpt change of the user's: restore what was there before it."""
     if change.undone_at or change.undoes_id or change.user_id != user.pk:
         raise ConflictError(_("This change cannot be undone."))
@@ -185,7 +194,7 @@ def change_undo(*, change, user):
     change.save(update_fields=["undone_at"])
 
 
-def last_undoable(*, document, user):
+def last_undoable(*, document: Document, user: AbstractBaseUser) -> Change | None:
     """The user's most recent excerpt change in the document that can still be undone."""
     return (Change.objects.filter(document=document, user=user, undone_at__isnull=True, undoes__isnull=True,
                                   action__startswith="excerpt_").order_by("-id").first())
@@ -193,7 +202,7 @@ def last_undoable(*, document, user):
 
 
 
-def theme_snapshot(theme):
+def theme_snapshot(theme: Theme) -> dict[str, Any]:
     return {"id": theme.pk, "name": theme.name, "description": theme.description, "colour": theme.colour,
             "parent": theme.parent_id, "position": theme.position, "shortcut_key": theme.shortcut_key,
             "archived": theme.archived}
@@ -211,7 +220,8 @@ def _theme_check(theme):
 
 
 @transaction.atomic
-def theme_create(*, project, user, name, colour, description="", parent=None, shortcut_key=""):
+def theme_create(*, project: Project, user: AbstractBaseUser, name: str, colour: str, description: str = "",
+                 parent: Theme | None = None, shortcut_key: str = "") -> Theme:
     last = Theme.objects.filter(project=project).order_by("-position").values_list("position", flat=True).first()
     theme = Theme(project=project, name=name, colour=colour, description=description, parent=parent,
                   shortcut_key=shortcut_key, position=(last or 0) + 1)
@@ -223,7 +233,7 @@ def theme_create(*, project, user, name, colour, description="", parent=None, sh
 
 
 @transaction.atomic
-def theme_update(*, theme, user, **fields):
+def theme_update(*, theme: Theme, user: AbstractBaseUser, **fields: Any) -> Theme:
     """Rename, recolour, describe, nest, set the shortcut, archive or restore a theme."""
     theme = Theme.objects.select_for_update().get(pk=theme.pk)
     before = theme_snapshot(theme)
@@ -237,7 +247,7 @@ def theme_update(*, theme, user, **fields):
 
 
 @transaction.atomic
-def theme_move(*, theme, user, step):
+def theme_move(*, theme: Theme, user: AbstractBaseUser, step: int) -> Theme:
     """Move a theme one place up (step -1) or down (+1) in the codebook order."""
     themes = list(Theme.objects.select_for_update().filter(project=theme.project_id).in_codebook_order())
     index = next(i for i, t in enumerate(themes) if t.pk == theme.pk)
@@ -267,7 +277,7 @@ def _is_below(theme, ancestor):
 
 
 @transaction.atomic
-def theme_merge(*, source, target, user):
+def theme_merge(*, source: Theme, target: Theme, user: AbstractBaseUser) -> Theme:
     """Merge `source` into `target`: its excerpts get `target` (never twice), and it is archived.
 
     Each excerpt whose themes change is recorded in its document's history, so open documents
@@ -312,13 +322,14 @@ def _summary_changed():
                            "in the box, so that you can merge the two and save again."))
 
 
-def summary_for(*, theme, county):
+def summary_for(*, theme: Theme, county: County | None) -> ThemeSummary | None:
     """The summary of a theme (county None) or its note for one county; None if nobody has written it."""
     return ThemeSummary.objects.filter(theme=theme, county=county).select_related("updated_by", "reviewed_by").first()
 
 
 @transaction.atomic
-def summary_save(*, theme, county, user, text, version):
+def summary_save(*, theme: Theme, county: County | None, user: AbstractBaseUser, text: str,
+                 version: int) -> ThemeSummary:
     """Write a theme summary or county note. `version` is the one the user saw, 0 for a new one.
 
     A newer version means that someone saved in between: ConflictError, never an overwrite.
@@ -348,7 +359,8 @@ def summary_save(*, theme, county, user, text, version):
 
 
 @transaction.atomic
-def summary_review(*, summary, user, reviewed, version=None):
+def summary_review(*, summary: ThemeSummary, user: AbstractBaseUser, reviewed: bool,
+                   version: int | None = None) -> ThemeSummary:
     """The project lead marks a summary reviewed, or back to draft (the view checks the role).
 
     With `version`, a summary that changed since the lead read it is refused: the lead would
