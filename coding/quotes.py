@@ -104,9 +104,15 @@ def children_of(themes: Iterable[Theme]) -> dict[int | None, list[Theme]]:
 
 
 def codebook_order(themes: Iterable[Theme]) -> list[Theme]:
-    """Themes in codebook order with each main theme's sub-themes right after it, and their `depth`."""
+    """Themes in codebook order with each theme's sub-themes right after it, and their `depth`.
+
+    A theme whose parent is not among `themes` (an archived parent left out) stands as a main theme.
+    """
     themes = list(themes)
-    children = children_of(themes)
+    known = {theme.pk for theme in themes}
+    children = {}
+    for theme in themes:
+        children.setdefault(theme.parent_id if theme.parent_id in known else None, []).append(theme)
     ordered = []
 
     def walk(parent_id, depth):
@@ -116,8 +122,6 @@ def codebook_order(themes: Iterable[Theme]) -> list[Theme]:
             walk(theme.pk, depth + 1)
 
     walk(None, 0)
-    known = {t.pk for t in ordered}
-    ordered += [t for t in themes if t.pk not in known]  # a parent that is archived elsewhere
     return ordered
 
 

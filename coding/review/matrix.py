@@ -104,27 +104,14 @@ def _shown_themes(project):
 
 
 def _rows(themes):
-    """A Row per theme in codebook order; a theme whose parent is not shown stands as a main theme."""
-    by_id = {theme.pk: Row(theme=theme, depth=0) for theme in themes}
-    roots = []
+    """A Row per theme in codebook order (coding.quotes.codebook_order), each linked to its parent's Row."""
+    by_id = {theme.pk: Row(theme=theme, depth=theme.depth) for theme in quotes.codebook_order(themes)}
     for row in by_id.values():
         parent = by_id.get(row.theme.parent_id)
-        if parent is None:
-            roots.append(row)
-        else:
+        if parent is not None:
             row.parent = parent
             parent.children.append(row)
-    ordered = []
-
-    def walk(row, depth):
-        row.depth = depth
-        ordered.append(row)
-        for child in row.children:
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return ordered
+    return list(by_id.values())
 
 
 def _tally(records, rows, columns):
