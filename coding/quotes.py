@@ -408,15 +408,19 @@ def quote_text(document: Document, start: int, end: int, text: str | None = None
 def excerpts_with_passages(excerpts: QuerySet) -> list[Excerpt]:
     """Excerpts by plan type, title and place, each with its shown text (`passage`), themes and page.
 
+    A plan has no turns, so `speech` is None there and only the line breaks are joined.
+
     The text is cut out by the database, never the whole document read.
     """
     excerpts = list(
         excerpts.select_related("document__plan", "document__county", "coder").defer("document__text")
-        .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")))
+        .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")),
+                  speech=Subquery(speaker_turn().values("speech_start")[:1]))
         .prefetch_related(Prefetch("codings", queryset=Coding.objects.select_related("theme").order_by(
             "theme__position")))
         .order_by("document__plan__plan_type", "document__title", "start"))
     for excerpt in excerpts:
-        excerpt.passage = shown_text(excerpt.passage)
+        excerpt.passage = shown_text(excerpt.passage[speech_start(excerpt.start, excerpt.end, excerpt.speech)
+                                                     - excerpt.start:])
         excerpt.page = excerpt.document.page_at(excerpt.start)
     return excerpts

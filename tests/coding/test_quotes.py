@@ -21,6 +21,7 @@ from coding.models import Excerpt
 from coding.quotes import (
     Quote,
     codebook_order,
+    excerpts_with_passages,
     internal_attribution,
     publication_attribution,
     quote_text,
@@ -361,3 +362,25 @@ def test_the_matrix_counts_informants_by_the_same_turn_rule(project, analyst, ge
     counted = {county.name: cell.value for county, cell in zip(result.columns, row.cells, strict=True)}
     assert {name: n for name, n in counted.items() if n} == {name: len(ids) for name, ids in informants.items()}
     assert sum(len(ids) for ids in informants.values()) > 5
+
+
+def test_excerpt_lists_and_the_coding_panel_show_the_quote_without_its_label(client, project, analyst):
+    """The co-occurrence and plan excerpt lists and the coding view's panel read quotes as the review page does."""
+    theme = project.themes.order_by("position").first()
+    parsed = ParsedTranscript(format="srt", turns=[
+        Turn(speaker="Kari", text="Vi har et godt samarbeid med\nkommunene.", start=1.0),
+    ])
+    document = transcript_import(project=project, user=analyst, parsed=parsed, title="Intervju", county=None,
+                                 interview_format="group_interview",
+                                 mapping={"Kari": NewParticipant(label="Informant 7", role="advisor",
+                                                                 field="integration")})
+    assert document.text.startswith("Informant 7: Vi har")
+    excerpt = excerpt_create(document=document, start=0, end=len(document.text.rstrip()), coder=analyst,
+                             themes=[theme])
+    assert excerpt.start == 0  # stored from the label on: the text stays as extracted
+    [listed] = excerpts_with_passages(Excerpt.objects.filter(pk=excerpt.pk))
+    assert listed.passage == "Vi har et godt samarbeid med kommunene."
+    client.force_login(analyst)
+    response = client.get(reverse("coding:excerpt_panel", args=[project.slug, excerpt.pk]))
+    assert response.status_code == 200
+    assert response.context["passage"] == "Vi har et godt samarbeid med kommunene."
