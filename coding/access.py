@@ -26,7 +26,7 @@ def study_for_codebook_manager(request, slug):
 
 def _document(project, document_id, with_text):
     documents = Document.objects.select_related("county", "plan")
-    return get_object_or_404(documents if with_text else documents.defer("text"), project=project, pk=document_id)
+    return get_object_or_404(documents if with_text else documents.without_text(), project=project, pk=document_id)
 
 
 def document_for_reader(request, slug, document_id, *, with_text=True):
@@ -43,6 +43,6 @@ def document_for_coder(request, slug, document_id, *, with_text=True):
 def excerpt_for_user(request, slug, excerpt_id, *, write=False):
     """An excerpt of the study; changing it needs an analyst or the lead."""
     project, membership = (study_for_coder if write else study_for_reader)(request, slug)
-    excerpt = Excerpt.objects.filter(document__project=project, pk=excerpt_id).select_related(
+    excerpt = Excerpt.objects.of_study(project).filter(pk=excerpt_id).select_related(
         "document", "coder").defer("document__text").first()
     return project, membership, excerpt

@@ -11,33 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coding.access import study_for_codebook_manager, study_for_reader
 from coding.forms import ThemeForm, ThemeMergeForm
+from coding.quotes import codebook_order
 from coding.services import theme_create, theme_merge, theme_move, theme_update
-
-
-def codebook_order(themes):
-    """Themes in codebook order with each main theme's sub-themes right after it, and their depth."""
-    children = {}
-    for theme in themes:
-        children.setdefault(theme.parent_id, []).append(theme)
-    ordered = []
-
-    def walk(parent_id, depth):
-        for theme in children.get(parent_id, []):
-            theme.depth = depth
-            ordered.append(theme)
-            walk(theme.pk, depth + 1)
-
-    walk(None, 0)
-    known = {t.pk for t in ordered}
-    ordered += [t for t in themes if t.pk not in known]  # a parent that is archived elsewhere
-    return ordered
 
 
 @login_required
 @require_GET
 def theme_list(request, slug):
     project, membership = study_for_reader(request, slug)
-    themes = list(project.themes.annotate(excerpt_count=Count("codings")).order_by("archived", "position", "name"))
+    themes = list(project.themes.annotate(excerpt_count=Count("codings")).in_codebook_order(archived_last=True))
     return render(request, "coding/theme_list.html", {
         "project": project, "membership": membership, "themes": codebook_order(themes),
         "active_count": sum(1 for t in themes if not t.archived),

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from coding.access import document_for_coder, document_for_reader, excerpt_for_user, study_for_reader
 from coding.forms import ExcerptEditForm
 from coding.models import Change, Theme
+from coding.quotes import quote_start, quote_text, shown_text, turn_starts
 from coding.rendering import document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
-from interviews.models import SpeakerChange, Turn, format_seconds
-from planner.textindex import text_slice
+from interviews.models import SpeakerChange, format_seconds
 
 
 def _turns_for(document):
@@ -32,10 +32,8 @@ def _turns_for(document):
         return None
 
     def turns(start, end):
-        rows = Turn.objects.filter(document=document, start__gte=start, start__lte=end).values_list(
-            "start", "speech_start", "start_seconds", "participant__label")
         return {a: {"speech_start": b, "time": format_seconds(s), "speaker": label if a == b else ""}
-                for a, b, s, label in rows}
+                for a, b, s, label in turn_starts(document, start, end)}
 
     return turns
 
@@ -54,7 +52,7 @@ def document_code(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     at = _int(request.GET.get("at"), 0)
     window = document_window(document, _turns_for(document), at=max(0, at - CONTEXT_CHARS))
-    themes = project.themes.filter(archived=False).order_by("position", "name")
+    themes = project.themes.active().in_codebook_order()
     return render(request, "coding/document_code.html", {
         "project": project, "membership": membership, "document": document, "themes": themes,
         "window": window, "since": _last_change_id(document), "excerpt_count": document.excerpts.count(),
@@ -100,11 +98,14 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
             "version": excerpt.version, "memo": excerpt.memo, "is_key": excerpt.is_key})
     themes = [
         {"id": pk, "name": name, "colour": colour, "checked": pk in chosen}
-        for pk, name, colour in project.themes.filter(archived=False).order_by("position", "name").values_list(
+        for pk, name, colour in project.themes.active().in_codebook_order().values_list(
             "id", "name", "colour")
     ]
+    # The panel shows the quote as every list and file will (coding/quotes.py).
     if passage is None:
-        passage = text_slice(excerpt.document_id, excerpt.start, excerpt.end)
+        passage = quote_text(excerpt.document, excerpt.start, excerpt.end)
+    else:
+        passage = shown_text(passage[quote_start(excerpt.document, excerpt.start, excerpt.end) - excerpt.start:])
     return {"project": project, "membership": membership, "excerpt": excerpt, "form": form, "message": message,
             "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes}
 
@@ -270,7 +271,7 @@ def _describe(snapshot, names):
 def picker_themes(request, slug):
     """The themes the picker offers, fetched when it opens, so codebook changes show at once."""
     project, _membership = study_for_reader(request, slug)
-    themes = project.themes.filter(archived=False).order_by("position", "name").values(
+    themes = project.themes.active().in_codebook_order().values(
         "id", "name", "colour", "shortcut_key", "description")
     return JsonResponse({"themes": list(themes)})
 

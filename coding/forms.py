@@ -40,7 +40,7 @@ class ExcerptForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["themes"].queryset = project.themes.filter(archived=False).order_by("position", "name")
+        self.fields["themes"].queryset = project.themes.active().in_codebook_order()
 
 
 class ExcerptEditForm(forms.Form):
@@ -55,7 +55,7 @@ class ExcerptEditForm(forms.Form):
 
     def __init__(self, *args, project, can_mark_key, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["themes"].queryset = project.themes.filter(archived=False).order_by("position", "name")
+        self.fields["themes"].queryset = project.themes.active().in_codebook_order()
         if not can_mark_key:
             self.fields["is_key"].disabled = True
 
@@ -75,12 +75,12 @@ class ThemeForm(forms.Form):
     def __init__(self, *args, project, theme=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.project, self.theme = project, theme
-        parents = project.themes.filter(archived=False)
+        parents = project.themes.active()
         if theme is not None:
             parents = parents.exclude(pk=theme.pk)
         else:
             del self.fields["archived"]
-        self.fields["parent"].queryset = parents.order_by("position", "name")
+        self.fields["parent"].queryset = parents.in_codebook_order()
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -116,7 +116,7 @@ class ThemeMergeForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        themes = project.themes.filter(archived=False).order_by("position", "name")
+        themes = project.themes.active().in_codebook_order()
         self.fields["source"].queryset = themes
         self.fields["target"].queryset = themes
 

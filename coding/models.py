@@ -13,6 +13,23 @@ from planner.models import County, Document, Project
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
 
+class ThemeQuerySet(models.QuerySet):
+    def active(self):
+        """The themes the picker offers: archived ones leave it, not history."""
+        return self.filter(archived=False)
+
+    def in_codebook_order(self, *, archived_last=False):
+        """By position, then name: the order of the codebook, before nesting (coding.quotes.codebook_order);
+        `archived_last` as the codebook page lists them."""
+        return self.order_by(*(["archived"] if archived_last else []), "position", "name")
+
+
+class ExcerptQuerySet(models.QuerySet):
+    def of_study(self, project):
+        """The study's excerpts (through their document: an excerpt has no study of its own)."""
+        return self.filter(document__project=project)
+
+
 class Theme(models.Model):
     """A theme (tema) of a study's codebook. Archived themes leave the picker, not history."""
 
@@ -27,6 +44,8 @@ class Theme(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     shortcut_key = models.CharField(_("shortcut key"), max_length=1, blank=True)
     archived = models.BooleanField(_("archived"), default=False)
+
+    objects = ThemeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("theme")
@@ -71,6 +90,8 @@ class Excerpt(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    objects = ExcerptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("excerpt")

@@ -2,30 +2,36 @@
 
 import re
 
-# A sentence ends at . ! ? or … followed by white space, or at a line break.
+# A sentence ends at . ! ? or … followed by white space, or at a line break: in a transcript every
+# one (a turn ends there); in a plan's PDF text only a blank line, since a single line break is
+# where the page's line ended, inside a sentence (coding.quotes.shown_text joins it).
 _END = re.compile(r"[.!?…]+[»”\")\]]*(?=\s)|\n")
+_END_IN_PDF = re.compile(r"[.!?…]+[»”\")\]]*(?=\s)|\n[ \t]*\n")
 
 
-def sentence_around(text, start, end):
-    """The span of the sentence(s) holding [start, end): from the previous sentence end to the next."""
+def sentence_around(text, start, end, *, pdf=False):
+    """The span of the sentence(s) holding [start, end): from the previous sentence end to the next.
+
+    `pdf` for a plan's text, whose single line breaks do not end sentences."""
+    ends = _END_IN_PDF if pdf else _END
     begin = 0
-    for match in _END.finditer(text, 0, start):
+    for match in ends.finditer(text, 0, start):
         begin = match.end()
     stop = len(text)
-    match = _END.search(text, end)
+    match = ends.search(text, end)
     if match:
         stop = match.end()
     return _trim(text, begin, stop)
 
 
-def extend(text, start, end, *, backward=0, forward=0):
+def extend(text, start, end, *, backward=0, forward=0, pdf=False):
     """Grow [start, end) by whole sentences before and after."""
     for _ in range(backward):
         if start > 0:
-            start, _stop = sentence_around(text, max(0, _prev_nonspace(text, start)), max(0, start - 1) + 1)
+            start, _stop = sentence_around(text, max(0, _prev_nonspace(text, start)), max(0, start - 1) + 1, pdf=pdf)
     for _ in range(forward):
         if end < len(text):
-            _begin, end = sentence_around(text, _next_nonspace(text, end), _next_nonspace(text, end) + 1)
+            _begin, end = sentence_around(text, _next_nonspace(text, end), _next_nonspace(text, end) + 1, pdf=pdf)
     return start, end
 
 

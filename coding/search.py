@@ -12,13 +12,13 @@ Norwegian stemming makes «innvandrern» of «innvandrerne», so a prefix query 
 would be stemmed differently from the words it must find, and hits would go missing.
 """
 
-import bisect
 import re
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from coding.quotes import turn_index
 from interviews.models import Turn, format_seconds
 from planner.models import Chunk, Document
 from planner.textindex import WORD
@@ -72,10 +72,11 @@ class Hit:
 
     @property
     def seconds(self):
+        """The time code of the turn the hit starts in (the speaker-turn rule of coding/quotes.py)."""
         if not self.timeline:
             return None
-        index = bisect.bisect_right(self.timeline[0], self.start) - 1
-        return self.timeline[1][index] if index >= 0 else None
+        index = turn_index(self.timeline[0], self.start)
+        return self.timeline[1][index] if index is not None else None
 
     @property
     def match(self):
@@ -182,7 +183,7 @@ def _results(found):
     found = {document_id: hits for document_id, hits in found.items() if hits}
     if not found:
         return []
-    documents = Document.objects.filter(pk__in=found).select_related("county", "plan").defer("text")
+    documents = Document.objects.filter(pk__in=found).select_related("county", "plan").without_text()
     _add_time_codes(found)
     results = []
     for document in documents:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import User
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from coding.models import Change, Coding, Excerpt, Theme, ThemeSummary
 from planner.models import County, Document, Membership, Project
 from planner.signals import template_applied
-from planner.studytemplates import StudyTemplate
 from planner.textindex import text_slice
 
 
@@ -23,7 +22,7 @@ class ConflictError(Exception):
 
 
 @receiver(template_applied, dispatch_uid="coding.themes_from_template")
-def themes_from_template(sender: type[Project], *, project: Project, template: StudyTemplate, **kwargs: Any) -> None:
+def themes_from_template(sender: object, *, project: Project, template: Any, **kwargs: Any) -> None:
     """A study template's themes.csv becomes the study's codebook (matched on name)."""
     with transaction.atomic():
         for row in template.rows("themes.csv"):
@@ -82,8 +81,9 @@ def _record(*, project, document, user, action, object_uuid, before=None, after=
 
 
 @transaction.atomic
-def excerpt_create(*, document: Document, start: int, end: int, coder: User, themes: Iterable[Theme], memo: str = "",
-                   is_key: bool = False, uuid: UUID | None = None, version: int = 1) -> Excerpt:
+def excerpt_create(*, document: Document, start: int, end: int, coder: AbstractBaseUser | None,
+                   themes: Iterable[Theme], memo: str = "", is_key: bool = False, uuid: UUID | str | None = None,
+                   version: int = 1) -> Excerpt:
     """A new excerpt with its themes; offsets are validated and trimmed.
 
     `uuid` and `version` are given only when an undo brings a deleted excerpt back as it was.
@@ -119,7 +119,7 @@ def _locked(excerpt_id, version):
 
 
 @transaction.atomic
-def excerpt_update(*, excerpt_id: int, user: User, version: int | None, start: int | None = None,
+def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | None, start: int | None = None,
                    end: int | None = None, themes: Iterable[Theme] | None = None, memo: str | None = None,
                    is_key: bool | None = None) -> Excerpt:
     """Change an excerpt. `version` is the one the user saw: a newer one means a conflict."""
@@ -152,7 +152,7 @@ def excerpt_update(*, excerpt_id: int, user: User, version: int | None, start: i
 
 
 @transaction.atomic
-def excerpt_delete(*, excerpt_id: int, user: User, version: int | None = None) -> dict[str, Any]:
+def excerpt_delete(*, excerpt_id: int, user: AbstractBaseUser, version: int | None = None) -> dict[str, Any]:
     excerpt = _locked(excerpt_id, version)
     before = excerpt_snapshot(excerpt)
     document = excerpt.document
@@ -163,7 +163,7 @@ def excerpt_delete(*, excerpt_id: int, user: User, version: int | None = None) -
 
 
 @transaction.atomic
-def change_undo(*, change: Change, user: User) -> None:
+def change_undo(*, change: Change, user: AbstractBaseUser) -> None:
     """Undo one excerpt change of the user's: restore what was there before it."""
     if change.undone_at or change.undoes_id or change.user_id != user.pk:
         raise ConflictError(_("This change cannot be undone."))
@@ -194,7 +194,7 @@ def change_undo(*, change: Change, user: User) -> None:
     change.save(update_fields=["undone_at"])
 
 
-def last_undoable(*, document: Document, user: User) -> Change | None:
+def last_undoable(*, document: Document, user: AbstractBaseUser) -> Change | None:
     """The user's most recent excerpt change in the document that can still be undone."""
     return (Change.objects.filter(document=document, user=user, undone_at__isnull=True, undoes__isnull=True,
                                   action__startswith="excerpt_").order_by("-id").first())
@@ -220,7 +220,7 @@ def _theme_check(theme):
 
 
 @transaction.atomic
-def theme_create(*, project: Project, user: User, name: str, colour: str, description: str = "",
+def theme_create(*, project: Project, user: AbstractBaseUser, name: str, colour: str, description: str = "",
                  parent: Theme | None = None, shortcut_key: str = "") -> Theme:
     last = Theme.objects.filter(project=project).order_by("-position").values_list("position", flat=True).first()
     theme = Theme(project=project, name=name, colour=colour, description=description, parent=parent,
@@ -233,7 +233,7 @@ def theme_create(*, project: Project, user: User, name: str, colour: str, descri
 
 
 @transaction.atomic
-def theme_update(*, theme: Theme, user: User, **fields: Any) -> Theme:
+def theme_update(*, theme: Theme, user: AbstractBaseUser, **fields: Any) -> Theme:
     """Rename, recolour, describe, nest, set the shortcut, archive or restore a theme."""
     theme = Theme.objects.select_for_update().get(pk=theme.pk)
     before = theme_snapshot(theme)
@@ -247,9 +247,9 @@ def theme_update(*, theme: Theme, user: User, **fields: Any) -> Theme:
 
 
 @transaction.atomic
-def theme_move(*, theme: Theme, user: User, step: int) -> Theme:
+def theme_move(*, theme: Theme, user: AbstractBaseUser, step: int) -> Theme:
     """Move a theme one place up (step -1) or down (+1) in the codebook order."""
-    themes = list(Theme.objects.select_for_update().filter(project=theme.project_id).order_by("position", "name"))
+    themes = list(Theme.objects.select_for_update().filter(project=theme.project_id).in_codebook_order())
     index = next(i for i, t in enumerate(themes) if t.pk == theme.pk)
     other = index + step
     if not 0 <= other < len(themes):
@@ -277,7 +277,7 @@ def _is_below(theme, ancestor):
 
 
 @transaction.atomic
-def theme_merge(*, source: Theme, target: Theme, user: User) -> Theme:
+def theme_merge(*, source: Theme, target: Theme, user: AbstractBaseUser) -> Theme:
     """Merge `source` into `target`: its excerpts get `target` (never twice), and it is archived.
 
     Each excerpt whose themes change is recorded in its document's history, so open documents
@@ -328,7 +328,8 @@ def summary_for(*, theme: Theme, county: County | None) -> ThemeSummary | None:
 
 
 @transaction.atomic
-def summary_save(*, theme: Theme, county: County | None, user: User, text: str, version: int) -> ThemeSummary:
+def summary_save(*, theme: Theme, county: County | None, user: AbstractBaseUser, text: str,
+                 version: int) -> ThemeSummary:
     """Write a theme summary or county note. `version` is the one the user saw, 0 for a new one.
 
     A newer version means that someone saved in between: ConflictError, never an overwrite.
@@ -358,7 +359,8 @@ def summary_save(*, theme: Theme, county: County | None, user: User, text: str, 
 
 
 @transaction.atomic
-def summary_review(*, summary: ThemeSummary, user: User, reviewed: bool, version: int | None = None) -> ThemeSummary:
+def summary_review(*, summary: ThemeSummary, user: AbstractBaseUser, reviewed: bool,
+                   version: int | None = None) -> ThemeSummary:
     """The project lead marks a summary reviewed, or back to draft (the view checks the role).
 
     With `version`, a summary that changed since the lead read it is refused: the lead would

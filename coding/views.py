@@ -6,8 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch
-from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coding.access import document_for_coder, study_for_coder, study_for_reader
 from coding.forms import ExcerptForm, SavedSearchForm, SearchForm
-from coding.models import Coding, Excerpt, SavedSearch
+from coding.models import Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
+from coding.quotes import excerpts_with_passages, quote_start, quote_text
 from coding.search import search
 from coding.services import excerpt_create
 from planner.models import Document
@@ -50,7 +49,7 @@ def search_view(request, slug):
 def search_document(request, slug, document_id):
     """Every hit of one document (the results page shows the first few)."""
     project, membership = study_for_reader(request, slug)
-    document = get_object_or_404(Document.objects.defer("text"), project=project, pk=document_id)
+    document = get_object_or_404(Document.objects.without_text(), project=project, pk=document_id)
     form = SearchForm(request.GET or None, project=project)
     hits = []
     if form.is_valid():
@@ -100,18 +99,21 @@ def hit_code(request, slug, document_id):
                 form.add_error(None, error)
             else:
                 return render(request, "coding/_hit_coded.html", {
-                    "excerpt": excerpt, "passage": excerpt.text(document.text),
+                    "excerpt": excerpt, "passage": quote_text(document, excerpt.start, excerpt.end, document.text),
                     "excerpt_page": document.page_at(excerpt.start)})
         start, end = _int(form.data.get("start")), _int(form.data.get("end"))
     hit = {key: _int((request.POST or request.GET).get(key)) for key in ("hit_start", "hit_end", "back", "forward")}
     if request.method == "GET":
-        start, end = sentence_around(document.text, hit["hit_start"], max(hit["hit_start"], hit["hit_end"]))
-        start, end = extend(document.text, start, end, backward=hit["back"], forward=hit["forward"])
+        pdf = document.kind == Document.Kind.PLAN
+        start, end = sentence_around(document.text, hit["hit_start"], max(hit["hit_start"], hit["hit_end"]), pdf=pdf)
+        start, end = extend(document.text, start, end, backward=hit["back"], forward=hit["forward"], pdf=pdf)
         form = ExcerptForm(initial={"start": start, "end": end}, project=project)
+    shown = quote_start(document, start, end)
     template = "coding/hit_code.html" + ("#panel" if request.htmx else "")
     return render(request, template, {
         "project": project, "membership": membership, "document": document, "form": form, "hit": hit,
-        "before": document.text[max(0, start - 300):start], "passage": document.text[start:end],
+        # The label a proposal starts on stays in the context; the marked text is the quote as it will read.
+        "before": document.text[max(0, start - 300):shown], "passage": quote_text(document, start, end, document.text),
         "after": document.text[end:end + 300], "page": document.page_at(start),
     })
 
@@ -128,10 +130,10 @@ def _int(value, default=0):
 def progress(request, slug):
     """How far the coding has come: per document the share of text in excerpts, per analyst their documents."""
     project, membership = study_for_reader(request, slug)
-    documents = list(Document.objects.filter(project=project).defer("text")
+    documents = list(Document.objects.filter(project=project).without_text()
                      .select_related("county").order_by("kind", "county__name", "title"))
     spans, per_coder = {}, {}
-    rows = Excerpt.objects.filter(document__project=project).values_list("document_id", "start", "end",
+    rows = Excerpt.objects.of_study(project).values_list("document_id", "start", "end",
                                                                             "coder__username")
     for document_id, start, end, coder in rows.order_by("document_id", "start"):
         spans.setdefault(document_id, []).append((start, end))
@@ -158,34 +160,12 @@ def covered_length(spans):
     return total
 
 
-def with_passages(excerpts):
-    """The excerpts' text cut out by the database (never the whole document), with their themes.
-
-    A queryset still, so that callers can filter on `passage`, order and paginate it.
-    """
-    return (
-        excerpts.select_related("document__plan", "document__county", "coder")
-        .defer("document__text")
-        .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")))
-        .prefetch_related(Prefetch("codings", queryset=Coding.objects.select_related("theme").order_by(
-            "theme__position")))
-    )
-
-
-def excerpts_with_passages(excerpts):
-    """Excerpts with their text cut out by the database (never the whole document), themes and page."""
-    excerpts = list(with_passages(excerpts).order_by("document__plan__plan_type", "document__title", "start"))
-    for excerpt in excerpts:
-        excerpt.page = excerpt.document.page_at(excerpt.start)
-    return excerpts
-
-
 @login_required
 @require_GET
 def plan_excerpts(request, slug, plan_id):
     """The excerpts coded from one plan's documents, for the plan page (loaded into it)."""
     project, membership = study_for_reader(request, slug)
-    excerpts = excerpts_with_passages(Excerpt.objects.filter(document__project=project, document__plan_id=plan_id))
+    excerpts = excerpts_with_passages(Excerpt.objects.of_study(project).filter(document__plan_id=plan_id))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": False})
 

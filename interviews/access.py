@@ -25,7 +25,7 @@ def transcript_for_reader(request, slug, document_id):
     """A transcript of the study, without its text: pages read the stretches they show from the chunks."""
     project, membership = study_for_reader(request, slug)
     document = get_object_or_404(
-        Document.objects.select_related("county", "interview").defer("text"), project=project, pk=document_id,
+        Document.objects.select_related("county", "interview").without_text(), project=project, pk=document_id,
         kind=Document.Kind.TRANSCRIPT,
     )
     return project, membership, document
@@ -50,7 +50,7 @@ def transcript_for_assigner(request, slug, document_id):
     """Analysts and the lead assign turns; text is not needed for it, so it is not read."""
     project, membership = study_for_importer(request, slug)
     document = get_object_or_404(
-        Document.objects.defer("text").select_related("county"), project=project, pk=document_id,
+        Document.objects.without_text().select_related("county"), project=project, pk=document_id,
         kind=Document.Kind.TRANSCRIPT,
     )
     return project, membership, document

@@ -116,7 +116,7 @@ def participant_detail(request, slug, participant_id):
 def _detail(request, project, membership, participant, *, form=None, merge_form=None):
     """The participant's page; the lead's forms are bound when a write was refused (status 200)."""
     documents = (
-        Document.objects.filter(turns__participant=participant).defer("text").select_related("county", "interview")
+        Document.objects.filter(turns__participant=participant).without_text().select_related("county", "interview")
         .annotate(turn_count=Count("turns")).order_by("title")
     )
     history = (

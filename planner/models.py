@@ -174,6 +174,13 @@ def text_checksum(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class DocumentQuerySet(models.QuerySet):
+    def without_text(self):
+        """Documents without their text: lists and look-ups never need it, and on PostgreSQL reading it
+        decompresses all of it."""
+        return self.defer("text")
+
+
 class Document(models.Model):
     """Every codable text: a transcript, a whole plan document or a pasted plan excerpt.
 
@@ -211,6 +218,8 @@ class Document(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

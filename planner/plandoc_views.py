@@ -23,7 +23,7 @@ def _plan(project, plan_id):
 
 def _documents():
     """Plan documents for lists: everything but the text, which may be a hundred pages."""
-    return Document.objects.defer("text").select_related("created_by").order_by("created_at", "pk")
+    return Document.objects.without_text().select_related("created_by").order_by("created_at", "pk")
 
 
 @login_required

@@ -75,7 +75,7 @@ def project_detail(request, slug):
         "project": project, "membership": membership, "kinds": kinds, "document_rows": document_rows,
         "no_county": no_county if any(no_county) else None, "document_totals": totals,
         "kind_totals": [(label, total) for (_kind, label), total in zip(kinds, totals, strict=True)],
-        "theme_count": project.themes.filter(archived=False).count(),
+        "theme_count": project.themes.active().count(),
         # Excerpts live in the coding app; counting them through the relation needs no import.
         "excerpt_count": Document.objects.filter(project=project).aggregate(n=Count("excerpts"))["n"],
         "plan_count": Plan.objects.filter(county__project=project).count(),

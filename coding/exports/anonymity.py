@@ -17,8 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from coding.exports.quotes import speaker_kind
 from coding.models import WatchName
+from coding.quotes import speaker_kind
 from interviews.importers import UNKNOWN_SPEAKER
 from interviews.models import Participant, ParticipantRole
 from interviews.names import name_forms, name_words

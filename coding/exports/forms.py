@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from coding.codebook_views import codebook_order
 from coding.exports import anonymity
 from coding.exports.options import ExportOptions
 from coding.models import ExportJob
+from coding.quotes import codebook_order
 from planner.collation import name_key
 
 SOURCES = [("both", _("Interviews and plans")), ("interviews", _("Interviews only")), ("plans", _("Plans only"))]
@@ -59,7 +59,7 @@ class ExportForm(forms.Form):
         self.project = project
         # Codebook order: sub-themes under their main theme, archived themes last. Each choice's
         # label is the theme itself, for the template's colour swatch and indent.
-        themes = codebook_order(list(project.themes.order_by("archived", "position", "name")))
+        themes = codebook_order(list(project.themes.in_codebook_order(archived_last=True)))
         self.fields["themes"].choices = [(theme.pk, theme) for theme in themes]
         self.fields["themes"].initial = [theme.pk for theme in themes]
         counties = sorted(project.counties.values_list("pk", "name"), key=lambda county: name_key(county[1]))

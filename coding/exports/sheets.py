@@ -12,8 +12,9 @@ from django.utils import timezone
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from coding.exports.quotes import LABELS as ATTRIBUTION_LABELS
-from coding.exports.quotes import attribution, display_names, field_label
+from coding.exports.quotes import attribution
+from coding.quotes import LABELS as ATTRIBUTION_LABELS
+from coding.quotes import display_names, field_label
 from planner.models import Document
 from planner.spreadsheets import append_rows, csv_bytes
 

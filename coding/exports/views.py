@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from coding.access import study_for_reader
 from coding.exports import anonymity, jobs
 from coding.exports.forms import ExportForm, decisions_from
-from coding.exports.quotes import collect, publication_attribution, selected_excerpts, selected_themes
+from coding.exports.quotes import collect, selected_excerpts, selected_themes
 from coding.models import ExportJob
+from coding.quotes import publication_attribution
 
 
 @login_required

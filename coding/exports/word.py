@@ -16,8 +16,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from coding.exports.quotes import attribution, county_key, display_names, format_date
+from coding.exports.quotes import attribution, county_key
 from coding.models import ThemeSummary
+from coding.quotes import display_names, format_date
 from planner.collation import name_key
 from planner.models import Plan
 

@@ -9,44 +9,34 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Greatest, Least, Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.access import study_for_codebook_manager, study_for_coder, study_for_reader
-from coding.codebook_views import codebook_order
 from coding.forms import CollectionFilterForm, KeyQuoteForm, SummaryReviewForm, ThemeSummaryForm
 from coding.models import Coding, Excerpt, ThemeSummary
+from coding.quotes import (
+    children_of,
+    codebook_order,
+    internal_attribution,
+    language_of,
+    read_quotes,
+    selected_excerpts,
+    spoken_by,
+    sub_themes_of,
+)
 from coding.services import ConflictError, excerpt_update, summary_for, summary_review, summary_save
 from coding.templatetags.places import place_url
-from interviews.models import Turn
 from planner.models import Chunk, Document, Membership
-from planner.textindex import OVERLAP, slices
+from planner.textindex import OVERLAP
 
 QUOTES_PER_PAGE = 50
-
-
-def _children(themes):
-    children = {}
-    for theme in themes:
-        children.setdefault(theme.parent_id, []).append(theme)
-    return children
-
-
-def _sub_themes(children, theme):
-    """The theme's sub-themes at every depth, in codebook order (each once, whatever the nesting)."""
-    found, seen, todo = [], {theme.pk}, list(reversed(children.get(theme.pk, [])))
-    while todo:
-        child = todo.pop()
-        if child.pk not in seen:
-            seen.add(child.pk)
-            found.append(child)
-            todo += reversed(children.get(child.pk, []))
-    return found
 
 
 @login_required
@@ -54,8 +44,8 @@ def _sub_themes(children, theme):
 def theme_collections(request, slug):
     """The themes in codebook order with their number of quotes (sub-themes included) and summary."""
     project, membership = study_for_reader(request, slug)
-    themes = codebook_order(list(project.themes.order_by("archived", "position", "name")))
-    children = _children(themes)
+    themes = codebook_order(list(project.themes.in_codebook_order(archived_last=True)))
+    children = children_of(themes)
     quotes = {}  # theme id -> {excerpt id: is key}
     for theme_id, excerpt_id, is_key in Coding.objects.filter(theme__project=project).values_list(
             "theme_id", "excerpt_id", "excerpt__is_key"):
@@ -64,7 +54,7 @@ def theme_collections(request, slug):
         "updated_by")}
     for theme in themes:
         collected = {}
-        for member in [theme, *_sub_themes(children, theme)]:
+        for member in [theme, *sub_themes_of(children, theme)]:
             collected.update(quotes.get(member.pk, {}))
         theme.excerpt_count, theme.key_count = len(collected), sum(collected.values())
         theme.summary = summaries.get((theme.pk, None))
@@ -73,34 +63,17 @@ def theme_collections(request, slug):
                                                            "themes": themes})
 
 
-def _speaker_turn():
-    """The turn that contains the excerpt's start: the last one of its document starting at or before it."""
-    return Turn.objects.filter(document=OuterRef("document_id"), start__lte=OuterRef("start")).order_by("-start")
-
-
 def _quotes(project, theme_ids, data):
     """The ids of the filtered quotes of the themes, in county order («no county» last), then document and place.
 
     Only ids, so that sorting thousands of quotes never cuts their text out of the documents;
     `_page_of_quotes` reads the text of one page.
     """
-    # The study is checked on the codings' own document: SQLite then looks each excerpt up by id
-    # instead of testing every excerpt of every document of the study (25 times slower).
-    excerpts = Excerpt.objects.filter(pk__in=Coding.objects.filter(
-        theme_id__in=theme_ids, document__project=project).values("excerpt_id"))
-    if data.get("county"):
-        excerpts = excerpts.filter(document__county_id=data["county"])
-    kinds = {"interviews": Document.Kind.TRANSCRIPT, "plans": Document.Kind.PLAN}
-    if data.get("sources") in kinds:
-        excerpts = excerpts.filter(document__kind=kinds[data["sources"]])
-    for name in ("role", "field"):  # of the speaker, so only transcript quotes can match
-        if data.get(name):
-            excerpts = excerpts.alias(**{f"speaker_{name}": Subquery(
-                _speaker_turn().values(f"participant__{name}")[:1])}).filter(**{f"speaker_{name}": data[name]})
-    if data.get("coder"):
-        excerpts = excerpts.filter(coder__username=data["coder"])
-    if data.get("key"):
-        excerpts = excerpts.filter(is_key=True)
+    excerpts = selected_excerpts(project, theme_ids=theme_ids, counties=[data.get("county")],
+                                 sources=data.get("sources") or "", key_only=bool(data.get("key")),
+                                 coder=data.get("coder") or "")
+    # Of the speaker, so only transcript quotes can match.
+    excerpts = spoken_by(excerpts, role=data.get("role") or "", field=data.get("field") or "")
     if data.get("q"):
         excerpts = excerpts.filter(_holds_text(data["q"]))
     # Documents are ranked here, not by the database: thousands of rows sorted by county name and
@@ -136,64 +109,25 @@ def _holds_text(text):
 
 
 def _page_of_quotes(project, ids, sub_themes):
-    """One page of quotes with text, themes, speaker turn, interview and page: a fixed number of queries.
-
-    Links and attribution are put together here: the page shows dozens of quotes, and the
-    template language takes several times longer over the same look-ups.
-    """
+    """One page of quotes, each with its Quote (shown text, attribution), themes and link: a fixed number of queries."""
     page = Excerpt.objects.filter(pk__in=ids)
-    excerpts = page.select_related("document__interview", "document__plan", "document__county", "coder").defer(
-        "document__text").prefetch_related(Prefetch("codings", queryset=Coding.objects.select_related(
-            "theme").order_by("theme__position"))).annotate(turn_id=Subquery(_speaker_turn().values("pk")[:1]))
+    excerpts = page.select_related("document__county", "coder").defer("document__text").prefetch_related(
+        Prefetch("codings", queryset=Coding.objects.select_related("theme").order_by("theme__position")))
     place = {pk: index for index, pk in enumerate(ids)}
     excerpts = sorted(excerpts, key=lambda e: place[e.pk])
-    # The chunks of the page's documents that overlap a quote: naming the documents lets SQLite
-    # test a few hundred chunks rather than every chunk of the study (3 ms instead of 100 ms).
-    chunks = Chunk.objects.filter(document_id__in={e.document_id for e in excerpts}).filter(Exists(page.filter(
-        document_id=OuterRef("document_id"), start__lt=OuterRef("end"), end__gt=OuterRef("start"))))
-    passages = slices(chunks, [(e.pk, e.document_id, e.start, e.end) for e in excerpts])
-    turns = Turn.objects.select_related("participant__county").in_bulk(
-        [e.turn_id for e in excerpts if e.turn_id and e.document.kind == Document.Kind.TRANSCRIPT])
-    links, attributions = {}, {}
+    quotes = read_quotes(page)
+    language = language_of(get_language())
+    links = {}
     for excerpt in excerpts:
         document = excerpt.document
         if document.pk not in links:
             links[document.pk] = reverse("coding:document_code", args=[project.slug, document.pk])
         excerpt.href = place_url(project.slug, document.pk, excerpt.start, excerpt.end, base=links[document.pk])
-        excerpt.passage = passages[excerpt.pk]
-        excerpt.turn = turns.get(excerpt.turn_id)
-        excerpt.interview = getattr(document, "interview", None) if document.kind == Document.Kind.TRANSCRIPT else None
-        excerpt.page = document.page_at(excerpt.start)
+        excerpt.quote = quotes.get(excerpt.pk)
+        excerpt.passage = excerpt.quote.text if excerpt.quote else ""
+        excerpt.attribution = internal_attribution(excerpt.quote, language) if excerpt.quote else ""
         excerpt.sub_themes = [c.theme for c in excerpt.codings.all() if c.theme_id in sub_themes]
-        speaker = excerpt.turn.participant if excerpt.turn else None
-        key = (document.pk, speaker.pk if speaker else None)
-        if key not in attributions:  # a page holds few documents and speakers
-            attributions[key] = _attribution(document, excerpt.interview, speaker)
-        excerpt.who, excerpt.what, excerpt.source = attributions[key]
     return excerpts
-
-
-def _attribution(document, interview, speaker):
-    """(who, what, source) of a quote: the speaker's label and description and the interview,
-    or the plan's title, type and county (with the page shown apart)."""
-    if document.kind != Document.Kind.TRANSCRIPT:
-        plan = getattr(document, "plan", None)
-        what = [plan.get_plan_type_display()] if plan else []
-        if document.county:
-            what.append(document.county.name)
-        return (plan.title if plan else document.title), " · ".join(what), ""
-    who, what = "", ""
-    if speaker:
-        who = speaker.label
-        what = f"{speaker.get_role_display()}, {speaker.field_name}"
-        if speaker.county:
-            what += f" · {speaker.county.name}"
-    source = [document.title]
-    if interview:
-        source.append(str(interview.get_format_display()))
-        if interview.date:
-            source.append(interview.date.strftime("%d.%m.%Y"))
-    return who, what, " · ".join(source)
 
 
 def _coders(project):
@@ -215,7 +149,7 @@ def theme_collection(request, slug, theme_id):
     theme = next((t for t in themes if t.pk == theme_id), None)
     if theme is None:
         raise Http404
-    sub_themes = {t.pk: t for t in _sub_themes(_children(themes), theme)}
+    sub_themes = {t.pk: t for t in sub_themes_of(children_of(themes), theme)}
     form = CollectionFilterForm(request.GET, counties=project.counties.order_by("name"), coders=_coders(project))
     form.is_valid()  # an invalid filter is shown with its error and left out
     # Every id in order at once (a few thousand numbers): the count and the page need no more queries.
@@ -321,7 +255,7 @@ def summary_review_view(request, slug, theme_id, county_id=None):
 def excerpt_key(request, slug, excerpt_id):
     """The project lead marks or unmarks a key quote (recorded in the document's history)."""
     project, membership = study_for_codebook_manager(request, slug)
-    excerpt = get_object_or_404(Excerpt.objects.filter(document__project=project), pk=excerpt_id)
+    excerpt = get_object_or_404(Excerpt.objects.of_study(project), pk=excerpt_id)
     form, message = KeyQuoteForm(request.POST), None
     if not form.is_valid():
         message = _("The page was out of date. Reload it and try again.")

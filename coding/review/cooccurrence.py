@@ -67,7 +67,7 @@ def overlapping_pairs(project, a, b):
 
 def same_excerpts(project, a, b):
     """The excerpts behind one same-excerpt cell: coded with both a and b."""
-    return Excerpt.objects.filter(document__project=project).filter(codings__theme_id=a).filter(codings__theme_id=b)
+    return Excerpt.objects.of_study(project).filter(codings__theme_id=a).filter(codings__theme_id=b)
 
 
 def cooccurrence_table(themes, counts):

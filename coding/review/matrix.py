@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
 
+from coding import quotes
 from coding.models import Coding, Excerpt, Theme
-from interviews.models import Participant, ParticipantRole, Turn
+from interviews.models import Participant, Turn
 from planner.models import Document
 from planner.spreadsheets import append_rows, csv_bytes
 
@@ -27,7 +28,7 @@ SOURCES = {"both": gettext_lazy("Interviews and plans"), "interviews": gettext_l
 ORDERS = {"name": gettext_lazy("By name"), "district": gettext_lazy("By district share")}
 KINDS = {"interviews": [Document.Kind.TRANSCRIPT], "plans": [Document.Kind.PLAN],
          "both": [Document.Kind.TRANSCRIPT, Document.Kind.PLAN]}
-INFORMANT_ROLES = (ParticipantRole.ADVISOR.value, ParticipantRole.LEADER.value)
+INFORMANT_ROLES = tuple(role.value for role in quotes.INFORMANT_ROLES)
 
 
 @dataclass
@@ -99,31 +100,18 @@ def matrix(*, project, count="excerpts", sources="both", coder=None, county_orde
 def _shown_themes(project):
     """The codebook's themes, and archived themes only while excerpts still have them."""
     coded = Exists(Coding.objects.filter(theme=OuterRef("pk")))
-    return list(project.themes.filter(Q(archived=False) | coded).order_by("position", "name"))
+    return list(project.themes.filter(Q(archived=False) | coded).in_codebook_order())
 
 
 def _rows(themes):
-    """A Row per theme in codebook order; a theme whose parent is not shown stands as a main theme."""
-    by_id = {theme.pk: Row(theme=theme, depth=0) for theme in themes}
-    roots = []
+    """A Row per theme in codebook order (coding.quotes.codebook_order), each linked to its parent's Row."""
+    by_id = {theme.pk: Row(theme=theme, depth=theme.depth) for theme in quotes.codebook_order(themes)}
     for row in by_id.values():
         parent = by_id.get(row.theme.parent_id)
-        if parent is None:
-            roots.append(row)
-        else:
+        if parent is not None:
             row.parent = parent
             parent.children.append(row)
-    ordered = []
-
-    def walk(row, depth):
-        row.depth = depth
-        ordered.append(row)
-        for child in row.children:
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return ordered
+    return list(by_id.values())
 
 
 def _tally(records, rows, columns):
@@ -298,9 +286,10 @@ SPEAKER = 2**32
 
 def _informants_statement(*, themes, project_id, county_ids, kinds, coder_id):
     # Attribution: an excerpt's speaker is the turn that contains its start, the last turn that
-    # starts at or before it. Each document's turns and excerpts are read in text order once and
-    # the latest turn carried forward to every excerpt (a window), instead of a lookup per excerpt.
-    # The window's frame ends with the current row's peers: a turn that starts where the excerpt
+    # starts at or before it (coding.quotes.turn_index; tests/coding/test_quotes.py checks this SQL
+    # against it). Each document's turns and excerpts are read in text order once and the latest
+    # turn carried forward to every excerpt (a window), instead of a lookup per excerpt. The
+    # window's frame ends with the current row's peers: a turn that starts where the excerpt
     # starts is its turn. Turns of interviewers and others carry 0: their words have no informant.
     sums, _words, sum_params = _mask_sums(themes, "theme_id")
     documents, document_params = _document_filter(project_id=project_id, county_ids=county_ids, kinds=kinds,

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coding.access import study_for_reader
-from coding.codebook_views import codebook_order
 from coding.forms import CooccurrenceCellForm
 from coding.models import Excerpt
+from coding.quotes import codebook_order, excerpts_with_passages
 from coding.review.charts import bar_chart, share
 from coding.review.cooccurrence import (
     KINDS,
@@ -21,7 +21,6 @@ from coding.review.cooccurrence import (
     same_excerpt_counts,
     same_excerpts,
 )
-from coding.views import excerpts_with_passages
 
 
 def themes_with_counts(project, county=None):
@@ -29,7 +28,7 @@ def themes_with_counts(project, county=None):
     counts = {"excerpt_count": Count("codings")}
     if county is not None:
         counts["county_count"] = Count("codings", filter=Q(codings__excerpt__document__county=county))
-    return codebook_order(list(project.themes.filter(archived=False).annotate(**counts).order_by("position", "name")))
+    return codebook_order(list(project.themes.active().annotate(**counts).in_codebook_order()))
 
 
 def _kind(request):
@@ -94,7 +93,7 @@ def charts(request, slug):
     county = _chosen_county(counties, request.GET.get("county"))
     as_share = request.GET.get("show") == "share"
     themes = themes_with_counts(project, county)
-    county_total = Excerpt.objects.filter(document__project=project, document__county=county).count() if county else 0
+    county_total = Excerpt.objects.of_study(project).filter(document__county=county).count() if county else 0
     overall = bar_chart(
         [_bar(t, t.excerpt_count) for t in themes], chart_id="chart-themes", title=_("Excerpts per theme"),
         description=_("Bar chart of the number of excerpts coded with each theme, in codebook order."),

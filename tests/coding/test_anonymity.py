@@ -8,8 +8,8 @@ import time
 import pytest
 
 from coding.exports.anonymity import MASKS, apply, findings, watched
-from coding.exports.quotes import Quote
 from coding.models import WatchName
+from coding.quotes import Quote
 from coding.watchlist import municipalities_load, watch_name_add
 from interviews.models import NameWord, Participant, ParticipantRole
 

@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from coding.codebook_views import codebook_order
+from coding.quotes import codebook_order
 from planner.services import project_create
 from tests.coding.test_cooccurrence import SPANS, build_study, grow
 

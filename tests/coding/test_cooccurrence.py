@@ -7,8 +7,8 @@ from itertools import combinations
 import pytest
 from django.urls import reverse
 
-from coding.codebook_views import codebook_order
 from coding.models import Theme
+from coding.quotes import codebook_order
 from coding.services import excerpt_create
 from planner.models import Document
 from planner.services import project_create

@@ -11,8 +11,9 @@ from docx.oxml.ns import qn
 
 from coding.exports.build import produce
 from coding.exports.options import ExportOptions
-from coding.exports.quotes import collect, internal_attribution, publication_attribution
+from coding.exports.quotes import collect
 from coding.models import ThemeSummary
+from coding.quotes import internal_attribution, publication_attribution
 from planner.models import Plan
 from tests.coding.test_export_quotes import HOSTILE, export_study
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from coding.exports import anonymity
 from coding.exports.build import produce
 from coding.exports.options import ExportOptions
-from coding.exports.quotes import collect, publication_attribution, speaker_kind
+from coding.exports.quotes import collect
+from coding.quotes import publication_attribution, speaker_kind
 from coding.services import excerpt_create
 from interviews.importers import UNKNOWN_SPEAKER, ParsedTranscript, Turn
 from interviews.models import Participant
