@@ -51,7 +51,7 @@ def turn_index(turn_starts: Sequence[int], position: int) -> int | None:
 
 def speaker_turn(document: str = "document_id", position: str = "start") -> QuerySet:
     """The turns that may contain the outer row's `position`, the containing one first: take [:1]."""
-    return Turn.objects.filter(document=OuterRef(document), start__lte=OuterRef(position)).order_by("-start")
+    return Turn.objects.holding(OuterRef(position), document=OuterRef(document))
 
 
 def turn_starts(document: Document, start: int, end: int) -> list[tuple]:
@@ -392,8 +392,7 @@ def quote_start(document: Document, start: int, end: int) -> int:
 
 def speaker_turn_at(document: Document, position: int) -> int | None:
     """The speech start of the turn that contains `position` (one query), or None before the first turn."""
-    return Turn.objects.filter(document=document, start__lte=position).order_by("-start").values_list(
-        "speech_start", flat=True).first()
+    return Turn.objects.holding(position, document=document).values_list("speech_start", flat=True).first()
 
 
 def quote_text(document: Document, start: int, end: int, text: str | None = None) -> str:

@@ -119,6 +119,16 @@ class Interview(models.Model):
         return str(self.document)
 
 
+class TurnQuerySet(models.QuerySet):
+    def holding(self, position, *, document):
+        """The turns that may hold `position` (a number or an OuterRef) in `document`, the holder first.
+
+        A turn holds every position from its start to the next turn's start: the rule by which a
+        quote's speaker is found (coding.quotes builds on it). Take `.first()` or `[:1]`.
+        """
+        return self.filter(document=document, start__lte=position).order_by("-start")
+
+
 class Turn(models.Model):
     """One speaker turn of a transcript: a paragraph «Label: speech» of Document.text.
 
@@ -133,6 +143,8 @@ class Turn(models.Model):
     speech_start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     start_seconds = models.FloatField(null=True, blank=True)
+
+    objects = TurnQuerySet.as_manager()
 
     class Meta:
         ordering = ["document", "position"]

@@ -233,7 +233,7 @@ def transcript_detail(request, slug, document_id):
     project, membership, document = transcript_for_reader(request, slug, document_id)
     first, at = 0, _number(request.GET.get("at"))
     if at is not None:
-        holder = Turn.objects.filter(document=document, start__lte=at).order_by("-start").first()
+        holder = Turn.objects.holding(at, document=document).first()
         first = max(0, holder.position - 2) if holder else 0
     return render(request, "interviews/transcript_detail.html", {
         "project": project, "membership": membership, "document": document,
