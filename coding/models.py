@@ -331,7 +331,7 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The last sign of life: written when the job is queued again and with every progress write while it
-    # runs, so that a job whose worker died is seen as stale (coding.exports.jobs.HEARTBEAT_STALE).
+    # runs, so that a job whose worker died is seen as stale (coding.exports.jobs.heartbeat_stale).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Runs started; a run writes only while the count is still its own, so a late run never overwrites a retry.
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -197,6 +197,9 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[KODEVERK_TASKS]}}
 # A test hook only: a dotted path to a function called with (done, total) at each progress report of an
 # export, so that a test can make an export slow enough to interrupt it. Empty in production.
 KODEVERK_EXPORT_STEP_HOOK = os.environ.get("KODEVERK_EXPORT_STEP_HOOK", "")
+# Seconds without a heartbeat after which a running export counts as lost and is queued again
+# (a running export writes one at least every second or two).
+KODEVERK_TASK_STALE_SECONDS = envint("KODEVERK_TASK_STALE_SECONDS", 30)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

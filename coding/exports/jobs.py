@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 KEEP_FOR = timedelta(days=7)
 # A running job writes its heartbeat at least this often (with its progress, every PROGRESS_EVERY
-# seconds while quotes are written); one silent for HEARTBEAT_STALE has lost its worker.
-HEARTBEAT_STALE = timedelta(seconds=30)
+# seconds while quotes are written); one silent for heartbeat_stale() (KODEVERK_TASK_STALE_SECONDS,
+# 30 s by default) has lost its worker.
 # A queued job nobody picked up for this long: no worker runs.
 QUEUE_STALE = timedelta(minutes=30)
 # Runs of one job: the first and one retry after its worker died or its database went away.
@@ -216,13 +216,17 @@ def _retry(write, *args, attempts=5, **kwargs):
             time.sleep(0.2 * (attempt + 1))
 
 
+def heartbeat_stale() -> timedelta:
+    return timedelta(seconds=settings.KODEVERK_TASK_STALE_SECONDS)
+
+
 def is_stale(job, now=None):
-    """Running without a heartbeat for HEARTBEAT_STALE, or queued for QUEUE_STALE (a job queued again
+    """Running without a heartbeat for heartbeat_stale(), or queued for QUEUE_STALE (a job queued again
     counts from then): its worker is gone, or none runs."""
     now = now or timezone.now()
     last_sign = job.heartbeat_at or job.created_at
     if job.status == ExportJob.Status.RUNNING:
-        return last_sign < now - HEARTBEAT_STALE
+        return last_sign < now - heartbeat_stale()
     return job.status == ExportJob.Status.QUEUED and last_sign < now - QUEUE_STALE
 
 
@@ -249,7 +253,7 @@ def _close_lost_task(task_id, now):
         return  # no record: an old job, or a task run by the immediate backend
     DBTaskResult.objects.filter(id=task_uuid, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.FAILED, finished_at=now, exception_class_path=f"{__name__}.WorkerLost",
-        traceback=f"No heartbeat for {HEARTBEAT_STALE.total_seconds():.0f} s: the worker running this task "
+        traceback=f"No heartbeat for {heartbeat_stale().total_seconds():.0f} s: the worker running this task "
                   "was stopped or lost its database. The export was queued again or marked failed.")
 
 
@@ -258,7 +262,7 @@ def sweep():
     Queued jobs are left alone here: this worker is about to run them."""
     now = timezone.now()
     stale = ExportJob.objects.filter(status=ExportJob.Status.RUNNING).annotate(
-        last_sign=Coalesce("heartbeat_at", "created_at")).filter(last_sign__lt=now - HEARTBEAT_STALE)
+        last_sign=Coalesce("heartbeat_at", "created_at")).filter(last_sign__lt=now - heartbeat_stale())
     for job in stale.defer("content"):
         _settle(job, now)
 

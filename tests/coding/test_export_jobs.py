@@ -112,7 +112,7 @@ def record_step(done, total):
 
 
 def test_a_running_job_without_a_heartbeat_for_30_s_is_queued_again_once_then_failed(project, analyst):
-    silent = timezone.now() - jobs.HEARTBEAT_STALE - datetime.timedelta(seconds=1)
+    silent = timezone.now() - jobs.heartbeat_stale() - datetime.timedelta(seconds=1)
     lost = DBTaskResult.objects.create(status="RUNNING", args_kwargs={"args": [0], "kwargs": {}},
                                        task_path="coding.exports.jobs.export_file", backend_name="default",
                                        run_after=timezone.now())

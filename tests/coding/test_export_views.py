@@ -402,7 +402,7 @@ def test_polling_a_running_job_writes_nothing(client, project, viewer, django_as
 
 
 def test_a_job_whose_worker_went_silent_is_run_again_once_then_shown_as_failed(client, project, viewer):
-    silent = timezone.now() - jobs.HEARTBEAT_STALE - datetime.timedelta(seconds=1)
+    silent = timezone.now() - jobs.heartbeat_stale() - datetime.timedelta(seconds=1)
     first = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running",
                                      attempts=1, heartbeat_at=silent)
     last = ExportJob.objects.create(project=project, created_by=viewer, format="docx", options={}, status="running",

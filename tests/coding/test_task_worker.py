@@ -22,6 +22,7 @@ from tests.coding.test_export_views import export_study, form_data
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SLOW = "tests.coding.slow_export.step"
+STALE_SECONDS = 8
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker must see what the test commits
 
@@ -41,10 +42,14 @@ def _database_url(port=None):
 def worker(tmp_path, settings):
     """Start `manage.py db_worker` processes on the test database; all are stopped after the test."""
     settings.TASKS = DATABASE_TASKS  # the test enqueues into the database, as the web process does
+    # A lost worker is noticed after 8 s instead of 30, by the test's polls and by the next worker alike;
+    # the slow export still beats its heart every second.
+    settings.KODEVERK_TASK_STALE_SECONDS = STALE_SECONDS
     started = []
 
     def start(*, slow=False, port=None):
-        env = {**os.environ, "DEBUG": "1", "KODEVERK_TASKS": "database", "DATABASE_URL": _database_url(port)}
+        env = {**os.environ, "DEBUG": "1", "KODEVERK_TASKS": "database", "DATABASE_URL": _database_url(port),
+               "KODEVERK_TASK_STALE_SECONDS": str(STALE_SECONDS)}
         env.pop("KODEVERK_EXPORT_STEP_HOOK", None)
         if slow:
             env["KODEVERK_EXPORT_STEP_HOOK"] = SLOW
