@@ -152,7 +152,11 @@ def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | No
 
 
 @transaction.atomic
-def excerpt_delete(*, excerpt_id: int, user: AbstractBaseUser, version: int | None = None) -> dict[str, Any]:
+def excerpt_delete(*, excerpt_id: int, user: AbstractBaseUser, version: int) -> dict[str, Any]:
+    """Delete an excerpt. `version` is the one the user saw: a delete never goes without the check."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ConflictError(_("Someone else changed this excerpt a moment ago. Its new state is shown; "
+                              "make your change again if it is still needed."))
     excerpt = _locked(excerpt_id, version)
     before = excerpt_snapshot(excerpt)
     document = excerpt.document
@@ -164,9 +168,17 @@ def excerpt_delete(*, excerpt_id: int, user: AbstractBaseUser, version: int | No
 
 @transaction.atomic
 def change_undo(*, change: Change, user: AbstractBaseUser) -> None:
-    """Undo one excerpt change of the user's: restore what was there before it."""
-    if change.undone_at or change.undoes_id or change.user_id != user.pk:
+    """Undo one excerpt change of the user's: restore what was there before it.
+
+    Locks first, then checks: the change row (two undos of one change wait for each other, the
+    second sees it undone) and the excerpt row (a colleague's save in flight is seen once it
+    commits). The write carries the version the history last left, so an excerpt that moved on
+    since is refused with the conflict message, never overwritten.
+    """
+    change = Change.objects.select_for_update().filter(pk=change.pk).first()
+    if change is None or change.undone_at or change.undoes_id or change.user_id != user.pk:
         raise ConflictError(_("This change cannot be undone."))
+    current = Excerpt.objects.select_for_update().filter(uuid=change.object_uuid).first()
     last_id = Change.objects.order_by("-id").values_list("id", flat=True).first()
     # Later changes to the same excerpt that still stand (a colleague's, or the user's own not
     # yet undone) would be lost: refuse instead.
@@ -174,19 +186,30 @@ def change_undo(*, change: Change, user: AbstractBaseUser) -> None:
                                   undoes__isnull=True)
     if later.exists():
         raise ConflictError(_("The excerpt has changed since; it was not undone."))
-    current = Excerpt.objects.filter(uuid=change.object_uuid).first()
+    # The version the history last left: the undone change's, or that of an undo of a later one
+    # of the user's. A write that left no history (an admin's, a script's) means it moved on.
+    recorded = Change.objects.filter(object_uuid=change.object_uuid).order_by("-id").values_list(
+        "after", flat=True).first()
+    undone_version = (recorded or {}).get("version")
+    if current is not None and current.version != undone_version:
+        raise ConflictError(_("Someone else changed this excerpt a moment ago. Its new state is shown; "
+                              "make your change again if it is still needed."))
     before = change.before
     if change.action == Change.Action.EXCERPT_CREATED and current is not None:
-        excerpt_delete(excerpt_id=current.pk, user=user)
+        excerpt_delete(excerpt_id=current.pk, user=user, version=undone_version)
     elif change.action == Change.Action.EXCERPT_CHANGED and current is not None:
-        excerpt_update(excerpt_id=current.pk, user=user, version=None, start=before["start"], end=before["end"],
-                       memo=before["memo"], is_key=before["is_key"],
+        excerpt_update(excerpt_id=current.pk, user=user, version=undone_version, start=before["start"],
+                       end=before["end"], memo=before["memo"], is_key=before["is_key"],
                        themes=Theme.objects.filter(pk__in=before["themes"]))
     elif change.action == Change.Action.EXCERPT_DELETED and current is None:
         document = Document.objects.select_related("project").get(pk=before["document"])
-        excerpt_create(document=document, start=before["start"], end=before["end"], coder=user,
-                       themes=Theme.objects.filter(pk__in=before["themes"]), memo=before["memo"],
-                       is_key=before["is_key"], uuid=change.object_uuid, version=before["version"])
+        try:
+            with transaction.atomic():  # a savepoint: the uuid is back already (an undo not through this row)
+                excerpt_create(document=document, start=before["start"], end=before["end"], coder=user,
+                               themes=Theme.objects.filter(pk__in=before["themes"]), memo=before["memo"],
+                               is_key=before["is_key"], uuid=change.object_uuid, version=before["version"])
+        except IntegrityError as error:
+            raise ConflictError(_("This change cannot be undone.")) from error
     else:
         raise ConflictError(_("This change cannot be undone."))
     Change.objects.filter(id__gt=last_id, user=user, object_uuid=change.object_uuid).update(undoes=change)

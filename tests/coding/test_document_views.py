@@ -154,6 +154,9 @@ def test_delete_then_undo_brings_the_excerpt_back_and_then_there_is_nothing_to_u
     client.force_login(analyst)
     stale = client.post(url("excerpt_delete", project.slug, excerpt.pk), {"version": 7})
     assert 'class="message error"' in stale.content.decode() and Excerpt.objects.exists()
+    # A delete without the version it saw is refused: it would delete without the conflict check.
+    blind = client.post(url("excerpt_delete", project.slug, excerpt.pk))
+    assert 'class="message error"' in blind.content.decode() and Excerpt.objects.exists()
     response = client.post(url("excerpt_delete", project.slug, excerpt.pk), {"version": 1})
     assert "Utdraget er slettet. Ctrl+Z eller «Angre» henter det tilbake." in response.content.decode()
     assert not Excerpt.objects.exists()

@@ -121,6 +121,33 @@ def test_undo_never_undoes_a_colleagues_later_change(document, analyst, lead, th
     assert Excerpt.objects.get().memo == "Lederen"
 
 
+def test_undo_carries_the_version_it_undoes_and_refuses_an_excerpt_that_moved_on(document, analyst, themes):
+    excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
+    excerpt_update(excerpt_id=excerpt.pk, user=analyst, version=1, memo="Notat")
+    # A write that left no history (an admin's, a script's) still moves the version on.
+    Excerpt.objects.filter(pk=excerpt.pk).update(version=5, memo="Skriptets")
+    with pytest.raises(ConflictError, match="endret"):
+        change_undo(change=last_undoable(document=document, user=analyst), user=analyst)
+    assert (Excerpt.objects.get().memo, last_undoable(document=document, user=analyst).undone_at) == ("Skriptets", None)
+
+
+def test_an_undone_change_is_not_undone_twice(document, analyst, themes):
+    excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
+    excerpt_delete(excerpt_id=excerpt.pk, user=analyst, version=1)
+    change = last_undoable(document=document, user=analyst)
+    change_undo(change=change, user=analyst)
+    with pytest.raises(ConflictError):
+        change_undo(change=change, user=analyst)  # the caller's copy is stale: the row says undone
+    assert Excerpt.objects.filter(uuid=excerpt.uuid).count() == 1
+
+
+def test_a_delete_needs_the_version_the_user_saw(document, analyst, themes):
+    excerpt = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=themes[:1])
+    with pytest.raises(ConflictError):
+        excerpt_delete(excerpt_id=excerpt.pk, user=analyst, version=None)
+    assert Excerpt.objects.exists()
+
+
 def test_merge_moves_excerpts_and_never_codes_one_twice(document, analyst, lead, themes):
     a, b, c = themes
     both = excerpt_create(document=document, start=0, end=5, coder=analyst, themes=[a, b])
