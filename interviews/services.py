@@ -2,7 +2,7 @@
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,7 +23,7 @@ from interviews.models import (
 from interviews.models import Turn as TurnRow
 from interviews.names import NameMasker, name_forms, name_words, speech_of
 from interviews.signals import participants_merged, speakers_named
-from planner.models import Document, normalise_text
+from planner.models import Document, Project, normalise_text
 
 _INTERVIEWER_WORDS = {"i", "int", "intervjuer", "intervjuar", "interviewer", "moderator"}
 _INFORMANT_LABEL = re.compile(r"^Informant (\d+)$")
@@ -93,6 +93,29 @@ def draft_create(*, project, user, file_name, parsed):
     )
 
 
+class DraftGoneError(Exception):
+    """The draft was confirmed or discarded meanwhile: a second click, another tab, a retry after a crash."""
+
+
+@transaction.atomic
+def draft_confirm(*, draft: ImportDraft, user, mapping: dict, title: str, county=None, interview_format: str,
+                  date=None, record_real_names: bool = False, keep_words=frozenset()) -> Document:
+    """Import a draft and delete it in the same transaction: a draft is imported exactly once.
+
+    The draft row is locked first, so a second confirm at the same moment waits and then finds
+    it gone (DraftGoneError), as does a confirm after a crash that followed the commit.
+    """
+    if not list(ImportDraft.objects.select_for_update().filter(pk=draft.pk).values_list("pk", flat=True)):
+        raise DraftGoneError(draft.pk)
+    document = transcript_import(
+        project=draft.project, user=user, parsed=draft_transcript(draft), mapping=mapping, title=title,
+        county=county, interview_format=interview_format, date=date, source_name=draft.file_name,
+        record_real_names=record_real_names, keep_words=keep_words, fresh_labels=True,
+    )
+    ImportDraft.objects.filter(pk=draft.pk).delete()
+    return document
+
+
 def draft_transcript(draft):
     turns = [Turn(speaker=s, text=t, start=a, end=b, labelled=rest[0] if rest else True)
              for s, t, a, b, *rest in draft.payload["turns"]]
@@ -140,7 +163,7 @@ def _kept_starts(keep):
 
 @transaction.atomic
 def transcript_import(*, project, user, parsed, mapping, title, county=None, interview_format, date=None,
-                      source_name="", record_real_names=False, keep_words=frozenset()):
+                      source_name="", record_real_names=False, keep_words=frozenset(), fresh_labels=False):
     """Store a transcript: participants for new speakers, the Document, its Interview and Turns.
 
     `mapping` maps every speaker name of `parsed` to a Participant of the study or a
@@ -149,16 +172,24 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
     the study's watch list, through `speakers_named`, in this same transaction. Names in the
     speech and the title are replaced by labels; `keep_words` holds the keys of lower-case
     ordinary words (interviews.names.Occurrence.key) the person importing chose to keep.
+
+    A NewParticipant whose label the study has names that participant (a label names one
+    person). With `fresh_labels` (the import page, whose form offered only labels new to the
+    study) such a label was taken by someone else meanwhile: a taken «Informant N» becomes the
+    next free number, any other taken label is refused. New participants are made under a lock
+    on the study's row, so two imports at once never meet on the unique label.
     """
     speakers = parsed.speakers()
     missing = [s for s in speakers if s not in mapping]
     if missing:
         raise ValidationError(_("No participant chosen for %(names)s.") % {"names": ", ".join(missing)})
     participants = {}
+    if any(isinstance(mapping[speaker], NewParticipant) for speaker in speakers):
+        _lock_study(project.pk)
     for speaker in speakers:
         target = mapping[speaker]
         if isinstance(target, NewParticipant):
-            target = _participant_for(project, target, county)
+            target = _participant_for(project, _fresh(project, target) if fresh_labels else target, county)
         elif target.project_id != project.id:
             raise ValidationError(_("The participant belongs to another study."))
         participants[speaker] = target
@@ -191,6 +222,27 @@ def real_names_of(participants):
         for speaker, participant in participants.items()
         if participant.role != ParticipantRole.INTERVIEWER and (found := name_forms(speaker))
     ]
+
+
+def _lock_study(project_id):
+    """Lock the study's row while new participants get their labels.
+
+    FOR NO KEY UPDATE on PostgreSQL: it makes label allocations wait for each other but not the
+    rows that merely point at the study (history, themes), whose inserts take FOR KEY SHARE.
+    """
+    list(Project.objects.select_for_update(no_key=True).filter(pk=project_id).values_list("pk", flat=True))
+
+
+def _fresh(project, new):
+    """A NewParticipant whose label is still free in the study (see transcript_import's `fresh_labels`)."""
+    label = _clean_label(new.label)
+    if label in (INTERVIEWER_LABEL, UNKNOWN_SPEAKER) or not Participant.objects.filter(
+            project=project, label=label).exists():
+        return new
+    if _INFORMANT_LABEL.match(label):
+        return replace(new, label=f"Informant {next_informant_number(project)}")
+    raise ValidationError(_("«%(label)s» was added to the study by someone else a moment ago. Choose it in the "
+                            "list, or give another label.") % {"label": label})
 
 
 def _participant_for(project, new, county):
@@ -322,6 +374,7 @@ def turns_assign(*, document: Document, first: int, last: int, participant: Part
         raise ValidationError(_("The last turn must come after the first."))
     if isinstance(participant, NewParticipant):
         label = _clean_label(participant.label)
+        _lock_study(document.project_id)
         _label_taken(document.project_id, label)
         participant = _participant_for(document.project, NewParticipant(
             label=label, role=participant.role, field=participant.field, field_other=participant.field_other),

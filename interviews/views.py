@@ -21,17 +21,18 @@ from interviews.access import (
 )
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
 from interviews.importers import ImporterError, parse_file
-from interviews.models import NameWord, Turn
+from interviews.models import ImportDraft, NameWord, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
+    DraftGoneError,
     NewParticipant,
+    draft_confirm,
     draft_create,
     draft_transcript,
     drafts_purge,
     name_word_add,
     name_word_remove,
     suggest_mapping,
-    transcript_import,
 )
 from planner.collation import name_key
 from planner.models import Document
@@ -97,6 +98,9 @@ def _draft_panels(project, user, bound=None, lead=False):
 @require_POST
 def import_confirm(request, slug, draft_id):
     drafts_purge()
+    if not ImportDraft.objects.filter(pk=draft_id).exists():
+        # Confirmed already (a second click, a retry after a crash) or discarded: say so, import nothing.
+        return _draft_gone(request, study_for_importer(request, slug)[0])
     project, membership, draft = draft_for_importer(request, slug, draft_id)
     parsed = draft_transcript(draft)
     interview_form = InterviewForm(request.POST, prefix=f"d{draft.pk}", project=project,
@@ -113,16 +117,16 @@ def import_confirm(request, slug, draft_id):
     if valid:
         data = interview_form.cleaned_data
         try:
-            document = transcript_import(
-                project=project, user=request.user, parsed=parsed, mapping={f.speaker: f.target() for f in forms_},
+            document = draft_confirm(
+                draft=draft, user=request.user, mapping={f.speaker: f.target() for f in forms_},
                 title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
-                source_name=draft.file_name,
                 record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
             )
+        except DraftGoneError:
+            return _draft_gone(request, project)
         except ValidationError as error:
             interview_form.add_error(None, error)
         else:
-            draft.delete()
             messages.success(request, _("%(name)s was imported as «%(title)s».") % {
                 "name": draft.file_name, "title": document.title})
             if project.import_drafts.filter(created_by=request.user).exists():
@@ -131,6 +135,12 @@ def import_confirm(request, slug, draft_id):
     bound = {"draft": draft, "parsed": parsed, "preview": parsed.turns[:5], "interview_form": interview_form,
              "speaker_forms": forms_, "names": names}
     return _import_page(request, project, membership, UploadForm(), bound=bound)
+
+
+def _draft_gone(request, project):
+    messages.info(request, _("This file is no longer waiting: it was imported already, discarded, or "
+                             "forgotten after a day. It is not imported again."))
+    return redirect("interviews:import_start", slug=project.slug)
 
 
 @login_required
