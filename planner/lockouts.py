@@ -11,6 +11,21 @@ from django.db import transaction
 from django.utils import timezone
 
 
+def client_address(request):
+    """The address a login comes from (django-axes: AXES_CLIENT_IP_CALLABLE).
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies each proxy appends the address it saw to
+    X-Forwarded-For, so the client is that many entries from the right; entries further left
+    are whatever the client sent and would let an attacker pick a fresh address per try.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
 def locked_out(usernames):
     """The user names among `usernames` that cannot log in now (from at least one address)."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME

@@ -177,6 +177,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "planner.views.login_locked"
+AXES_CLIENT_IP_CALLABLE = "planner.lockouts.client_address"
+# How many reverse proxies in front of the app append to X-Forwarded-For (nginx: 1); 0 reads REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "planner:project_list"
 LOGOUT_REDIRECT_URL = "login"

@@ -81,3 +81,15 @@ def test_an_admin_finds_the_lockouts_in_the_admin(client, lead, analyst):
     attempt = AccessAttempt.objects.get(username=analyst.username)
     client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
     assert locked_out([analyst.username]) == set()
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(client, settings, analyst):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):  # a forged left-hand entry per try does not give a fresh address
+        response = client.post(reverse("login"), {"username": analyst.username, "password": "feil"},
+                               REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.9")
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+    other = client.post(reverse("login"), {"username": analyst.username, "password": PASSWORD},
+                        REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert other.status_code == 302
