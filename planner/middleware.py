@@ -1,28 +1,31 @@
-"""Middleware: the UI language, and a strict Content-Security-Policy.
+"""Middleware: the UI language, and the security headers django-csp does not send.
 
-The policy allows no inline scripts and nothing from other origins. Style attributes are
-allowed (theme colours are data, set per element); style elements are not.
+The Content-Security-Policy itself comes from django-csp (CONTENT_SECURITY_POLICY in settings).
 """
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
-
-POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
+from django.utils.cache import patch_cache_control
 
 
-class ContentSecurityPolicyMiddleware:
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every response; `Cache-Control: no-store` on everything a signed-in user gets.
+
+    Logged-in pages and downloads hold interview text: a shared or proxy cache, or the browser's
+    back button after logout, must not show it again. Static files are public and keep their caching.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        # Django's admin still relies on a few inline styles; our own pages need none.
-        if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        static = request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        if user is not None and user.is_authenticated and not static:
+            patch_cache_control(response, no_store=True)
         return response
 
 

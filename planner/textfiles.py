@@ -25,7 +25,8 @@ class ImporterError(Exception):
 
 
 def decode_text(data, *, name="fila"):
-    """Decode transcript bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+    """Decode transcript bytes: UTF-8 (with or without BOM), UTF-16 (with BOM, or without one when the
+    NUL bytes fall in every other position), else Windows-1252.
 
     Never Latin-1: in Windows-1252 byte 0x85 is «…», in Latin-1 it is a C1 line break.
     Bytes that hold NUL or other control characters are refused as binary.
@@ -34,6 +35,8 @@ def decode_text(data, *, name="fila"):
         text = _decode(data[3:], "utf-8", name)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = _decode(data, "utf-16", name)
+    elif encoding := _utf16_without_bom(data):
+        text = _decode(data, encoding, name)
     else:
         try:
             text = data.decode("utf-8")
@@ -42,6 +45,25 @@ def decode_text(data, *, name="fila"):
     if _looks_binary(text):
         raise ImporterError(f"{name} ser ut som en binærfil, ikke tekst.")
     return normalise_text(text)
+
+
+def _utf16_without_bom(data):
+    """«utf-16-le» or «utf-16-be» when the bytes look like UTF-16 text without a BOM, else None.
+
+    Norwegian text is nearly all code points below U+0100 (æ, ø, å, «, » too), so in UTF-16 one
+    byte of almost every pair is NUL, always on the same side. Binary files have NULs too, but
+    not so regularly: the pattern must hold for most pairs on one side and almost none on the other.
+    """
+    sample = data[:8192]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    pairs = len(sample) // 2
+    nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if nul_odd >= 0.7 * pairs and nul_even <= 0.05 * pairs:
+        return "utf-16-le"
+    if nul_even >= 0.7 * pairs and nul_odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def _decode(data, encoding, name):

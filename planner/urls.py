@@ -22,6 +22,7 @@ planner_patterns = [
     path("s/<slug:slug>/members/add/", views.member_add, name="member_add"),
     path("s/<slug:slug>/members/<int:member_id>/role/", views.member_role, name="member_role"),
     path("s/<slug:slug>/members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path("s/<slug:slug>/members/<int:member_id>/unlock/", views.member_unlock, name="member_unlock"),
 ]
 planner_patterns += plandoc_urls.urlpatterns
 

@@ -1,8 +1,10 @@
 """Views of the study frame: my studies, the dashboard, counties, the plan register, members."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from planner.access import LEAD, WRITE, project_for_user, projects_of
 from planner.forms import MemberAddForm, MemberRoleForm, PlanFilterForm, PlanForm, PlanImportForm, ProjectCreateForm
+from planner.lockouts import locked_out, login_unlock
 from planner.models import Document, Membership, Plan
 from planner.plan_io import (
     CONTENT_TYPES,
@@ -211,7 +214,11 @@ def member_list(request, slug):
 
 
 def _render_members(request, project, membership, add_form, status=200):
-    members = project.memberships.select_related("user").order_by("role", "user__username")
+    members = list(project.memberships.select_related("user").order_by("role", "user__username"))
+    if membership.is_lead:
+        locked = locked_out(m.user.get_username() for m in members)
+        for m in members:
+            m.locked_out = m.user.get_username() in locked
     context = {"project": project, "membership": membership, "members": members, "add_form": add_form,
                "roles": Membership.Role.choices}
     return render(request, "planner/member_list.html", context, status=status)
@@ -250,6 +257,26 @@ def member_remove(request, slug, member_id):
     member = get_object_or_404(project.memberships.select_related("user", "project"), pk=member_id)
     _change(request, member, remove=True)
     return redirect("planner:member_list", slug=project.slug)
+
+
+@login_required
+@require_POST
+def member_unlock(request, slug, member_id):
+    """The lead lets a member who is locked out after too many wrong passwords log in again."""
+    project, _membership = project_for_user(request, slug, need=LEAD)
+    member = get_object_or_404(project.memberships.select_related("user"), pk=member_id)
+    login_unlock(user=member.user)
+    messages.success(request, _("%(name)s can log in again.") % {"name": member.user.get_username()})
+    return redirect("planner:member_list", slug=project.slug)
+
+
+def login_locked(request, original_response=None, credentials=None):
+    """The login page with the lockout message, in place of a bare 429 (django-axes: AXES_LOCKOUT_CALLABLE)."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {"form": AuthenticationForm(request, initial={"username": username}),
+               "next": request.POST.get("next", ""),
+               "locked_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
+    return render(request, "registration/login.html", context, status=429)
 
 
 def _change(request, member, **change):

@@ -56,3 +56,24 @@ def test_screenshots_of_dashboard_and_codebook(page, live_server, login, project
     page.screenshot(path=screenshot_dir / "codebook.png", full_page=True)
     for name in ["dashboard.png", "codebook.png"]:
         assert (screenshot_dir / name).stat().st_size > 10_000
+
+
+def test_a_locked_login_says_so_and_the_lead_unlocks_it(browser, page, live_server, login, project, lead, analyst):
+    # A context of its own: the lockout answers 429, which the browser reports on the console.
+    context = browser.new_context(locale="nb-NO")
+    stranger = context.new_page()
+    stranger.goto(f"{live_server.url}/account/login/")
+    for _ in range(5):
+        stranger.get_by_label("Brukernavn").fill(analyst.username)
+        stranger.get_by_label("Passord").fill("feil-passord")
+        stranger.get_by_label("Passord").press("Enter")  # by keyboard
+        stranger.wait_for_load_state()
+    expect(stranger.get_by_role("alert")).to_contain_text("Innloggingen er sperret i 15 minutter.")
+    expect(stranger.get_by_role("button", name="Logg inn")).to_be_visible()
+    context.close()
+    login(lead)
+    page.goto(f"{live_server.url}/s/{project.slug}/members/")
+    expect(page.get_by_text("Sperret etter for mange feil passord")).to_be_visible()
+    page.get_by_role("button", name="Lås opp").click()
+    expect(page.get_by_text(f"{analyst.username} kan logge inn igjen.")).to_be_visible()
+    expect(page.get_by_role("button", name="Lås opp")).to_have_count(0)

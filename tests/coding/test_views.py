@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from coding.services import excerpt_create
 from planner.models import Document, Plan
+from tests.studies import study_from_template
 
 TEXT = "Informant 1: Vi 😀 har en plan.\n  Ola: Kvalifisering er viktig.  \n"
 PAGES = ["Side én om bosetting av flyktninger.\n", "Side to om små kommuner.\n"]
@@ -98,3 +99,16 @@ def test_pages_are_for_members_and_for_get_only(client, project, outsider, viewe
     client.force_login(viewer)
     assert client.get(url).status_code == 200
     assert client.post(url).status_code == 405
+
+
+@pytest.mark.parametrize("name", ["plan_excerpts", "county_excerpts"])
+def test_ids_of_another_study_are_not_found(client, project, lead, viewer, name):
+    other = study_from_template(name="Annen studie", lead=lead, key="integrering")
+    county = other.counties.first()
+    own_id = project.counties.first().pk if name == "county_excerpts" else \
+        Plan.objects.filter(county__project=project).first().pk
+    foreign_id = county.pk if name == "county_excerpts" else Plan.objects.filter(county=county).first().pk
+    client.force_login(viewer)
+    assert client.get(reverse(f"coding:{name}", args=[project.slug, own_id])).status_code == 200
+    assert client.get(reverse(f"coding:{name}", args=[project.slug, foreign_id])).status_code == 404
+    assert client.get(reverse(f"coding:{name}", args=[project.slug, 999999])).status_code == 404

@@ -124,3 +124,21 @@ def test_it_refuses_a_file_with_speaker_names_but_no_speech():
     with pytest.raises(ImporterError) as error:
         txt.parse(b"Kari:\r\nOla:\r\n", name="tomme talere.txt")
     assert str(error.value) == "tomme talere.txt har ingen tekst å importere, bare talernavn."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_it_reads_utf16_without_a_bom(encoding):
+    text = "I: Hei, og velkommen.\r\nInformant 2: Takk. Jeg bor på Ørsta, nær fjæra – «ved sjøen».\r\n"
+    data = text.encode(encoding)
+    assert not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    parsed = txt.parse(data, name="intervju.txt")
+    assert summary(parsed) == [
+        ("I", "Hei, og velkommen.", None),
+        ("Informant 2", "Takk. Jeg bor på Ørsta, nær fjæra – «ved sjøen».", None),
+    ]
+
+
+def test_it_still_refuses_binary_bytes_with_nuls_in_every_other_position():
+    with pytest.raises(ImporterError) as error:
+        txt.parse(b"\x01\x00\x02\x00" * 300, name="binary.txt")
+    assert str(error.value) == "binary.txt ser ut som en binærfil, ikke tekst."

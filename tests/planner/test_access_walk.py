@@ -116,6 +116,7 @@ TABLE = {
                            LEAD_WRITE_REDIRECT),
     "planner:member_role": ("post", _member, {"role": "analyst"}, LEAD_WRITE_REDIRECT),
     "planner:member_remove": ("post", _member, {}, LEAD_WRITE_REDIRECT),
+    "planner:member_unlock": ("post", _member, {}, LEAD_WRITE_REDIRECT),
     "planner:plan_detail": ("get", _plan, None, READ),
     "planner:plan_files_attach": ("post", _plan, {}, WRITE),
     "planner:plan_excerpt_add": ("post", _plan, {"text": "Utdrag", "page": "2"}, WRITE_REDIRECT),

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from coding.models import Theme
 from planner.models import County, Membership, Plan, Project
@@ -59,5 +60,5 @@ def test_load_demo_prints_a_password_that_works(db, capsys, client):
     call_command("load_demo")
     out = capsys.readouterr().out
     password = out.split("with password «")[1].split("»")[0]
-    assert client.login(username="demo", password=password)
+    assert client.login(request=HttpRequest(), username="demo", password=password)  # django-axes wants one
     assert _study_counts(Project.objects.get()) == (17, 15, 11, 43)
