@@ -105,7 +105,8 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
     if passage is None:
         passage = quote_text(excerpt.document, excerpt.start, excerpt.end)
     else:
-        passage = shown_text(passage[quote_start(excerpt.document, excerpt.start, excerpt.end) - excerpt.start:])
+        passage = shown_text(passage[quote_start(excerpt.document, excerpt.start, excerpt.end) - excerpt.start:],
+                             excerpt.document.kind)
     return {"project": project, "membership": membership, "excerpt": excerpt, "form": form, "message": message,
             "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes}
 

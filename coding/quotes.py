@@ -73,14 +73,18 @@ _SENTENCE_END = ".!?:;»”\""
 _LINE_BREAK = re.compile(r"[ \t]*(?<!\n)\r?\n(?![\r\n])[ \t]*")
 
 
-def shown_text(text: str) -> str:
+def shown_text(text: str, kind: str = Document.Kind.PLAN) -> str:
     """The text of a quote as every page and file shows it; the stored text stays as extracted.
 
+    A transcript's line breaks are its turn boundaries and stay (speech inside a turn holds none).
     PDF text breaks lines where the page did: a word hyphenated over a line break is joined
     («inte-\\ngrering» → «integrering»; before a capital the hyphen is a compound's and stays:
     «Nord-\\nNorge» → «Nord-Norge»), and a line break inside a sentence is a space. A break after
     a sentence's end and a blank line between paragraphs stay.
     """
+    if kind == Document.Kind.TRANSCRIPT:
+        return text
+
     def join(match):
         return "" if text[match.end()].islower() else "-"
 
@@ -255,7 +259,7 @@ def read_quotes(excerpts: QuerySet) -> dict[int, Quote]:
         interview = getattr(document, "interview", None) if transcript else None
         plan = document.plan
         quotes[excerpt_id] = Quote(
-            excerpt_id=excerpt_id, text=shown_text(texts[excerpt_id]), theme_ids=[],
+            excerpt_id=excerpt_id, text=shown_text(texts[excerpt_id], document.kind), theme_ids=[],
             county_id=document.county_id, county=document.county.name if document.county else "",
             document_id=document_id, document_title=document.title, kind=document.kind,
             participant_label=label, role=role, field=field, field_other=field_other or "",
@@ -401,7 +405,7 @@ def quote_text(document: Document, start: int, end: int, text: str | None = None
     `text` is the document's whole text when the caller has it; otherwise the passage is read alone.
     """
     start = quote_start(document, start, end)
-    return shown_text(text_slice(document.pk, start, end) if text is None else text[start:end])
+    return shown_text(text_slice(document.pk, start, end) if text is None else text[start:end], document.kind)
 
 
 def excerpts_with_passages(excerpts: QuerySet) -> list[Excerpt]:
@@ -420,6 +424,6 @@ def excerpts_with_passages(excerpts: QuerySet) -> list[Excerpt]:
         .order_by("document__plan__plan_type", "document__title", "start"))
     for excerpt in excerpts:
         excerpt.passage = shown_text(excerpt.passage[speech_start(excerpt.start, excerpt.end, excerpt.speech)
-                                                     - excerpt.start:])
+                                                     - excerpt.start:], excerpt.document.kind)
         excerpt.page = excerpt.document.page_at(excerpt.start)
     return excerpts

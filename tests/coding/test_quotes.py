@@ -384,3 +384,10 @@ def test_excerpt_lists_and_the_coding_panel_show_the_quote_without_its_label(cli
     response = client.get(reverse("coding:excerpt_panel", args=[project.slug, excerpt.pk]))
     assert response.status_code == 200
     assert response.context["passage"] == "Vi har et godt samarbeid med kommunene."
+
+
+def test_a_transcript_quote_across_two_turns_keeps_the_turn_break():
+    """Only PDF text has line breaks inside sentences; in a transcript a line break ends a turn."""
+    stored = "Vi samarbeider med\nInformant 2: kommunene"
+    assert shown_text(stored, Document.Kind.TRANSCRIPT) == stored
+    assert shown_text(stored, Document.Kind.PLAN) == "Vi samarbeider med Informant 2: kommunene"
