@@ -245,21 +245,8 @@ def bench_coding(project, user):
     return results
 
 
-SPEECH = [
-    "Vi har jobbet mye med bosetting av flyktninger de siste årene.",
-    "Det er de små kommunene som trenger mest veiledning fra oss.",
-    "Integreringsarbeidet ligger i avdeling for kompetanse og næring.",
-    "Vi har et nettverk med kommunene der vi møtes to ganger i året.",
-    "Tilskuddsordningen har vært viktig for distriktskommunene.",
-    "Arbeidsinnvandrerne faller ofte utenfor det kommunene tilbyr.",
-    "Etter regionreformen måtte vi bygge opp rollen vår på nytt.",
-    "Kunnskapsgrunnlaget viser at innvandrerbefolkningen vokser i distriktene.",
-    "Vi samarbeider tett med Nav, IMDi og Statsforvalteren.",
-    "Karriereveiledning for voksne er en del av kvalifiseringsarbeidet.",
-    "Det politiske eierskapet til planen er ikke godt nok forankret.",
-    "Hva tenker dere om samarbeidet med næringslivet?",
-    "Altså, det er vel sånn at vi har for lite ressurser til dette.",
-    "Ja, jeg kan supplere litt der, for vi har sett det samme hos oss.",
+# Short turns and back-channel beside the long transcript's sentences (tests/long_transcript.py).
+MORE_SPEECH = [
     "Mm.", "Ja.", "Nei, det stemmer ikke helt.",
     "Vi har to årsverk på integrering, og det er ikke mye for et så stort fylke.",
     "Planstrategien nevner innvandring, men det følges ikke opp i handlingsprogrammet.",
@@ -269,18 +256,11 @@ SPEECH = [
 
 def group_vtt(cues=5300, seconds=3 * 3600, seed=5):
     """A 3-hour Teams WebVTT of a group interview: short turns (about 4 cues in 5 change speaker),
-    realistic Norwegian speech, GUID cue ids and voice tags."""
-    rng = random.Random(seed)
-    step = seconds / cues
-    out, speaker = ["WEBVTT", ""], SPEAKERS[0]
-    for i in range(cues):
-        if rng.random() < 0.78:
-            speaker = rng.choice([s for s in SPEAKERS if s != speaker])
-        start = i * step
-        speech = " ".join(rng.choice(SPEECH) for _ in range(rng.randint(1, 3)))
-        out += [f"{rng.getrandbits(128):032x}/{i % 40}-0", f"{_ts(start)} --> {_ts(start + step * 0.95)}",
-                f"<v {speaker}>{speech}</v>", ""]
-    return "\n".join(out).encode("utf-8")
+    realistic Norwegian speech, GUID cue ids and voice tags; the tests' generator with more speakers."""
+    from tests.long_transcript import SENTENCES, teams_vtt
+
+    return teams_vtt(cues, seed, seconds / cues, speakers=SPEAKERS, sentences=[*SENTENCES, *MORE_SPEECH],
+                     per_cue=(1, 3), length=0.95, closing=None)
 
 
 def bench_long(project, user):

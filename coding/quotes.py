@@ -21,12 +21,18 @@ from django.utils import translation
 
 from coding.models import Coding, Excerpt, Theme
 from interviews.importers import UNKNOWN_SPEAKER
-from interviews.models import InterviewFormat, ParticipantField, ParticipantRole, Turn, format_seconds
+from interviews.models import (
+    INFORMANT_ROLES,
+    InterviewFormat,
+    ParticipantField,
+    ParticipantRole,
+    Turn,
+    format_seconds,
+)
 from planner.models import Chunk, Document, PlanType, Project
 from planner.textindex import slices, text_slice
 
 KINDS = {"interviews": Document.Kind.TRANSCRIPT, "plans": Document.Kind.PLAN}
-INFORMANT_ROLES = (ParticipantRole.ADVISOR, ParticipantRole.LEADER)
 LANGUAGES = ("nb", "en")
 
 # Words of the attribution lines that are not display names of choices. Kept here rather than in

@@ -247,7 +247,7 @@ def _fresh(project, new):
 
 def _participant_for(project, new, county):
     """The study's participant with this label (a label names one person), or a new one."""
-    label = normalise_text(" ".join(new.label.split()))
+    label = _clean_label(new.label)
     participant = Participant.objects.filter(project=project, label=label).first()
     if participant is None:
         participant = Participant(project=project, label=label, role=new.role, field=new.field, county=county,

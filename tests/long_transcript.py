@@ -28,17 +28,24 @@ SENTENCES = [
 CLOSING = "Takk for praten, vi sender rapportutkastet til dere i januar."
 
 
-def teams_vtt(cues, seed=1, step=2.0):
+def teams_vtt(cues, seed=1, step=2.0, *, speakers=SPEAKERS, sentences=SENTENCES, per_cue=(2, 2), length=0.9,
+              closing=CLOSING):
     """A Teams WebVTT of `cues` cues; a group talks in short turns, so about 4 cues in 5 start a new one
-    (the issue's 3-hour file: 5,300 cues, 4,100 turns)."""
+    (the issue's 3-hour file: 5,300 cues, 4,100 turns). Each cue says `per_cue` (fewest, most) of
+    `sentences` and lasts `length` of its `step` seconds; the last says `closing` when there is one.
+    bench/run.py makes its 3-hour benchmark file with it too."""
     rng = random.Random(seed)
-    out, speaker = ["WEBVTT", ""], SPEAKERS[0]
+    out, speaker = ["WEBVTT", ""], speakers[0]
     for i in range(cues):
         if rng.random() < 0.78:
-            speaker = rng.choice([s for s in SPEAKERS if s != speaker])
+            speaker = rng.choice([s for s in speakers if s != speaker])
         start = i * step
-        speech = CLOSING if i == cues - 1 else f"{rng.choice(SENTENCES)} {rng.choice(SENTENCES)}"
-        out += [f"{rng.getrandbits(128):032x}/{i % 40}-0", f"{_ts(start)} --> {_ts(start + step * 0.9)}",
+        if closing and i == cues - 1:
+            speech = closing
+        else:
+            count = per_cue[0] if per_cue[0] == per_cue[1] else rng.randint(*per_cue)
+            speech = " ".join(rng.choice(sentences) for _ in range(count))
+        out += [f"{rng.getrandbits(128):032x}/{i % 40}-0", f"{_ts(start)} --> {_ts(start + step * length)}",
                 f"<v {speaker}>{speech}</v>", ""]
     return "\n".join(out).encode("utf-8")
 
