@@ -20,7 +20,11 @@ export DEBUG ?= 1
 install: .venv/.installed
 install-dev: .venv/.installed-dev
 
-messages: install
+# Compiled again only when the catalogue changed, so that two `make test` at once (.ci/run) never
+# write the file while the other reads it.
+MO := locale/nb/LC_MESSAGES/django.mo
+messages: $(MO)
+$(MO): locale/nb/LC_MESSAGES/django.po | install
 	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
 migrate: install messages
@@ -42,11 +46,12 @@ run: demo
 worker: migrate
 	$(PY) manage.py db_worker
 
-# Two processes (pytest-xdist), one per core of the 2-core machines this runs on; each has its
-# own test database. PYTEST_WORKERS=0 runs the suite in this process alone.
-PYTEST_WORKERS ?= 2
+# Three processes (pytest-xdist) on the 2-core machines this runs on: a test waiting on a browser,
+# a worker or a timer leaves its core to the others. Each has its own test database; an idle one
+# takes tests from a busy one (worksteal). PYTEST_WORKERS=0 runs the suite in this process alone.
+PYTEST_WORKERS ?= 3
 test: install-dev messages
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The same checks run inside `make test` (tests/test_lint.py, tests/test_import_contracts.py).
 lint: install-dev

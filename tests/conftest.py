@@ -17,6 +17,9 @@ How they work, and why they are fast:
 - `make test` runs the suite in two processes (pytest-xdist, `-n 2`). Each has its own test
   database (on PostgreSQL `test_<name>_gw0`, `_gw1`), its own recorded study and its own
   browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
+  Idle processes take tests from busy ones (`--dist worksteal`), and the few tests marked `slow`
+  (seconds of waiting on a worker process, a poll or a timer) run first, so that no process is left
+  with one of them at the end while the other has nothing to do.
 """
 
 import pytest
@@ -27,6 +30,12 @@ from planner.services import membership_set
 from tests.studies import study_from_template
 
 PASSWORD = "korrekt-hest-batteri-42"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # After pytest-django's order (plain database tests, then transactional ones): the slow ones first.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)

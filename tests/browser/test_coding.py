@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from coding.models import Excerpt
@@ -146,6 +147,7 @@ def test_it_keeps_overlaps_apart_edits_a_memo_and_undoes_a_delete(page, live_ser
     expect(page.locator("#document .row").first.locator(".excerpt-chip")).to_have_count(2)
 
 
+@pytest.mark.slow
 def test_two_analysts_see_each_other_and_conflicts_are_named(browser, live_server, project, analyst, lead):
     from tests.conftest import PASSWORD
 

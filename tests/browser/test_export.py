@@ -5,6 +5,7 @@ import re
 import time
 
 import docx
+import pytest
 from playwright.sync_api import expect
 
 from coding.models import ExportJob
@@ -116,6 +117,7 @@ def test_screenshots_of_the_export_and_its_review(page, live_server, login, proj
         assert (screenshot_dir / name).stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_the_row_polls_sooner_then_later_survives_a_failed_poll_and_stops_when_done(browser, live_server, project,
                                                                                      analyst, lead, viewer, settings):
     """With the database task backend nothing runs until the worker does; meanwhile the row polls."""

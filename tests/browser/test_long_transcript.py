@@ -3,6 +3,7 @@ scrolls, a passage in the last window is coded, and a search hit there opens the
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from coding.models import Excerpt
@@ -15,6 +16,7 @@ IN_VIEW = """(el) => { const r = el.getBoundingClientRect();
   return r.bottom > 0 && r.top < window.innerHeight; }"""
 
 
+@pytest.mark.slow
 def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_server, login, project, analyst,
                                                                      lead):
     document = long_transcript(project, analyst, cues=1500)
@@ -91,6 +93,7 @@ def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_s
     expect(rows).not_to_have_count(before)
 
 
+@pytest.mark.slow
 def test_both_pages_fit_from_390_to_1920_pixels(page, live_server, login, project, analyst, screenshot_dir):
     document = long_transcript(project, analyst, cues=600)
     login(analyst)

@@ -47,6 +47,7 @@ def _group_alive(pgid):
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_the_server_and_a_worker_and_ctrl_c_stops_both(tmp_path):
     port = _free_port()
