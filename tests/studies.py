@@ -146,8 +146,11 @@ def restore(snapshot, *, project, lead):
             pending = [r for r in pending if r[pk] not in keys]
     for model, edits in snapshot.changed.items():
         # project_create made the same rows in the same order for this study: change them alike.
-        rows = _study_rows(model, project.pk)
+        # Rows given the same values (a receiver marking each county's watch name alike) change in one UPDATE.
+        rows, alike = _study_rows(model, project.pk), {}
         for place, values in edits:
-            model._base_manager.filter(pk=rows[place]).update(**values)
+            alike.setdefault(repr(sorted(values.items())), (values, []))[1].append(rows[place])
+        for values, pks in alike.values():
+            model._base_manager.filter(pk__in=pks).update(**values)
     return new_keys
 
