@@ -13,12 +13,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import document_for_coder, document_for_reader, excerpt_for_user, study_for_reader
 from coding.forms import ExcerptEditForm
 from coding.models import Change, Theme
-from coding.quotes import quote_start, quote_text, shown_text, turn_starts
+from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn_starts
 from coding.rendering import document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
@@ -41,6 +42,9 @@ def _turns_for(document):
 def _last_change_id(document):
     return Change.objects.filter(document=document).aggregate(last=Max("id"))["last"] or 0
 
+
+# What a selection of labels, time codes or line breaks alone is told (coding.quotes.speech_span).
+NO_SPEECH = _lazy("The selection holds no speech: select words someone says, not a speaker's label or a time code.")
 
 # A link to a place opens its window this many characters early, so the reader sees what leads up to it.
 CONTEXT_CHARS = 1500
@@ -117,9 +121,14 @@ def excerpt_create_view(request, slug, document_id):
     project, membership, document = document_for_coder(request, slug, document_id, with_text=False)
     document.project = project
     themes = list(Theme.objects.filter(project=project, archived=False, pk__in=request.POST.getlist("themes")))
+    start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
+    if 0 <= start < end <= document.length:  # any other selection is the service's to refuse, with its message
+        span = speech_span(document, start, end)
+        if span is None:
+            return render(request, "coding/_excerpt_panel.html", {"message": NO_SPEECH, "error": True})
+        start, end = span
     try:
-        excerpt = excerpt_create(document=document, start=_int(request.POST.get("start")),
-                                 end=_int(request.POST.get("end")), coder=request.user, themes=themes,
+        excerpt = excerpt_create(document=document, start=start, end=end, coder=request.user, themes=themes,
                                  memo=request.POST.get("memo", ""))
     except ValidationError as error:
         return render(request, "coding/_excerpt_panel.html", {"message": " ".join(error.messages), "error": True})
@@ -152,6 +161,13 @@ def excerpt_update_view(request, slug, excerpt_id):
     if "is_key" in form.changed_data and not membership.is_lead:
         raise PermissionDenied
     document, before = excerpt.document, (excerpt.start, excerpt.end)
+    if (data["start"] is not None and data["end"] is not None and (data["start"], data["end"]) != before
+            and data["start"] < data["end"] <= document.length):
+        span = speech_span(document, data["start"], data["end"])
+        if span is None:
+            return render(request, "coding/_excerpt_panel.html", {
+                **_panel_context(project, membership, excerpt, form, message=NO_SPEECH), "error": True})
+        data["start"], data["end"] = span
     try:
         excerpt = excerpt_update(
             excerpt_id=excerpt.pk, user=request.user, version=data["version"], themes=data["themes"],

@@ -66,6 +66,39 @@ def turn_starts(document: Document, start: int, end: int) -> list[tuple]:
                 .values_list("start", "speech_start", "start_seconds", "participant__label"))
 
 
+def speech_span(document: Document, start: int, end: int) -> tuple[int, int] | None:
+    """A selection [start, end) of a transcript snapped to speech, or None when it holds none.
+
+    One that starts in a speaker's label (or on the line break before a turn) starts at the speech;
+    one whose last character lies in the next turn's label ends where the turn before it ends; one
+    that runs past its last turn's end (onto the line break) ends there. A span across turns stays
+    one span. A plan's text has no labels: only an empty span is refused. The coding view, the
+    boundary edit and a search hit's proposal all go through here; the services store what they
+    are given, so that exchange files and tests keep their exact offsets.
+    """
+    if end <= start:
+        return None
+    if document.kind != Document.Kind.TRANSCRIPT:
+        return start, end
+    fields = ("start", "speech_start", "end")
+    turns = Turn.objects.filter(document=document)
+    first = Turn.objects.holding(start, document=document).values_list(*fields).first()
+    if first is not None:
+        if start < first[1]:
+            start = first[1]
+        elif start >= first[2]:  # the line break after a turn: the next turn's speech
+            following = turns.filter(start__gt=start).order_by("start").values_list(*fields).first()
+            start = following[1] if following else end
+    last = Turn.objects.holding(end - 1, document=document).values_list(*fields).first()
+    if last is not None:
+        if end - 1 < last[1]:  # ends in a label: the turn before it ends the span
+            before = turns.filter(start__lt=last[0]).order_by("-start").values_list(*fields).first()
+            end = before[2] if before else start
+        elif end > last[2]:
+            end = last[2]
+    return (start, end) if end > start else None
+
+
 # --- A quote's text as shown to people ---------------------------------------------------------
 
 def speech_start(start: int, end: int, speech: int | None) -> int:

@@ -15,7 +15,7 @@ from coding.access import document_for_coder, study_for_coder, study_for_reader
 from coding.forms import ExcerptForm, SavedSearchForm, SearchForm
 from coding.models import Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
-from coding.quotes import excerpts_with_passages, quote_start, quote_text
+from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
 from coding.search import search
 from coding.services import excerpt_create
 from planner.models import County, Document, Plan
@@ -107,6 +107,7 @@ def hit_code(request, slug, document_id):
         pdf = document.kind == Document.Kind.PLAN
         start, end = sentence_around(document.text, hit["hit_start"], max(hit["hit_start"], hit["hit_end"]), pdf=pdf)
         start, end = extend(document.text, start, end, backward=hit["back"], forward=hit["forward"], pdf=pdf)
+        start, end = speech_span(document, start, end) or (start, end)  # the sentence within the speech
         form = ExcerptForm(initial={"start": start, "end": end}, project=project)
     shown = quote_start(document, start, end)
     template = "coding/hit_code.html" + ("#panel" if request.htmx else "")

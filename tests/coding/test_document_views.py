@@ -78,8 +78,10 @@ def test_an_analyst_codes_a_selection_and_gets_the_panel_and_the_changed_row(cli
 @pytest.mark.parametrize(("data", "message"), [
     ({"start": 5, "end": 5}, "Marker et tekstutdrag."),
     ({"start": 0, "end": 10_000}, "Markeringen går forbi slutten av teksten."),
-    ({"start": 0, "end": 5, "themes": []}, "Velg minst ett tema."),
+    ({"start": 20, "end": 30, "themes": []}, "Velg minst ett tema."),
     ({"start": 5, "end": ""}, "Marker et tekstutdrag."),
+    ({"start": 0, "end": 5}, "Markeringen inneholder ingen tale: marker ord noen sier, ikke en talers etikett eller "
+                             "en tidskode."),
 ])
 def test_a_bad_selection_answers_with_a_message_and_stores_nothing(client, project, document, analyst, themes,
                                                                    data, message):

@@ -26,6 +26,7 @@ from coding.quotes import (
     publication_attribution,
     quote_text,
     shown_text,
+    speech_span,
     speech_start,
     turn_index,
 )
@@ -391,3 +392,34 @@ def test_a_transcript_quote_across_two_turns_keeps_the_turn_break():
     stored = "Vi samarbeider med\nInformant 2: kommunene"
     assert shown_text(stored, Document.Kind.TRANSCRIPT) == stored
     assert shown_text(stored, Document.Kind.PLAN) == "Vi samarbeider med Informant 2: kommunene"
+
+
+def test_a_selection_snaps_to_speech_at_both_ends(project, analyst):
+    parsed = ParsedTranscript(format="txt", turns=[Turn("Kari", "Vi har et godt samarbeid."),
+                                                   Turn("Ola", "Det stemmer."), Turn("Kari", "Takk.")])
+    document = transcript_import(project=project, user=analyst, parsed=parsed, title="Intervju", county=None,
+                                 interview_format="group_interview", mapping={
+                                     "Kari": NewParticipant(label="Informant 7", role="advisor", field="integration"),
+                                     "Ola": NewParticipant(label="Intervjuer", role="interviewer", field="other")})
+    text = document.text
+    assert text == "Informant 7: Vi har et godt samarbeid.\nIntervjuer: Det stemmer.\nInformant 7: Takk."
+    first, second, third = (text.index(s) for s in ("Vi har", "Det stemmer", "Takk"))
+    first_end, second_end = text.index("\n"), text.index("\n", second)
+
+    def snapped(a, b):
+        span = speech_span(document, a, b)
+        return span and text[span[0]:span[1]]
+
+    assert snapped(0, first + 6) == "Vi har"  # from the label: from the speech
+    assert snapped(3, first_end) == "Vi har et godt samarbeid."
+    assert snapped(first + 3, first_end + 1) == "har et godt samarbeid."  # onto the line break: not past it
+    assert snapped(first + 3, first_end + 5) == "har et godt samarbeid."  # into the next label: not into it
+    assert snapped(first_end, second + 3) == "Det"  # from the line break: from the next speech
+    assert snapped(first + 3, second + 3) == "har et godt samarbeid.\nIntervjuer: Det"  # across turns: one span
+    assert snapped(0, 5) is None  # a label alone holds no speech
+    assert snapped(first_end, second) is None  # nor the line break and the next label
+    assert snapped(second_end + 1, third + 5) == "Takk."
+    assert snapped(first, first) is None
+    plan = Document.objects.create(project=project, kind="plan", title="Plan", text="Informant: ikke et navn",
+                                   plan=Plan.objects.filter(county__project=project).first())
+    assert speech_span(plan, 0, 9) == (0, 9)  # a plan has no labels
