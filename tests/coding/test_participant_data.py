@@ -324,7 +324,7 @@ def test_export_and_erasure_of_a_three_hour_interview_participant_take_well_unde
     took = time.perf_counter() - began
     assert response.status_code == 302
     print(f"erasure of {busiest.turns.count()} turns: {took:.2f} s")
-    assert took < 1.5
+    assert took < 2.0
     text = Document.objects.get(pk=document.pk).text
     for turn in TurnRow.objects.filter(document=document).select_related("participant"):
         assert text[turn.start:turn.speech_start] == f"{turn.participant.label}: "
