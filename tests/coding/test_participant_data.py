@@ -236,7 +236,7 @@ def export_url(participant):
 def test_the_confirmation_names_what_goes_and_the_post_deletes_it(client, project, study, lead):
     client.force_login(lead)
     page = client.get(erase_url(study["informant"])).content.decode()
-    assert "6 replikker i 2 intervjuer" in page
+    assert "6 replikker får teksten" in page and "snakker i 2 intervjuer" in page
     assert "3 utdrag" in page and "1 ekte navn" in page
     response = client.post(erase_url(study["informant"]), erasure_counts(study["informant"]), follow=True)
     assert "Dataene til «Informant 1» er slettet" in response.content.decode()
