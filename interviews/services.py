@@ -276,6 +276,13 @@ def name_word_remove(*, name_word: NameWord) -> None:
     name_word.delete()
 
 
+def _not_erased(participant):
+    """Speech given to a participant whose data was deleted would be theirs again, not deleted."""
+    if participant.erased_at:
+        raise ValidationError(_("The data of «%(label)s» was deleted: choose another participant.") % {
+            "label": participant.label})
+
+
 def _clean_label(label):
     return normalise_text(" ".join(label.split()))
 
@@ -336,6 +343,7 @@ def participants_merge(*, source: Participant, target: Participant, user) -> int
     if len(locked) != 2:
         raise ValidationError(_("The participant no longer exists; reload the page."))
     source, target = locked[source.pk], locked[target.pk]
+    _not_erased(target)
     documents = Counter(TurnRow.objects.select_for_update().filter(participant=source)
                         .values_list("document_id", flat=True))
     moved = TurnRow.objects.filter(participant=source).update(participant=target)
@@ -387,6 +395,7 @@ def turns_assign(*, document: Document, first: int, last: int, participant: Part
     participant = Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
     if participant is None:
         raise ValidationError(_("The participant no longer exists; reload the page."))
+    _not_erased(participant)
     # No join in the locking query: on PostgreSQL a row another assignment changed meanwhile is
     # re-read alone, and a join to its former participant would silently drop it.
     locked = list(TurnRow.objects.select_for_update().filter(

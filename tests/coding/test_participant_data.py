@@ -15,10 +15,11 @@ from coding.models import Change, Excerpt, ExportJob, WatchName
 from coding.participant_data import erasure_counts, participant_erase, subject_access
 from coding.search import search
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update
+from interviews.forms import ParticipantMergeForm
 from interviews.importers import ParsedTranscript, Turn
 from interviews.models import Participant, SpeakerChange
 from interviews.models import Turn as TurnRow
-from interviews.services import ERASED_SPEECH, participant_update, transcript_import
+from interviews.services import ERASED_SPEECH, participant_update, participants_merge, transcript_import, turns_assign
 from planner.models import Chunk, Document
 from planner.services import TextEdit
 from tests.long_transcript import long_transcript
@@ -243,6 +244,9 @@ def test_the_confirmation_names_what_goes_and_the_post_deletes_it(client, projec
     assert SECRET not in Document.objects.get(pk=study["document"].pk).text
     detail = client.get(reverse("interviews:participant_detail", args=[project.slug, study["informant"].pk]))
     assert "Deltakerens data slettet" in detail.content.decode()
+    history = client.get(reverse("coding:document_history", args=[project.slug, study["document"].pk]))
+    assert "Informant 1: 3 replikker erstattet med «[slettet]», 3 utdrag fjernet" in history.content.decode()
+    assert SECRET not in history.content.decode()
 
 
 def test_a_post_with_old_counts_shows_the_new_ones_and_deletes_nothing(client, project, study, lead):
@@ -329,3 +333,14 @@ def test_export_and_erasure_of_a_three_hour_interview_participant_take_well_unde
     for turn in TurnRow.objects.filter(document=document).select_related("participant"):
         assert text[turn.start:turn.speech_start] == f"{turn.participant.label}: "
         assert (text[turn.speech_start:turn.end] == ERASED_SPEECH) == (turn.participant_id == busiest.pk)
+
+
+def test_no_turn_is_given_to_a_participant_whose_data_was_deleted(project, study, lead, analyst):
+    informant, colleague = study["informant"], study["colleague"]
+    participant_erase(participant=informant, user=lead)
+    informant.refresh_from_db()
+    with pytest.raises(ValidationError, match="er slettet|was deleted"):
+        turns_assign(document=study["document"], first=0, last=0, participant=informant, user=analyst)
+    with pytest.raises(ValidationError, match="er slettet|was deleted"):
+        participants_merge(source=colleague, target=informant, user=lead)
+    assert informant.pk not in [int(pk) for pk in ParticipantMergeForm(participant=colleague).others]
