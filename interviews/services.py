@@ -194,6 +194,7 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
             target = _participant_for(project, _fresh(project, target) if fresh_labels else target, county)
         elif target.project_id != project.id:
             raise ValidationError(_("The participant belongs to another study."))
+        _not_erased(target)
         participants[speaker] = target
     labels = {speaker: participant.label for speaker, participant in participants.items()}
     words = name_words(project)

@@ -344,3 +344,10 @@ def test_no_turn_is_given_to_a_participant_whose_data_was_deleted(project, study
     with pytest.raises(ValidationError, match="er slettet|was deleted"):
         participants_merge(source=colleague, target=informant, user=lead)
     assert informant.pk not in [int(pk) for pk in ParticipantMergeForm(participant=colleague).others]
+
+
+def test_no_new_transcript_gives_speech_to_a_participant_whose_data_was_deleted(project, study, lead, analyst):
+    participant_erase(participant=study["informant"], user=lead)
+    with pytest.raises(ValidationError, match="er slettet|was deleted"):
+        make_interview(project, analyst, title="Nytt intervju")
+    assert not Document.objects.filter(title="Nytt intervju").exists()
