@@ -6,6 +6,7 @@ Membership and roles are the planner's; this helper names the coding app's actio
 from django.shortcuts import get_object_or_404
 
 from coding.models import Excerpt
+from interviews.access import participant_for
 from planner.access import LEAD, READ, WRITE, project_for_user
 from planner.models import Document
 
@@ -46,3 +47,8 @@ def excerpt_for_user(request, slug, excerpt_id, *, write=False):
     excerpt = Excerpt.objects.of_study(project).filter(pk=excerpt_id).select_related(
         "document", "coder").defer("document__text").first()
     return project, membership, excerpt
+
+
+def participant_for_lead(request, slug, participant_id):
+    """Deleting a participant's data and exporting everything held about them: the project lead only."""
+    return participant_for(request, slug, participant_id, need=LEAD)

@@ -263,6 +263,10 @@ def _describe_speakers(change):
         source = change.before["source"]["label"]
         return (_("%(label)s (%(turns)s turns)") % {"label": source, "turns": change.after.get("turns", 0)},
                 change.after["label"])
+    if change.action == SpeakerChange.Action.PARTICIPANT_ERASED:
+        return "", _("%(label)s: %(turns)s turns replaced by «[slettet]», %(excerpts)s excerpts removed") % {
+            "label": change.after["label"], "turns": change.after.get("turns", 0),
+            "excerpts": change.after.get("excerpts", 0)}
     return _runs(change.before), _runs(change.after)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coding import codebook_views, document_views, views, watchlist_views
+from coding import codebook_views, document_views, participant_data_views, views, watchlist_views
 from coding.exports.urls import urlpatterns as export_patterns
 from coding.review.urls import urlpatterns as review_patterns
 
@@ -46,4 +46,8 @@ urlpatterns += [
          name="watch_name_remove"),
     path("s/<slug:slug>/watch-list/municipalities/", watchlist_views.watch_municipalities_load,
          name="watch_municipalities_load"),
+    path("s/<slug:slug>/participants/<int:participant_id>/delete-data/",
+         participant_data_views.participant_erase_view, name="participant_erase"),
+    path("s/<slug:slug>/participants/<int:participant_id>/data-export/",
+         participant_data_views.participant_data_export, name="participant_data_export"),
 ]

@@ -165,7 +165,8 @@ class ParticipantMergeForm(forms.Form):
 
     def __init__(self, *args, participant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.others = {str(p.pk): p for p in Participant.objects.filter(project_id=participant.project_id)
+        self.others = {str(p.pk): p for p in Participant.objects.filter(project_id=participant.project_id,
+                                                                         erased_at__isnull=True)
                        .exclude(pk=participant.pk)}
         self.fields["target"].choices = [("", "–"), *_participant_choices(self.others.values())]
 

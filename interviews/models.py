@@ -53,6 +53,9 @@ class Participant(models.Model):
         County, models.PROTECT, null=True, blank=True, related_name="participants", verbose_name=_("county")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the lead deleted the person's data (speech, excerpts, role, field, county); the label stays
+    # because the text's «Label: [slettet]» paragraphs and the other speakers' turns still carry it.
+    erased_at = models.DateTimeField(_("data deleted"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("participant")
@@ -223,6 +226,7 @@ class SpeakerChange(models.Model):
         TURNS_ASSIGNED = "turns_assigned", _("Turns assigned")
         PARTICIPANTS_MERGED = "participants_merged", _("Participants merged")
         PARTICIPANT_CHANGED = "participant_changed", _("Participant changed")
+        PARTICIPANT_ERASED = "participant_erased", _("Participant's data deleted")
 
     project = models.ForeignKey(Project, models.CASCADE, related_name="speaker_changes")
     document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="speaker_changes")

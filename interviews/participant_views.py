@@ -172,7 +172,7 @@ def participant_merge(request, slug, participant_id):
 @require_http_methods(["GET", "POST"])
 def turn_assign(request, slug, document_id):
     project, membership, document = transcript_for_assigner(request, slug, document_id)
-    participants = list(Participant.objects.filter(project=project))
+    participants = list(Participant.objects.filter(project=project, erased_at__isnull=True))
     form = TurnAssignForm(request.POST or None, participants=participants,
                           initial={"first": request.GET.get("first")})
     if request.method == "POST" and form.is_valid():

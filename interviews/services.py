@@ -2,10 +2,11 @@
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from interviews.models import Turn as TurnRow
 from interviews.names import NameMasker, name_forms, name_words, speech_of
 from interviews.signals import participants_merged, speakers_named
 from planner.models import Document, Project, normalise_text
+from planner.services import TextEdit, document_text_replace
 
 _INTERVIEWER_WORDS = {"i", "int", "intervjuer", "intervjuar", "interviewer", "moderator"}
 _INFORMANT_LABEL = re.compile(r"^Informant (\d+)$")
@@ -192,6 +194,7 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
             target = _participant_for(project, _fresh(project, target) if fresh_labels else target, county)
         elif target.project_id != project.id:
             raise ValidationError(_("The participant belongs to another study."))
+        _not_erased(target)
         participants[speaker] = target
     labels = {speaker: participant.label for speaker, participant in participants.items()}
     words = name_words(project)
@@ -274,6 +277,13 @@ def name_word_remove(*, name_word: NameWord) -> None:
     name_word.delete()
 
 
+def _not_erased(participant):
+    """Speech given to a participant whose data was deleted would be theirs again, not deleted."""
+    if participant.erased_at:
+        raise ValidationError(_("The data of «%(label)s» was deleted: choose another participant.") % {
+            "label": participant.label})
+
+
 def _clean_label(label):
     return normalise_text(" ".join(label.split()))
 
@@ -334,6 +344,7 @@ def participants_merge(*, source: Participant, target: Participant, user) -> int
     if len(locked) != 2:
         raise ValidationError(_("The participant no longer exists; reload the page."))
     source, target = locked[source.pk], locked[target.pk]
+    _not_erased(target)
     documents = Counter(TurnRow.objects.select_for_update().filter(participant=source)
                         .values_list("document_id", flat=True))
     moved = TurnRow.objects.filter(participant=source).update(participant=target)
@@ -385,6 +396,7 @@ def turns_assign(*, document: Document, first: int, last: int, participant: Part
     participant = Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
     if participant is None:
         raise ValidationError(_("The participant no longer exists; reload the page."))
+    _not_erased(participant)
     # No join in the locking query: on PostgreSQL a row another assignment changed meanwhile is
     # re-read alone, and a join to its former participant would silently drop it.
     locked = list(TurnRow.objects.select_for_update().filter(
@@ -406,3 +418,113 @@ def turns_assign(*, document: Document, first: int, last: int, participant: Part
                "turns": [{"first": first, "last": last, "participant": participant.pk, "label": participant.label}]},
     )
     return changed
+
+
+# What stands in the text where an erased participant's speech was.
+ERASED_SPEECH = "[slettet]"
+
+
+@dataclass
+class SpeechErasure:
+    """A participant's data being deleted: the locked participant and where their turns were.
+
+    `turns` maps each document they speak in to the (start, speech_start, end) of their turns,
+    in the text as it was; `edits` the TextEdit of each document once the speech is replaced.
+    """
+
+    participant: Participant
+    turns: dict[int, list[tuple[int, int, int]]]
+    edits: dict[int, TextEdit] = field(default_factory=dict)
+
+
+def participant_erasure_begin(*, participant: Participant) -> SpeechErasure:
+    """Lock a participant and every turn of the documents they speak in; say where their turns are.
+
+    Call inside the caller's transaction, which then calls participant_erasure_finish: the locks
+    hold until it commits. The order (participant, then turns) is a merge's and an assignment's.
+    """
+    locked = Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
+    if locked is None:
+        raise ValidationError(_("The participant no longer exists; reload the page."))
+    documents = set(TurnRow.objects.filter(participant=locked).values_list("document_id", flat=True))
+    turns = {}
+    for document_id, participant_id, start, speech_start, end in TurnRow.objects.select_for_update().filter(
+            document_id__in=documents).order_by("document_id", "position").values_list(
+            "document_id", "participant_id", "start", "speech_start", "end"):
+        if participant_id == locked.pk:
+            turns.setdefault(document_id, []).append((start, speech_start, end))
+    return SpeechErasure(participant=locked, turns=turns)
+
+
+def participant_erasure_finish(*, erasure: SpeechErasure, user, counts: dict[int | None, dict]) -> None:
+    """Replace the participant's speech by ERASED_SPEECH, move every turn after it, forget what the
+    study said of them, and record the deletion (who, when, how much; never what) per document.
+
+    `counts` adds the caller's numbers to each document's record (None: to all of them), for example
+    the excerpts removed. The participant keeps their label: it stands before each «[slettet]» and
+    the other speakers may use it. Earlier history rows of the participant lose role, field and county.
+    """
+    participant = erasure.participant
+    for document_id, turns in sorted(erasure.turns.items()):
+        # A turn without speech has nothing to erase (and an empty span has no inside to keep offsets in).
+        spans = [(speech_start, end) for _start, speech_start, end in turns if speech_start < end]
+        edit = erasure.edits[document_id] = document_text_replace(
+            document_id=document_id, spans=spans, replacement=ERASED_SPEECH)
+        _move_turns(document_id, participant, edit)
+    _forget_history(participant)
+    Participant.objects.filter(pk=participant.pk).update(
+        role=ParticipantRole.OTHER, field=ParticipantField.OTHER, field_other="", county=None,
+        erased_at=timezone.now())
+    SpeakerChange.objects.bulk_create([
+        SpeakerChange(project_id=participant.project_id, document_id=document_id, user=user,
+                      action=SpeakerChange.Action.PARTICIPANT_ERASED,
+                      after={"participant": participant.pk, "label": participant.label,
+                             "turns": len(erasure.turns.get(document_id, ())), **counts.get(None, {}),
+                             **counts.get(document_id, {})})
+        for document_id in (sorted(erasure.turns) or [None])
+    ])
+
+
+# Added while turns move, so that a moved turn is never in a stretch still to move (offsets stay below it).
+_MOVING = 2 ** 30
+
+
+def _move_turns(document_id, participant, edit):
+    """Every turn moves by the shift of the stretch it starts in: one UPDATE per stretch between two
+    replaced spans, not one per turn (4,000 turns of a 3-hour interview). The participant's own turns
+    then end where their «[slettet]» does."""
+    turns = TurnRow.objects.filter(document_id=document_id)
+    for start, end, shift in edit.segments():
+        stretch = turns.filter(start__gte=start, start__lt=_MOVING if end is None else end)
+        shift += _MOVING
+        stretch.update(start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
+    turns.update(start=F("start") - _MOVING, speech_start=F("speech_start") - _MOVING, end=F("end") - _MOVING)
+    turns.filter(participant=participant, speech_start__lt=F("end")).update(
+        end=F("speech_start") + len(ERASED_SPEECH))
+
+
+# What a history snapshot says of a participant beyond the label.
+_DESCRIBED = ("role", "field", "field_other", "county")
+
+
+def _forget_history(participant):
+    """Earlier edits and merges of the participant keep who and when, not role, field and county."""
+    pk = participant.pk
+    rows = SpeakerChange.objects.filter(project_id=participant.project_id, action__in=[
+        SpeakerChange.Action.PARTICIPANT_CHANGED, SpeakerChange.Action.PARTICIPANTS_MERGED])
+    for row in rows:
+        if _mentions(row.before, pk) or _mentions(row.after, pk):
+            row.before, row.after = _blank(row.before), _blank(row.after)
+            row.save(update_fields=["before", "after"])
+
+
+def _mentions(snapshot, pk):
+    if isinstance(snapshot, dict):
+        return snapshot.get("participant") == pk or any(_mentions(value, pk) for value in snapshot.values())
+    return False
+
+
+def _blank(snapshot):
+    if isinstance(snapshot, dict):
+        return {key: ("" if key in _DESCRIBED else _blank(value)) for key, value in snapshot.items()}
+    return snapshot

@@ -1,12 +1,17 @@
 """Writes that touch several models of the study frame."""
 
+import bisect
+from dataclasses import dataclass
+from functools import cached_property
+
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.text import slugify
 
-from planner.models import County, Membership, Plan, Project
+from planner.models import County, Document, Membership, Plan, Project, normalise_text, text_checksum
 from planner.signals import template_applied
 from planner.studytemplates import TEMPLATES
+from planner.textindex import document_index
 
 
 def unique_slug(name):
@@ -126,3 +131,74 @@ def membership_change(*, membership, role=None, remove=False):
         membership.full_clean()
         membership.save(update_fields=["role"])
     return membership
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """How offsets into a document's text move when spans of it are replaced.
+
+    `spans` holds (old start, old end, length of the new text), sorted, not empty, not overlapping.
+    """
+
+    spans: tuple[tuple[int, int, int], ...]
+
+    @cached_property
+    def _shifts(self) -> list[int]:
+        """The shift of an offset after the first i spans, for i = 0 … len(spans)."""
+        shifts = [0]
+        for start, end, length in self.spans:
+            shifts.append(shifts[-1] + length - (end - start))
+        return shifts
+
+    def position(self, offset: int) -> int:
+        """The new offset of an old one. An offset inside a replaced span stays inside its replacement."""
+        index = bisect.bisect_right(self.spans, (offset, float("inf"), 0))  # the spans starting at or before it
+        if index and offset < self.spans[index - 1][1]:
+            start, _end, length = self.spans[index - 1]
+            return start + self._shifts[index - 1] + min(offset - start, length)
+        return offset + self._shifts[index]
+
+    def segments(self) -> list[tuple[int, int | None, int]]:
+        """(from, to, shift): each offset in [from, to) outside the spans moves by shift (to None: to the end)."""
+        ends = [end for _start, end, _length in self.spans]
+        return [(0 if i == 0 else ends[i - 1], self.spans[i][0] if i < len(ends) else None, self._shifts[i])
+                for i in range(len(ends) + 1)]
+
+    def touches(self, start: int, end: int) -> bool:
+        """Whether the old stretch [start, end) overlaps a replaced span."""
+        # The spans starting before `end`; sorted and apart, the last of them reaches furthest.
+        index = bisect.bisect_left(self.spans, (end,))
+        return index > 0 and self.spans[index - 1][1] > start
+
+
+@transaction.atomic
+def document_text_replace(*, document_id: int, spans: list[tuple[int, int]], replacement: str) -> TextEdit:
+    """Replace stretches of a stored document's text, the one exception to «text never changes».
+
+    Only for erasing personal data (a participant's speech): every other correction makes a new
+    document. The row is locked; text, checksum, length, page starts and the search chunks are
+    rewritten together. A span that holds the replacement already is left as it is (erased before).
+    The caller moves whatever points into the text (turns, excerpts) with the returned TextEdit, in
+    the same transaction.
+    """
+    replacement = normalise_text(replacement)
+    document = Document.objects.select_for_update().get(pk=document_id)
+    text, pieces, last = document.text, [], 0
+    edit = []
+    for start, end in sorted(spans):
+        if start < last or end <= start or end > len(text):
+            raise ValueError(f"Span {start}-{end} overlaps another or lies outside the text")
+        if text[start:end] == replacement:
+            continue
+        pieces += [text[last:start], replacement]
+        edit.append((start, end, len(replacement)))
+        last = end
+    pieces.append(text[last:])
+    edit = TextEdit(tuple(edit))
+    document.text = "".join(pieces)
+    document.page_starts = [edit.position(start) for start in document.page_starts]
+    Document.objects.filter(pk=document_id).update(
+        text=document.text, checksum=text_checksum(document.text), length=len(document.text),
+        page_starts=document.page_starts)
+    document_index(document)
+    return edit

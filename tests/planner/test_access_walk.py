@@ -181,6 +181,9 @@ TABLE = {
                                                            "field": "other"}, LEAD_WRITE_REDIRECT),
     # No target chosen: the lead sees the form again with its error.
     "interviews:participant_merge": ("post", _participant, {}, LEAD_ONLY),
+    # Deleting a participant's data (the confirmation page) and the subject-access file: the lead only.
+    "coding:participant_erase": ("get", _participant, None, LEAD_ONLY),
+    "coding:participant_data_export": ("get", _participant, None, LEAD_ONLY),
     "interviews:turn_assign": ("get", _transcript, None, WRITE),
     "interviews:import_start": ("get", _study, None, WRITE),
     "interviews:import_confirm": ("post", _draft, {}, {"lead": 404, "analyst": 200, "viewer": 403, "outsider": 404}),
