@@ -4,11 +4,14 @@ process and in the task worker alike. The logs are read from the real stdout of 
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.request import Request, urlopen
 
 import pytest
 from django.db import connection
@@ -175,6 +178,40 @@ def test_the_task_worker_logs_json_lines_too():
     records = [json.loads(line) for line in lines]  # every line
     assert [r["logger"] for r in records] == ["django_tasks_db", "django_tasks_db"]
     assert records[0]["message"].startswith("Starting worker") and records[0]["request_id"] is None
+
+
+@pytest.mark.django_db(transaction=True)  # gunicorn's worker must see the test database's tables
+def test_gunicorn_as_deployed_answers_healthz_and_logs_only_json_lines(tmp_path):
+    """deploy/gunicorn.conf.py with production settings: gunicorn's own records and the app's, one JSON
+    line each on stdout."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "KODEVERK_LOG_FORMAT", "LOG_LEVEL"}} | {
+        "SECRET_KEY": "x7!Qm2#pL9@vR4$tW8^zK1&nB6*cD3(fG5)hJ0_yU2+sE9=aT4", "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": _database_url(), "WEB_CONCURRENCY": "1", "DEBUG": "0"}
+    out = tmp_path / "gunicorn.out"
+    gunicorn = subprocess.Popen([Path(sys.executable).with_name("gunicorn"), "--config", "deploy/gunicorn.conf.py",
+                                 "--bind", f"127.0.0.1:{port}", "planner.wsgi"],
+                                cwd=ROOT, env=env, stdout=out.open("w"), stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urlopen(Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "lb-1"}),
+                             timeout=5) as response:
+                    assert (response.status, json.load(response)) == (200, NOTHING_QUEUED)
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and gunicorn.poll() is None, out.read_text()
+                time.sleep(0.2)
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(30)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert any(r["logger"] == "gunicorn.error" and r["message"].startswith("Booting worker") for r in records)
+    access = [r for r in records if r["logger"] == "kodeverk.requests"]
+    assert [(r["request_id"], r["path"], r["status"]) for r in access] == [("lb-1", HEALTHZ, 200)]
 
 
 def test_a_log_format_it_does_not_know_stops_the_app():
