@@ -120,6 +120,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id and duration cover every other middleware (planner/logs.py).
+    "planner.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -251,15 +253,37 @@ if not DEBUG:
     # Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health check may ask a web machine over plain HTTP; it is not redirected.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
 
+# Logs go to stdout, one line per record; a service manager or container runtime collects them.
+# "json" (the default in production): JSON lines with timestamp, level, logger, message and the request's
+# id, user id, method and path (planner/logs.py); "text": one plain line each (the default with DEBUG).
+LOG_FORMATS = {"json", "text"}
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
+KODEVERK_LOG_FORMAT = os.environ.get("KODEVERK_LOG_FORMAT") or ("text" if DEBUG else "json")
+if KODEVERK_LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"KODEVERK_LOG_FORMAT must be json or text, not {KODEVERK_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"request": {"()": "planner.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "planner.logs.json_formatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                             "formatter": KODEVERK_LOG_FORMAT, "filters": ["request"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # One line per request (status, duration), whatever LOG_LEVEL says for the rest.
+        "kodeverk.requests": {"level": "INFO"},
+        # Django's own records go to the one handler above, not also to its default console (stderr).
+        "django": {"handlers": [], "level": LOG_LEVEL},
+    },
 }

@@ -40,4 +40,5 @@ urlpatterns = [
     path("account/", include(account_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
 ]

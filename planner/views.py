@@ -1,20 +1,25 @@
-"""Views of the study frame: my studies, the dashboard, counties, the plan register, members."""
+"""Views of the study frame: my studies, the dashboard, counties, the plan register, members; /healthz."""
+
+import logging
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import DatabaseError
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from planner.access import LEAD, WRITE, project_for_user, projects_of
 from planner.forms import MemberAddForm, MemberRoleForm, PlanFilterForm, PlanForm, PlanImportForm, ProjectCreateForm
+from planner.health import health_report
 from planner.lockouts import locked_out, login_unlock
 from planner.models import Document, Membership, Plan
 from planner.plan_io import (
@@ -38,6 +43,7 @@ from planner.services import (
 )
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -286,3 +292,16 @@ def _change(request, member, **change):
         messages.error(request, _("A study needs at least one project lead. Make someone else lead first."))
     else:
         messages.success(request, _("The membership of %(name)s was updated.") % {"name": member.user.username})
+
+
+@require_safe
+@never_cache
+def healthz(request):
+    """For load balancers and monitoring, without login (planner/health.py): 200 when the database answers,
+    503 when it does not. Not through the access helper: it shows nothing of any study."""
+    try:
+        report = health_report()
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", **report})

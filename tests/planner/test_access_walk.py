@@ -195,6 +195,8 @@ TABLE = {
     "password_change": ("get", None, None, ALL_200),
     "password_change_done": ("get", None, None, ALL_200),
     "set_language": ("post", None, {"language": "en"}, {"lead": 302, "analyst": 302, "viewer": 302, "outsider": 302}),
+    # Public, for load balancers: the database check and the task queue's age, nothing of any study.
+    "healthz": ("get", None, None, ALL_200),
 }
 
 

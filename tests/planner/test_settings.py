@@ -1,6 +1,7 @@
 """Settings come from the environment and fail loudly; production settings pass the deploy check."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,14 @@ def test_every_model_is_in_the_admin():
 
     ours = [m for m in apps.get_models() if m._meta.app_label in {"planner", "interviews", "coding"}]
     assert [m.__name__ for m in ours if not admin.site.is_registered(m)] == []
+
+
+def test_every_environment_variable_of_the_settings_is_documented_in_the_deployment_guide():
+    source = (ROOT / "planner" / "settings.py").read_text()
+    read = set(re.findall(r'(?:envbool|envint|envlist|envdatabase|os\.environ\.get)\(\s*"([A-Z][A-Z0-9_]*)"', source))
+    assert {"SECRET_KEY", "DATABASE_URL", "TRUSTED_PROXY_COUNT", "KODEVERK_LOG_FORMAT"} <= read  # the pattern works
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    settings_table = guide.split("## Settings", 1)[1].split("Three more variables", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", settings_table, flags=re.MULTILINE))
+    assert read - documented == set(), "document these in docs/deploy.md, Settings"
+    assert documented - read == set(), "docs/deploy.md documents settings that planner/settings.py does not read"
