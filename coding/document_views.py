@@ -20,7 +20,7 @@ from coding.access import document_for_coder, document_for_reader, excerpt_for_u
 from coding.forms import ExcerptEditForm
 from coding.models import Change, Theme
 from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn_starts
-from coding.rendering import document_window, window_rows
+from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
 from interviews.models import SpeakerChange, format_seconds
@@ -33,7 +33,7 @@ def _turns_for(document):
         return None
 
     def turns(start, end):
-        return {a: {"speech_start": b, "time": format_seconds(s), "speaker": label if a == b else ""}
+        return {a: {"speech_start": b, "time": format_seconds(s), "speaker": label if a == b else "", "label": label}
                 for a, b, s, label in turn_starts(document, start, end)}
 
     return turns
@@ -85,7 +85,8 @@ def _rows_response(request, document, spans, *, panel_template="coding/_excerpt_
     """The panel, with the rows of every touched span swapped out of band."""
     rows = {}
     for start, end in spans:
-        for row_start, html in window_rows(document.pk, start, end, _turns_for(document), document.length):
+        for row_start, html in window_rows(document.pk, start, end, _turns_for(document), document.length,
+                                           Pages.of(document)):
             rows[row_start] = html.replace('<div class="row"', '<div class="row" hx-swap-oob="true"', 1)
     return render(request, panel_template, {"rows": rows.values(), **(context or {})})
 

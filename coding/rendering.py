@@ -12,6 +12,7 @@ stay absolute, so a selection that spans two windows maps the same.
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from coding.models import Coding
 from planner.models import Document
@@ -58,8 +59,33 @@ def paragraphs(text, offset=0):
         start += len(line) + 1
 
 
-def render_rows(text, offset, marks, turns=None):
-    """HTML rows for the paragraphs of text (which starts at `offset` of the document)."""
+@dataclass(frozen=True)
+class Pages:
+    """The pages of a plan's text (Document.page_starts): which start in a paragraph, which holds a place."""
+
+    document: Document
+
+    @classmethod
+    def of(cls, document):
+        return cls(document) if document.page_starts else None
+
+    def starting_in(self, start, end):
+        """The numbers of the pages whose first character lies in the paragraph [start, end]."""
+        first = self.document.first_page
+        return [first + i for i, at in enumerate(self.document.page_starts) if start <= at <= end]
+
+    def at(self, offset):
+        return self.document.page_at(offset)
+
+
+def page_label(number):
+    return _("p. %(page)s") % {"page": number}
+
+
+def render_rows(text, offset, marks, turns=None, pages=None):
+    """HTML rows for the paragraphs of text (which starts at `offset` of the document).
+
+    `turns`: per paragraph start, the turn that starts there (a transcript); `pages`: a plan's Pages."""
     turns = turns or {}
     rows = []
     marks = sorted(marks, key=lambda m: (m.start, -m.end))
@@ -69,11 +95,11 @@ def render_rows(text, offset, marks, turns=None):
             active.append(marks[following])
             following += 1
         active = [m for m in active if m.end > start]
-        rows.append((start, _row(text, offset, start, end, active, turns.get(start))))
+        rows.append((start, _row(text, offset, start, end, active, turns.get(start), pages)))
     return rows
 
 
-def _row(text, offset, start, end, marks, turn):
+def _row(text, offset, start, end, marks, turn, pages=None):
     cuts = {start, end}
     for mark in marks:
         cuts.update(c for c in (mark.start, mark.end) if start < c < end)
@@ -85,17 +111,23 @@ def _row(text, offset, start, end, marks, turn):
         covering = [m for m in marks if m.start <= a and m.end >= b]
         label = turn is not None and b <= turn["speech_start"]
         pieces.append(_segment(text[a - offset:b - offset], a, covering, label))
-    chips = "".join(_chip(m) for m in marks)
-    gutter = ""
+    chips = "".join(_chip(m, pages) for m in marks)
+    gutter, about = "", ""
     if turn:
         gutter = f'<span class="time">{escape(turn["time"])}</span>' if turn.get("time") else ""
         if turn.get("speaker"):  # not in the text: shown beside it, never selected or counted
             gutter = f'<span class="speaker-tag">{escape(turn["speaker"])}</span>{gutter}'
+        # Who speaks and when, for the caret's announcement (static/js/coding/caret.js).
+        about = f' data-speaker="{escape(turn.get("label", ""))}" data-time="{escape(turn.get("time", ""))}"'
+    if pages:
+        gutter += "".join(f'<span class="page-start">{escape(page_label(n))}</span>'
+                          for n in pages.starting_in(start, end))
+    # Gutter and margin are no place for the caret: contenteditable="false" makes them one step to pass.
     return (
-        f'<div class="row" id="row-{start}" data-start="{start}" data-end="{end}">'
-        f'<div class="gutter" aria-hidden="true">{gutter}</div>'
+        f'<div class="row" id="row-{start}"{about} data-start="{start}" data-end="{end}">'
+        f'<div class="gutter" contenteditable="false" aria-hidden="true">{gutter}</div>'
         f'<p class="para" data-start="{start}" data-end="{end}">{"".join(pieces) or _empty(start)}</p>'
-        f'<div class="margin">{chips}</div></div>'
+        f'<div class="margin" contenteditable="false">{chips}</div></div>'
     )
 
 
@@ -116,20 +148,21 @@ def _segment(piece, start, covering, label):
             f'style="{style}">{escape(piece)}</span>')
 
 
-def _chip(mark):
+def _chip(mark, pages=None):
     swatches = "".join(f'<i style="--chip:{c}"></i>' for c in mark.colours)
-    title = escape(", ".join(mark.names))
+    page = f" · {page_label(pages.at(mark.start))}" if pages else ""
+    title = escape(", ".join(mark.names) + page)
     key = " key" if mark.is_key else ""
     return (f'<button type="button" class="excerpt-chip{key}" data-excerpt="{mark.id}" title="{title}" '
             f'aria-label="{title}">{swatches}</button>')
 
 
-def window_rows(document_id, start, end, turns_for=None, length=None):
+def window_rows(document_id, start, end, turns_for=None, length=None, pages=None):
     """Re-render only the paragraphs that [start, end) touches, reading only their text."""
     window_start, text = _paragraph_window(document_id, start, end, length)
     marks = marks_for(document_id, window_start, window_start + len(text) + 1)
     turns = turns_for(window_start, window_start + len(text)) if turns_for else None
-    return render_rows(text, window_start, marks, turns)
+    return render_rows(text, window_start, marks, turns, pages)
 
 
 def _paragraph_window(document_id, start, end, length=None, reach=2000):
@@ -187,6 +220,6 @@ def document_window(document, turns_for=None, *, at=0, upto=None, budget=None):
     start, text = text_window(document.pk, document.length, at=at, upto=upto, budget=budget)
     end = start + len(text)
     marks = marks_for(document.pk, start, end + 1)
-    rows = render_rows(text, start, marks, turns_for(start, end) if turns_for else None)
+    rows = render_rows(text, start, marks, turns_for(start, end) if turns_for else None, Pages.of(document))
     return Window(start=start, end=end, rows=[html for _start, html in rows], earlier=start > 0,
                   later=end < document.length)

@@ -1,18 +1,18 @@
-// Owns the excerpt panel: opening an excerpt from a chip or a coded passage, and the panel's
-// «use the selection» button, which moves an excerpt to the text selected since it opened.
-import { selectionOffsets } from "./selection.js";
+// Owns the excerpt panel: opening an excerpt from a chip, a coded passage, or Enter with the caret
+// in a coded passage. Changing an excerpt's boundaries is bounds.js's.
 
-export function initPanel(doc, panel) {
-  let lastSelection = null;
-
+export function initPanel(doc) {
   function openExcerpt(id) {
     htmx.ajax("GET", doc.dataset.panelUrl.replace("/0/", "/" + id + "/"), { target: "#excerpt-panel" });
   }
 
-  document.addEventListener("selectionchange", () => {
-    const current = selectionOffsets(doc);
-    if (current) lastSelection = current;
-  });
+  function codedAtCaret() {
+    const selection = window.getSelection();
+    if (!selection || !selection.isCollapsed || !doc.contains(selection.focusNode)) return null;
+    const node = selection.focusNode;
+    const seg = (node.nodeType === Node.TEXT_NODE ? node.parentElement : node).closest(".seg.coded");
+    return seg ? seg.dataset.ex.split(" ")[0] : null;
+  }
 
   doc.addEventListener("click", (event) => {
     const chip = event.target.closest(".excerpt-chip");
@@ -25,15 +25,9 @@ export function initPanel(doc, panel) {
     if (seg && (!selection || selection.isCollapsed)) openExcerpt(seg.dataset.ex.split(" ")[0]);
   });
 
-  // A new panel forgets the selection it was opened with: only text selected after it counts.
-  panel.addEventListener("htmx:afterSwap", () => { lastSelection = null; });
-
-  panel.addEventListener("click", (event) => {
-    const button = event.target.closest(".use-selection");
-    if (!button || !lastSelection) return;
-    const form = button.closest("form");
-    form.querySelector("[name=start]").value = lastSelection.start;
-    form.querySelector("[name=end]").value = lastSelection.end;
-    htmx.trigger(form, "submit");
+  doc.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || doc.classList.contains("bounds-mode")) return;
+    const id = codedAtCaret();
+    if (id) openExcerpt(id);
   });
 }

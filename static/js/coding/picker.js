@@ -1,9 +1,18 @@
 // Owns the new-excerpt theme picker: opening it on a selection (mouse, or Enter after
-// Shift+arrows), filtering by typing, ticking by digit or Alt+letter, arrow keys, Enter to code
-// and Esc to cancel; the last themes used come first (kept per study in localStorage).
+// Shift+arrows) inside the visible screen, filtering by typing, ticking by digit or Alt+letter,
+// arrow keys, Enter to code and Esc to cancel; the last themes used come first (kept per study in
+// localStorage). After coding, the caret stands right after the new excerpt.
+// A selection with no speech in it (labels, time codes) gets a message instead of the picker; the
+// server snaps the rest to speech (coding.quotes.speech_span).
+import { rowsOf } from "./caret.js";
 import { selectionOffsets } from "./selection.js";
 
-export function initPicker(doc, picker) {
+// Whether [start, end) holds any character of speech (not only labels and line breaks).
+function holdsSpeech(rows, start, end) {
+  return rows.some((row) => Math.max(start, row.speech) < Math.min(end, row.end));
+}
+
+export function initPicker(doc, picker, caret, tell) {
   const canCode = doc.classList.contains("can-code");
   const recentKey = "kodeverk:recent:" + doc.dataset.project;
   let pending = null;
@@ -55,7 +64,11 @@ export function initPicker(doc, picker) {
   }
 
   function openPicker(selected) {
-    if (!canCode || !picker) return;
+    if (!canCode || !picker || doc.classList.contains("bounds-mode")) return;
+    if (!holdsSpeech(rowsOf(doc), selected.start, selected.end)) {
+      tell(doc.dataset.noSpeech);
+      return;
+    }
     pending = selected;
     fetch(doc.dataset.themesUrl, { credentials: "same-origin" })
       .then((response) => response.json())
@@ -67,7 +80,11 @@ export function initPicker(doc, picker) {
     const range = window.getSelection().rangeCount ? window.getSelection().getRangeAt(0) : null;
     const rect = range ? range.getBoundingClientRect() : doc.getBoundingClientRect();
     picker.hidden = false;
-    const top = window.scrollY + rect.bottom + 8;
+    // Below the selection, or above it when there is no room below; always inside the screen.
+    const height = picker.offsetHeight, room = window.innerHeight;
+    let top = rect.bottom + 8;
+    if (top + height > room - 8) top = rect.top - height - 8 >= 8 ? rect.top - height - 8 : room - height - 8;
+    top = window.scrollY + Math.max(8, top);
     const left = Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth -
       picker.offsetWidth - 16);
     picker.style.top = top + "px";
@@ -121,7 +138,11 @@ export function initPicker(doc, picker) {
       form.appendChild(input);
     });
     remember(ids);
+    const after = pending.end;
     closePicker(false);
+    // When the new rows have settled, the caret goes right after the excerpt, ready for the next one.
+    const panel = document.getElementById("excerpt-panel");
+    panel.addEventListener("htmx:afterSettle", () => caret.focusText(after), { once: true });
     htmx.trigger(form, "submit");
   }
 
@@ -150,18 +171,27 @@ export function initPicker(doc, picker) {
     document.getElementById("picker-cancel").addEventListener("click", () => closePicker(true));
   }
 
+  function selectionMade() {
+    const selection = window.getSelection();
+    return selection && !selection.isCollapsed && doc.contains(selection.anchorNode);
+  }
+
   doc.addEventListener("mouseup", () => {
     window.setTimeout(() => {
+      if (!selectionMade() || doc.classList.contains("bounds-mode")) return;
       const selected = selectionOffsets(doc);
       if (selected) openPicker(selected);
+      else tell(doc.dataset.noSpeech);
     }, 0);
   });
 
   doc.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
+    if (event.key === "Enter" && !doc.classList.contains("bounds-mode")) {
       event.preventDefault();
+      if (!selectionMade()) return;  // Enter on a caret: panel.js opens the excerpt there
       const selected = selectionOffsets(doc);
       if (selected) openPicker(selected);
+      else tell(doc.dataset.noSpeech);
     }
   });
 }

@@ -27,7 +27,7 @@ function segments(container) {
 }
 
 // The offset of a boundary point (node, offset) as the DOM gives it.
-function pointOffset(container, node, offset, isEnd) {
+export function pointOffset(container, node, offset, isEnd) {
   const seg = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
   if (seg && seg.classList && seg.classList.contains("seg")) {
     if (node.nodeType === Node.TEXT_NODE) {

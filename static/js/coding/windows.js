@@ -27,9 +27,11 @@ function show(doc, place, fetched) {
   }
 }
 
+// Returns the place the page was opened at (its `#at-` link), or null.
 export function initWindows(doc) {
   document.addEventListener("DOMContentLoaded", () => show(doc, linkedPlace()));
   window.addEventListener("hashchange", () => show(doc, linkedPlace()));
   // After an undo the server names the place it restored.
   document.body.addEventListener("kodeverk:show", (event) => show(doc, event.detail));
+  return linkedPlace();
 }
