@@ -822,6 +822,7 @@ def main():
         setup_seconds = time.monotonic() - began
         print(f"gunicorn on {HOST}:{servers.port} (workers {servers.web_workers()}), task worker "
               f"{servers.worker.pid}; setup took {setup_seconds:.1f} s", flush=True)
+        load_before = os.getloadavg()
         start = time.monotonic()
         run = Run(started=start, deadline=start + args.seconds, ramp=min(10.0, args.seconds / 6))
         analysts = [Analyst(i, name, study, servers.port, run, conflicts, seed=args.seed * 1000 + i)
@@ -835,11 +836,12 @@ def main():
             analyst.join(args.seconds + REQUEST_TIMEOUT + 10)
         faulter.join()  # its last fault comes before the end of the run; the checks then have the database
         elapsed = time.monotonic() - start
+        load = (load_before, os.getloadavg())
         counted = len(run.requests)
         pending = wait_for_exports(study, {a.username: a.session for a in analysts}, EXPORT_WAIT)
         web_after = servers.web_workers()
         servers.stop()
-        failed, report = summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults)
+        failed, report = summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults, load)
     finally:
         servers.stop()
         if not args.keep:
@@ -851,14 +853,20 @@ def main():
     return 1 if failed else 0
 
 
-def summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults):
+def summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults, load):
+    with (servers.logs / "requests.csv").open("w") as out:  # every request, for a closer look at the figures
+        out.write("started_s,ms,category,name,status,error\n")
+        for r in run.requests:
+            out.write(f"{r.started:.3f},{1000 * (r.ended - r.started):.1f},{r.category},{r.name},{r.status or ''},"
+                      f"\"{(r.error or r.problem).replace(chr(34), chr(39))}\"\n")
     lost, duplicated, unacknowledged, definite = check_writes(study, run)
     export_problems, export_outcomes = check_exports(study, run)
     errors, unexplained = classify_errors(run)
     outcomes = Counter((w.kind, w.outcome) for w in run.writes)
     refusals = Counter(w.message for w in run.writes if w.outcome == "refused")
     figures = {c: latency(run, c) for c in ("page", "coding", "other")}
-    print(f"\n{args.users} analysts for {elapsed:.0f} s: {counted} requests, {counted / elapsed:.1f} per second")
+    print(f"\n{args.users} analysts for {elapsed:.0f} s: {counted} requests, {counted / elapsed:.1f} per second; "
+          f"machine load (1 min) {load[0][0]:.1f} before, {load[1][0]:.1f} after, on {os.cpu_count()} cores")
     for category, figure in figures.items():
         print(f"  {category:7} {figure['requests']:5} requests  p50 {figure['p50']:6.1f} ms"
               f"  p95 {figure['p95']:6.1f} ms  p99 {figure['p99']:6.1f} ms  max {figure['max']:7.1f} ms")
@@ -907,7 +915,7 @@ def summarize(args, study, run, servers, elapsed, counted, pending, web_after, f
     report = {
         "users": args.users, "seconds": round(elapsed, 1), "requests": counted,
         "requests_per_second": round(counted / elapsed, 2), "latency_ms": figures,
-        "latency_after_arrival_ms": settled,
+        "latency_after_arrival_ms": settled, "load_before_after": [load[0][0], load[1][0]],
         "faults": [{"name": n, "at": round(t, 2), "detail": d} for n, t, d in run.faults],
         "web_workers_after": web_after, "task_worker_starts": servers.worker_starts,
         "writes": {f"{kind} {outcome}": n for (kind, outcome), n in outcomes.items()},
