@@ -522,6 +522,44 @@ class Analyst(threading.Thread):
         self._done(write, "refused", message=answer["message"])
 
 
+# ---------------------------------------------------------------- the machine
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sampler(servers, run, database, samples):
+    """Each second: the CPU the whole machine used and the CPU of this test's own processes (the gunicorn
+    workers, the task worker, this script and the database's backends for this database), in cores. On a
+    machine shared with other work, this tells a slow stretch of the run caused by others from one of ours."""
+    last_total, last_ours = None, {}
+    while not run.over():
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]  # user, nice, system, irq, softirq
+        own = {servers.web.pid, servers.worker.pid, *servers.web_workers(), os.getpid()}
+        ours = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                if pid not in own:
+                    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                        words = cmdline.read().replace(b"\0", b" ")
+                    if not (words.startswith(b"postgres:") and f" {database} ".encode() in words):
+                        continue
+                with open(f"/proc/{pid}/stat") as stat:
+                    values = stat.read().rsplit(")", 1)[1].split()
+                ours[pid] = int(values[11]) + int(values[12])  # utime + stime
+            except OSError:
+                continue
+        if last_total is not None:
+            used = sum(ticks - last_ours.get(pid, 0) for pid, ticks in ours.items())  # a new process: all its ticks
+            samples.append((run.now(), (busy - last_total) / TICKS, used / TICKS))
+        last_total, last_ours = busy, ours
+        time.sleep(1.0)
+
+
 # ---------------------------------------------------------------- faults
 
 FAULT_NAMES = {"web worker killed (SIGKILL)": "web", "database connections terminated": "db",
@@ -777,6 +815,22 @@ def latency(run, category, after=0.0):
             "p99": percentile(times, 0.99), "max": max(times) if times else float("nan")}
 
 
+def by_window(run, samples, width=10):
+    """Latency and CPU per `width` seconds of the run."""
+    windows = []
+    for start in range(0, int(run.deadline - run.started) + 1, width):
+        times = sorted((r.ended - r.started) * 1000 for r in run.requests if r.category in ("page", "coding")
+                       and r.status is not None and start <= r.started < start + width)
+        cpu = [(machine, ours) for at, machine, ours in samples if start <= at < start + width]
+        if not times:
+            continue
+        windows.append({"from": start, "requests": len(times), "p50": percentile(times, 0.5),
+                        "p95": percentile(times, 0.95),
+                        "machine": sum(m for m, _o in cpu) / len(cpu) if cpu else float("nan"),
+                        "ours": sum(o for _m, o in cpu) / len(cpu) if cpu else float("nan")})
+    return windows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
@@ -832,6 +886,9 @@ def main():
         for analyst in analysts:
             analyst.start()
         faulter.start()
+        samples = []
+        sampler = threading.Thread(target=cpu_sampler, args=(servers, run, args.database, samples), daemon=True)
+        sampler.start()
         for analyst in analysts:
             analyst.join(args.seconds + REQUEST_TIMEOUT + 10)
         faulter.join()  # its last fault comes before the end of the run; the checks then have the database
@@ -841,7 +898,8 @@ def main():
         pending = wait_for_exports(study, {a.username: a.session for a in analysts}, EXPORT_WAIT)
         web_after = servers.web_workers()
         servers.stop()
-        failed, report = summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults, load)
+        failed, report = summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults, load,
+                                   samples)
     finally:
         servers.stop()
         if not args.keep:
@@ -853,7 +911,7 @@ def main():
     return 1 if failed else 0
 
 
-def summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults, load):
+def summarize(args, study, run, servers, elapsed, counted, pending, web_after, faults, load, samples):
     with (servers.logs / "requests.csv").open("w") as out:  # every request, for a closer look at the figures
         out.write("started_s,ms,category,name,status,error\n")
         for r in run.requests:
@@ -881,6 +939,12 @@ def summarize(args, study, run, servers, elapsed, counted, pending, web_after, f
                      key=lambda r: r.started - r.ended)[:8]
     print("  slowest page and coding requests: " + ", ".join(
         f"{r.name} {1000 * (r.ended - r.started):.0f} ms at {r.started:.1f} s" for r in slowest))
+    windows = by_window(run, samples)
+    print("  by 10 s of the run: page and coding requests, p50/p95 ms; CPU of the machine and of this test's "
+          "processes, in cores:")
+    for w in windows:
+        print(f"  {w['from']:4d}–{w['from'] + 10:<4d} s {w['requests']:4d} requests  p50 {w['p50']:6.1f}  "
+              f"p95 {w['p95']:6.1f}  machine {w['machine']:.2f}  ours {w['ours']:.2f}")
     print("faults:")
     for name, at, detail in run.faults:
         print(f"  {at:6.1f} s  {name} ({detail})")
@@ -915,7 +979,7 @@ def summarize(args, study, run, servers, elapsed, counted, pending, web_after, f
     report = {
         "users": args.users, "seconds": round(elapsed, 1), "requests": counted,
         "requests_per_second": round(counted / elapsed, 2), "latency_ms": figures,
-        "latency_after_arrival_ms": settled, "load_before_after": [load[0][0], load[1][0]],
+        "latency_after_arrival_ms": settled, "load_before_after": [load[0][0], load[1][0]], "windows": windows,
         "faults": [{"name": n, "at": round(t, 2), "detail": d} for n, t, d in run.faults],
         "web_workers_after": web_after, "task_worker_starts": servers.worker_starts,
         "writes": {f"{kind} {outcome}": n for (kind, outcome), n in outcomes.items()},
