@@ -221,6 +221,8 @@ class Servers:
     def stop(self):
         """SIGTERM to both, SIGKILL after 15 s; again does nothing."""
         self._stopping.set()
+        if getattr(self, "supervisor", None) is not None:
+            self.supervisor.join(RESTART_SEC + 1)  # so that it starts no worker after this
         processes = [p for p in (self.web, self.worker) if p is not None]
         for process in processes:
             if process.poll() is None:
@@ -310,6 +312,7 @@ class Session:
             connection.close()
         except (OSError, http.client.HTTPException) as error:
             record.error = f"{type(error).__name__}: {error}"
+            response = None  # an answer cut off half-way is no answer
         record.ended = self.run.now()
         if method == "POST":
             with self.run.lock:
@@ -344,9 +347,9 @@ def panel(text):
 
 
 class Analyst(threading.Thread):
-    def __init__(self, number, username, study, port, run, conflicts, seed):
+    def __init__(self, username, study, port, run, conflicts, seed):
         super().__init__(daemon=True, name=username)
-        self.number, self.username, self.study, self.state = number, username, study, run
+        self.username, self.study, self.state = username, study, run
         self.session = Session(port, run)
         self.conflicts = conflicts
         self.rng = random.Random(seed)
@@ -843,11 +846,11 @@ def main():
                         help="PostgreSQL server URL without a database")
     parser.add_argument("--database", default=os.environ.get("LOADTEST_DATABASE", "kodeverk_load"))
     parser.add_argument("--report", help="also write the figures and checks to this JSON file")
-    parser.add_argument("--keep", action="store_true", help="keep the database and logs afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (the logs are always kept)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if not 1 <= args.users <= MAX_USERS or not 5 <= args.seconds <= MAX_SECONDS:
-        parser.error(f"--users 1..{MAX_USERS}, --seconds 5..{MAX_SECONDS}")
+    if not 1 <= args.users <= MAX_USERS or not 5 <= args.seconds <= MAX_SECONDS or not 1 <= args.documents <= 11:
+        parser.error(f"--users 1..{MAX_USERS}, --seconds 5..{MAX_SECONDS}, --documents 1..11")
     faults = {f.strip() for f in args.faults.split(",") if f.strip()}
     if faults - {"web", "task", "db"}:
         parser.error("--faults: web, task, db")
@@ -879,7 +882,7 @@ def main():
         load_before = os.getloadavg()
         start = time.monotonic()
         run = Run(started=start, deadline=start + args.seconds, ramp=min(10.0, args.seconds / 6))
-        analysts = [Analyst(i, name, study, servers.port, run, conflicts, seed=args.seed * 1000 + i)
+        analysts = [Analyst(name, study, servers.port, run, conflicts, seed=args.seed * 1000 + i)
                     for i, name in enumerate(study["analysts"])]
         faulter = threading.Thread(target=inject_faults, args=(servers, run, faults, args.database, args.seconds),
                                    daemon=True)
