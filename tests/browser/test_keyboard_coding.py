@@ -166,8 +166,8 @@ def test_boundaries_change_by_keyboard_and_by_mouse_without_the_picker(page, liv
     excerpt = excerpt_create(document=document, start=turn.speech_start, end=words[1], coder=analyst, themes=[theme])
     login(analyst)
     page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/code/")
-    page.locator("#picker").evaluate("(el, _) => new MutationObserver(() => { if (!el.hidden) window.pickerOpened = true; })"
-                                     ".observe(el, {attributes: true})", None)
+    page.locator("#picker").evaluate("(el) => new MutationObserver(() => { if (!el.hidden) window.pickerOpened = true; })"
+                                     ".observe(el, {attributes: true})")
 
     # By keyboard: to the excerpt, Enter opens it, Alt+B, one more word at the end, one word less at the start.
     for _ in range(3):
