@@ -21,6 +21,10 @@ COUNT_MOUSE = """() => {
   }
 }"""
 
+# Notes whether the theme picker ever opens.
+PICKER_WATCH = """(el) => new MutationObserver(() => { if (!el.hidden) window.pickerOpened = true; })
+  .observe(el, {attributes: true})"""
+
 # The offsets of the selection (anchor, focus) as the server counts them: code points of Document.text.
 SELECTION = """() => {
   const sel = window.getSelection();
@@ -166,8 +170,7 @@ def test_boundaries_change_by_keyboard_and_by_mouse_without_the_picker(page, liv
     excerpt = excerpt_create(document=document, start=turn.speech_start, end=words[1], coder=analyst, themes=[theme])
     login(analyst)
     page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/code/")
-    page.locator("#picker").evaluate("(el) => new MutationObserver(() => { if (!el.hidden) window.pickerOpened = true; })"
-                                     ".observe(el, {attributes: true})")
+    page.locator("#picker").evaluate(PICKER_WATCH)
 
     # By keyboard: to the excerpt, Enter opens it, Alt+B, one more word at the end, one word less at the start.
     for _ in range(3):
