@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from planner.models import County, Document, Project
+from planner.validators import note_length
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
@@ -84,7 +85,7 @@ class Excerpt(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="excerpts",
         verbose_name=_("coder"),
     )
-    memo = models.TextField(_("memo"), blank=True)
+    memo = models.TextField(_("memo"), blank=True, validators=[note_length])
     is_key = models.BooleanField(_("key quote"), default=False)
     themes = models.ManyToManyField(Theme, through="Coding", related_name="excerpts", verbose_name=_("themes"))
     version = models.PositiveIntegerField(default=1)
@@ -163,7 +164,7 @@ class ThemeSummary(models.Model):
     county = models.ForeignKey(
         County, models.PROTECT, null=True, blank=True, related_name="theme_summaries", verbose_name=_("county")
     )
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), validators=[note_length])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",

@@ -144,6 +144,8 @@ def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | No
     if is_key is not None:
         excerpt.is_key = is_key
     excerpt.version += 1
+    # Field checks only (the memo's length among them); the offsets and themes were checked above.
+    excerpt.full_clean(exclude=["document", "coder"], validate_unique=False, validate_constraints=False)
     excerpt.save()
     after = excerpt_snapshot(excerpt, theme_ids)
     _record(project=excerpt.document.project, document=excerpt.document, user=user,

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from planner.validators import note_length
+
 
 class Project(models.Model):
     """A study: one research project with its codebook, counties, plans and documents."""
@@ -135,7 +137,7 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.ADOPTED)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[note_length])
 
     class Meta:
         verbose_name = _("plan")
