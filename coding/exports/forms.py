@@ -49,8 +49,9 @@ class ExportForm(forms.Form):
                                help_text=_("Internal exports only: memos are the team's notes, and the anonymity "
                                            "check does not read them."))
     plan_tables = forms.BooleanField(label=_("Plan tables (as the report's appendices)"), required=False)
-    empty_themes = forms.BooleanField(label=_("Themes without quotes too"), required=False,
-                                      help_text=_("A heading saying «no excerpts» for each chosen theme that has none."))
+    empty_themes = forms.BooleanField(
+        label=_("Themes without quotes too"), required=False,
+        help_text=_("A heading saying «no excerpts» for each chosen theme that has none."))
     language = forms.ChoiceField(label=_("Language of headings and attribution"), choices=settings.LANGUAGES)
 
     # Fields that shape only the Word file; the template groups them apart.
