@@ -83,6 +83,7 @@ class ThemeForm(forms.Form):
             parents = parents.exclude(pk=theme.pk)
         else:
             del self.fields["archived"]
+            self.fields["colour"].initial = project.themes.next_colour()
         self.fields["parent"].queryset = parents.in_codebook_order()
 
     def clean_name(self):

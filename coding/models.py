@@ -13,6 +13,13 @@ from planner.validators import note_length
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
+# Kelly's colours of maximum contrast without white and black, in the order the study template
+# gives them out, then those it leaves; a new theme takes the first one no theme has yet.
+THEME_COLOURS = (
+    "#0067A5", "#F38400", "#BE0032", "#008856", "#875692", "#F3C300", "#A1CAF1", "#E68FAC", "#848482", "#C2B280",
+    "#604E97", "#F99379", "#8DB600", "#B3446C", "#882D17", "#DCD300", "#2B3D26", "#F6A600", "#654522", "#E25822",
+)
+
 
 class ThemeQuerySet(models.QuerySet):
     def active(self):
@@ -23,6 +30,11 @@ class ThemeQuerySet(models.QuerySet):
         """By position, then name: the order of the codebook, before nesting (coding.quotes.codebook_order);
         `archived_last` as the codebook page lists them."""
         return self.order_by(*(["archived"] if archived_last else []), "position", "name")
+
+    def next_colour(self):
+        """The colour for a new theme among these: the first of THEME_COLOURS none has, else the least used."""
+        used = [colour.upper() for colour in self.values_list("colour", flat=True)]
+        return min(THEME_COLOURS, key=lambda colour: (used.count(colour), THEME_COLOURS.index(colour)))
 
 
 class ExcerptQuerySet(models.QuerySet):

@@ -245,8 +245,10 @@ def _theme_check(theme):
 
 
 @transaction.atomic
-def theme_create(*, project: Project, user: AbstractBaseUser, name: str, colour: str, description: str = "",
+def theme_create(*, project: Project, user: AbstractBaseUser, name: str, colour: str = "", description: str = "",
                  parent: Theme | None = None, shortcut_key: str = "") -> Theme:
+    """A new theme at the end of the codebook; without a colour, the next one no theme has."""
+    colour = colour or project.themes.next_colour()
     last = Theme.objects.filter(project=project).order_by("-position").values_list("position", flat=True).first()
     theme = Theme(project=project, name=name, colour=colour, description=description, parent=parent,
                   shortcut_key=shortcut_key, position=(last or 0) + 1)
