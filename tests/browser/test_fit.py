@@ -128,7 +128,8 @@ def test_the_dashboard_coding_view_and_a_quote_collection_fit_a_phone_with_a_men
     expect(nav.get_by_role("link", name="Samforekomst")).to_be_visible()
     expect(nav.get_by_role("link", name="Navneliste")).to_be_visible()  # the lead's
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
-    _page_scroll(page)
+    _shoot(page, screenshot_dir, "menu-390")
+    _page_scroll(page, "the open menu")
     page.keyboard.press("Escape")
     expect(nav).to_be_hidden()
     expect(button).to_be_focused()
