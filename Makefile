@@ -2,6 +2,9 @@
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 export DEBUG ?= 1
+# `make run PORT=8001` serves on another port; HOST=0.0.0.0 lets other machines in.
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: run test install install-dev messages migrate demo serve lint screenshots bench loadtest clean
 
@@ -31,15 +34,16 @@ migrate: install messages
 	mkdir -p data
 	$(PY) manage.py migrate --noinput
 
+# The demo lead's password stays from run to run; `make demo RESET_PASSWORD=1` makes a new one.
 demo: migrate
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --url http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)/ $(if $(RESET_PASSWORD),--reset-password)
 
 serve:
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The development server and one task worker (exports run in the worker); Ctrl+C stops both.
 run: demo
-	$(PY) manage.py devserver 127.0.0.1:8000
+	$(PY) manage.py devserver $(HOST):$(PORT)
 
 # A task worker alone, beside `make serve` or gunicorn.
 .PHONY: worker

@@ -24,6 +24,8 @@ from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
 from interviews.models import SpeakerChange, format_seconds
+from planner.models import Chunk
+from planner.textindex import slices
 
 
 def _turns_for(document):
@@ -245,8 +247,11 @@ def document_history(request, slug, document_id):
     changes = list(Change.objects.filter(document=document).select_related("user").order_by("-id")[:500])
     names = dict(project.themes.values_list("id", "name"))
     base = reverse("coding:document_code", args=[project.slug, document.pk])
+    passages = _passages(document, changes)
     for change in changes:
-        change.before_text, change.after_text = (_describe(s, names) for s in (change.before, change.after))
+        change.before_text, change.after_text = (
+            _describe(s, names, passages.get((change.pk, side))) for side, s in (("before", change.before),
+                                                                                  ("after", change.after)))
         change.before_href, change.after_href = (
             place_url(project.slug, document.pk, s["start"], s["end"], base=base) if s else ""
             for s in (change.before, change.after))
@@ -280,12 +285,37 @@ def _runs(snapshot):
     return " · ".join(spans)
 
 
-def _describe(snapshot, names):
+HISTORY_WORDS = (8, 4)  # a longer passage shows its first and last words around «…»
+
+
+def _passages(document, changes):
+    """{(change id, "before" | "after"): the passage's words} in one query, from the search chunks."""
+    spans = [((change.pk, side), document.pk, snapshot["start"], snapshot["end"])
+             for change in changes for side, snapshot in (("before", change.before), ("after", change.after))
+             if snapshot and "start" in snapshot]
+    if not spans:
+        return {}
+    chunks = Chunk.objects.filter(document_id=document.pk, start__lt=max(s[3] for s in spans),
+                                  end__gt=min(s[2] for s in spans))
+    return {key: _words(text) for key, text in slices(chunks, spans).items()}
+
+
+def _words(text):
+    """The passage as people read it in a list: one line, long ones cut in the middle."""
+    words = text.split()
+    first, last = HISTORY_WORDS
+    if len(words) > first + last + 1:
+        words = [*words[:first], "…", *words[-last:]]
+    return " ".join(words)
+
+
+def _describe(snapshot, names, passage):
+    """«The passage's words»: themes · «memo», for one side of a change in the history."""
     if not snapshot:
         return ""
     themes = ", ".join(names.get(pk, "?") for pk in snapshot["themes"])
     memo = f" · «{snapshot['memo'][:60]}»" if snapshot["memo"] else ""
-    return f"{snapshot['start']}–{snapshot['end']}: {themes}{memo}"
+    return f"«{passage or ''}»: {themes}{memo}"
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from interviews.models import ParticipantField, ParticipantRole
 from planner.models import Document, Plan
 from planner.textindex import OVERLAP
+from planner.validators import note_length
 
 
 class SearchForm(forms.Form):
@@ -36,7 +37,8 @@ class ExcerptForm(forms.Form):
     start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     end = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     themes = forms.ModelMultipleChoiceField(label=_("Themes"), queryset=None, widget=forms.CheckboxSelectMultiple)
-    memo = forms.CharField(label=_("Memo"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    memo = forms.CharField(label=_("Memo"), required=False, validators=[note_length],
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +52,8 @@ class ExcerptEditForm(forms.Form):
     start = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     end = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     themes = forms.ModelMultipleChoiceField(label=_("Themes"), queryset=None, widget=forms.CheckboxSelectMultiple)
-    memo = forms.CharField(label=_("Memo"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    memo = forms.CharField(label=_("Memo"), required=False, validators=[note_length],
+                           widget=forms.Textarea(attrs={"rows": 4}))
     is_key = forms.BooleanField(label=_("Key quote"), required=False)
 
     def __init__(self, *args, project, can_mark_key, **kwargs):
@@ -80,6 +83,7 @@ class ThemeForm(forms.Form):
             parents = parents.exclude(pk=theme.pk)
         else:
             del self.fields["archived"]
+            self.fields["colour"].initial = project.themes.next_colour()
         self.fields["parent"].queryset = parents.in_codebook_order()
 
     def clean_name(self):
@@ -169,7 +173,7 @@ class CollectionFilterForm(forms.Form):
 class ThemeSummaryForm(forms.Form):
     """A theme summary or county note; `version` is the one the user saw, 0 for a new one."""
 
-    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(label=_("Text"), validators=[note_length], widget=forms.Textarea(attrs={"rows": 6}))
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 

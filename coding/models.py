@@ -9,8 +9,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from planner.models import County, Document, Project
+from planner.validators import note_length
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
+
+# Kelly's colours of maximum contrast without white and black, in the order the study template
+# gives them out, then those it leaves; a new theme takes the first one no theme has yet.
+THEME_COLOURS = (
+    "#0067A5", "#F38400", "#BE0032", "#008856", "#875692", "#F3C300", "#A1CAF1", "#E68FAC", "#848482", "#C2B280",
+    "#604E97", "#F99379", "#8DB600", "#B3446C", "#882D17", "#DCD300", "#2B3D26", "#F6A600", "#654522", "#E25822",
+)
 
 
 class ThemeQuerySet(models.QuerySet):
@@ -22,6 +30,11 @@ class ThemeQuerySet(models.QuerySet):
         """By position, then name: the order of the codebook, before nesting (coding.quotes.codebook_order);
         `archived_last` as the codebook page lists them."""
         return self.order_by(*(["archived"] if archived_last else []), "position", "name")
+
+    def next_colour(self):
+        """The colour for a new theme among these: the first of THEME_COLOURS none has, else the least used."""
+        used = [colour.upper() for colour in self.values_list("colour", flat=True)]
+        return min(THEME_COLOURS, key=lambda colour: (used.count(colour), THEME_COLOURS.index(colour)))
 
 
 class ExcerptQuerySet(models.QuerySet):
@@ -84,7 +97,7 @@ class Excerpt(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="excerpts",
         verbose_name=_("coder"),
     )
-    memo = models.TextField(_("memo"), blank=True)
+    memo = models.TextField(_("memo"), blank=True, validators=[note_length])
     is_key = models.BooleanField(_("key quote"), default=False)
     themes = models.ManyToManyField(Theme, through="Coding", related_name="excerpts", verbose_name=_("themes"))
     version = models.PositiveIntegerField(default=1)
@@ -163,7 +176,7 @@ class ThemeSummary(models.Model):
     county = models.ForeignKey(
         County, models.PROTECT, null=True, blank=True, related_name="theme_summaries", verbose_name=_("county")
     )
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), validators=[note_length])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",

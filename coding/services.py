@@ -144,6 +144,8 @@ def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | No
     if is_key is not None:
         excerpt.is_key = is_key
     excerpt.version += 1
+    # Field checks only (the memo's length among them); the offsets and themes were checked above.
+    excerpt.full_clean(exclude=["document", "coder"], validate_unique=False, validate_constraints=False)
     excerpt.save()
     after = excerpt_snapshot(excerpt, theme_ids)
     _record(project=excerpt.document.project, document=excerpt.document, user=user,
@@ -243,8 +245,10 @@ def _theme_check(theme):
 
 
 @transaction.atomic
-def theme_create(*, project: Project, user: AbstractBaseUser, name: str, colour: str, description: str = "",
+def theme_create(*, project: Project, user: AbstractBaseUser, name: str, colour: str = "", description: str = "",
                  parent: Theme | None = None, shortcut_key: str = "") -> Theme:
+    """A new theme at the end of the codebook; without a colour, the next one no theme has."""
+    colour = colour or project.themes.next_colour()
     last = Theme.objects.filter(project=project).order_by("-position").values_list("position", flat=True).first()
     theme = Theme(project=project, name=name, colour=colour, description=description, parent=parent,
                   shortcut_key=shortcut_key, position=(last or 0) + 1)

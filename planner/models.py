@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from planner.validators import note_length
+
 
 class Project(models.Model):
     """A study: one research project with its codebook, counties, plans and documents."""
@@ -72,6 +74,9 @@ class Membership(models.Model):
         return self.role == self.Role.LEAD
 
 
+SHORT_NAME_CHARS = 9  # what a matrix column holds at 1366 px with 15 counties and the totals
+
+
 class County(models.Model):
     """A county (fylke) as the study sees it, with the figures of the report's table 1."""
 
@@ -101,6 +106,19 @@ class County(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def short_name(self):
+        """The name for a narrow column (the matrix): up to SHORT_NAME_CHARS characters it stays as it is; a
+        longer name of several words keeps all but its last, which becomes an initial («Møre og R.»); one long
+        word is cut («Finnmárk.»). The template gives the whole name beside it (abbr)."""
+        words = self.name.split()
+        if len(self.name) <= SHORT_NAME_CHARS:
+            return self.name
+        if len(words) < 2:
+            return f"{self.name[:SHORT_NAME_CHARS - 1]}."
+        return " ".join([*words[:-1], f"{words[-1][0]}."])
+
 
 
 class PlanType(models.TextChoices):
@@ -135,7 +153,7 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.ADOPTED)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=[note_length])
 
     class Meta:
         verbose_name = _("plan")

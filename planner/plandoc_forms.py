@@ -9,7 +9,10 @@ from planner.forms import MultipleFileField, MultipleFileInput
 from planner.plandocs import EXTENSIONS
 
 
+# Both forms stand on the plan page and both have a title: a prefix each keeps their ids
+# (and names) apart, so that a label never points at the other form's field.
 class PlanFilesForm(forms.Form):
+    prefix = "files"
     files = MultipleFileField(
         label=_("Plan files"),
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(EXTENSIONS)}),
@@ -27,6 +30,7 @@ class PlanFilesForm(forms.Form):
 
 
 class PlanExcerptForm(forms.Form):
+    prefix = "excerpt"
     text = forms.CharField(label=_("Excerpt"), widget=forms.Textarea(attrs={"rows": 6}), strip=True)
     page = forms.IntegerField(label=_("Page"), min_value=1, max_value=100_000,
                               help_text=_("The page of the plan the excerpt is taken from."))

@@ -205,6 +205,10 @@ STORAGES = {
 UPLOAD_MAX_MB = envint("UPLOAD_MAX_MB", 25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_MB * 1024 * 1024 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Longest memo, theme summary, county note or plan note, in characters (planner.validators.note_length).
+KODEVERK_MAX_NOTE_CHARS = envint("KODEVERK_MAX_NOTE_CHARS", 20_000)
+if KODEVERK_MAX_NOTE_CHARS < 1:
+    raise ImproperlyConfigured(f"KODEVERK_MAX_NOTE_CHARS must be at least 1, not {KODEVERK_MAX_NOTE_CHARS}")
 
 # Background work (exports) runs as tasks of Django's task framework. "database": a task waits in the
 # database until a `manage.py db_worker` process, beside the web server, runs it. "immediate": the task

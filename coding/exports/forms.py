@@ -49,10 +49,13 @@ class ExportForm(forms.Form):
                                help_text=_("Internal exports only: memos are the team's notes, and the anonymity "
                                            "check does not read them."))
     plan_tables = forms.BooleanField(label=_("Plan tables (as the report's appendices)"), required=False)
+    empty_themes = forms.BooleanField(
+        label=_("Themes without quotes too"), required=False,
+        help_text=_("A heading saying «no excerpts» for each chosen theme that has none."))
     language = forms.ChoiceField(label=_("Language of headings and attribution"), choices=settings.LANGUAGES)
 
     # Fields that shape only the Word file; the template groups them apart.
-    WORD_ONLY = ("grouping", "summaries", "memos", "plan_tables")
+    WORD_ONLY = ("grouping", "summaries", "memos", "plan_tables", "empty_themes")
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +80,8 @@ class ExportForm(forms.Form):
             themes=self._ids("themes"), counties=self._ids("counties"), sources=data["sources"],
             key_only=data["key_only"], coder=data["coder"].get_username() if data["coder"] else "",
             grouping=data["grouping"], attribution=data["attribution"], summaries=data["summaries"],
-            memos=data["memos"], plan_tables=data["plan_tables"], language=data["language"],
+            memos=data["memos"], plan_tables=data["plan_tables"], empty_themes=data["empty_themes"],
+            language=data["language"],
         )
 
     def initial_options(self):

@@ -12,7 +12,7 @@ LANGUAGES = ("nb", "en")
 FORMATS = ("docx", "xlsx", "csv")
 
 _CHOICES = {"sources": SOURCES, "grouping": GROUPINGS, "attribution": ATTRIBUTIONS, "language": LANGUAGES}
-_FLAGS = ("key_only", "summaries", "memos", "plan_tables")
+_FLAGS = ("key_only", "summaries", "memos", "plan_tables", "empty_themes")
 _IDS = ("themes", "counties")
 
 
@@ -28,6 +28,7 @@ class ExportOptions:
     summaries: bool = True
     memos: bool = False  # memos as Word comments on their quote (docx only)
     plan_tables: bool = False
+    empty_themes: bool = False  # Word: a heading also for each chosen theme without quotes
     language: str = "nb"  # "nb" | "en"
 
     def __post_init__(self):

@@ -328,28 +328,39 @@ class _Writer:
         self.paragraph(None, words["key_legend"])
         self.page_break()
 
+    def _shown_themes(self):
+        """The themes that get a heading under grouping by theme: those with quotes, or all when asked."""
+        return [theme for theme in self.themes if self.options.empty_themes or self.by_theme[theme.pk]]
+
     def _headings(self):
-        """The level 1 and 2 headings the body will have, for the table of contents before Word updates it."""
+        """The headings the table of contents lists, before Word updates it.
+
+        Themes only when grouped by theme (a county under every theme made the contents pages
+        long); when grouped by county, the counties with their themes as the second level.
+        """
         entries = []
         if self.by_county:
             for county_id, name, _items in self._counties(self.quotes):
                 entries.append((1, name))
                 entries += [(2, theme.name) for theme, _found in self._themes_in(county_id)]
         else:
-            for theme in self.themes:
-                entries.append((1, theme.name))
-                entries += [(2, name) for _pk, name, _items in self._groups(self.by_theme[theme.pk])]
+            entries += [(1, theme.name) for theme in self._shown_themes()]
         if self.options.plan_tables:
             entries.append((1, self.words["plan_overview"]))
             entries.append((1, self.words["plan_excerpts"]))
-            entries += [(2, name) for _pk, name, _items in self._counties(self._plan_quotes())]
+            if self.by_county:
+                entries += [(2, name) for _pk, name, _items in self._counties(self._plan_quotes())]
         return entries
 
     def contents(self):
-        """A TOC field (levels 1–2, links), filled with the headings so that it reads before Word updates it."""
+        """A TOC field (links), filled with the headings so that it reads before Word updates it.
+
+        It takes heading levels 1–2 when grouped by county and level 1 only when grouped by theme.
+        """
         self.paragraph("toc_heading", self.words["contents"])
         entries = self._headings() or [(1, self.words["toc_hint"])]
-        instruction = 'TOC \\o "1-2" \\h \\z \\u'
+        levels = "1-2" if self.by_county else "1-1"
+        instruction = f'TOC \\o "{levels}" \\h \\z \\u'
         for index, (level, text) in enumerate(entries):
             p = self.paragraph(f"toc{level}")
             self._field(p, instruction, text, begin=index == 0, end=index == len(entries) - 1)
@@ -401,7 +412,7 @@ class _Writer:
             self.paragraph(None, line)
 
     def by_theme_then_county(self):
-        for theme in self.themes:
+        for theme in self._shown_themes():
             items = self.by_theme[theme.pk]
             self.paragraph("h1", theme.name)
             self._stats(len(items), len({q.county_id for q in items if q.county_id}), self.words["counties"])

@@ -1,5 +1,6 @@
-// The theme × county matrix: main themes fold their sub-themes in and out.
-// Without this script every row shows and the fold buttons stay hidden.
+// The theme × county matrix: main themes fold their sub-themes in and out, and a table wider than
+// its frame says so (a fade at the edge with more columns, and a short hint above).
+// Without this script every row shows, the fold buttons and the hint stay hidden, and the table still scrolls.
 (function () {
   "use strict";
   var table = document.getElementById("matrix");
@@ -29,4 +30,18 @@
       setChildren(row, open);
     });
   });
+
+  var scroller = table.closest(".matrix-scroll");
+  var frame = scroller && scroller.parentElement;
+  var hint = document.getElementById("matrix-hint");
+  if (!scroller || !hint) return;
+
+  function showOverflow() {
+    var overflows = scroller.scrollWidth > scroller.clientWidth + 1;
+    hint.hidden = !overflows;
+    frame.classList.toggle("more-right", overflows && scroller.scrollLeft + scroller.clientWidth < scroller.scrollWidth - 1);
+  }
+  scroller.addEventListener("scroll", showOverflow, {passive: true});
+  window.addEventListener("resize", showOverflow);
+  showOverflow();
 })();

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from coding.models import Change, Theme
+from coding.models import THEME_COLOURS, Change, Theme
 from coding.services import excerpt_create, theme_create
 from planner.models import Document
 
@@ -163,3 +163,19 @@ def test_a_wrong_method_gets_405(client, project, lead, name, per_theme, method)
     client.force_login(lead)
     target = url(project, name, *([project.themes.first().pk] if per_theme else []))
     assert getattr(client, method)(target).status_code == 405
+
+
+def test_a_new_theme_gets_the_next_colour_no_theme_has(client, project, lead):
+    template_colours = set(project.themes.values_list("colour", flat=True))
+    assert len(template_colours) == 17
+    client.force_login(lead)
+    form = client.get(url(project, "theme_create")).context["form"]
+    first = form.fields["colour"].initial
+    assert first == THEME_COLOURS[17] and first not in template_colours
+    theme_create(project=project, user=lead, name="Nytt tema", colour=first)
+    second = client.get(url(project, "theme_create")).context["form"]["colour"].value()
+    assert second == THEME_COLOURS[18]
+    # The service gives one out too, and once every colour is taken, the least used comes round again.
+    assert theme_create(project=project, user=lead, name="Enda et tema").colour == second
+    assert theme_create(project=project, user=lead, name="Tema 20").colour == THEME_COLOURS[19]
+    assert theme_create(project=project, user=lead, name="Tema 21").colour == THEME_COLOURS[0]

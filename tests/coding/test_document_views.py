@@ -9,6 +9,7 @@ from coding.services import excerpt_create, excerpt_update
 from interviews.importers import parse_file
 from interviews.models import format_seconds
 from interviews.services import NewParticipant, transcript_import
+from planner.models import Document
 
 # Teams output of two turns; the stored text becomes «Informant 1: …\nInformant 2: …».
 VTT = (
@@ -196,9 +197,23 @@ def test_the_history_names_the_themes_and_the_memo_of_each_change(client, projec
     client.force_login(viewer)
     response = client.get(url("document_history", project.slug, document.pk))
     newest = response.context["changes"][0]
-    assert newest.before_text == f"{start}–{end}: {themes[0].name}"
-    assert newest.after_text == f"{start}–{end}: {themes[1].name} · «Viktig»"
+    assert newest.before_text == f"«en plan»: {themes[0].name}"
+    assert newest.after_text == f"«en plan»: {themes[1].name} · «Viktig»"
     assert len(response.context["changes"]) == 2
+    assert f"{start}–{end}" not in response.content.decode()
+
+
+def test_the_history_cuts_a_long_passage_in_the_middle_and_shows_a_moved_one_before_and_after(
+        client, project, analyst, viewer, themes):
+    words = [f"ord{n}" for n in range(30)]
+    document = Document.objects.create(project=project, kind="transcript", title="Langt", text=" ".join(words))
+    excerpt = excerpt_create(document=document, start=0, end=len(document.text), coder=analyst, themes=[themes[0]])
+    excerpt_update(excerpt_id=excerpt.pk, user=analyst, version=1, start=document.text.index("ord28"))
+    client.force_login(viewer)
+    changed, created = client.get(url("document_history", project.slug, document.pk)).context["changes"]
+    shortened = "ord0 ord1 ord2 ord3 ord4 ord5 ord6 ord7 … ord26 ord27 ord28 ord29"
+    assert created.after_text == f"«{shortened}»: {themes[0].name}"
+    assert (changed.before_text, changed.after_text) == (created.after_text, f"«ord28 ord29»: {themes[0].name}")
 
 
 def test_the_picker_lists_the_active_themes_in_codebook_order(client, project, viewer, themes):

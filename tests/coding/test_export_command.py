@@ -62,6 +62,16 @@ def test_key_only_memos_and_plan_tables(project, study, tmp_path):
     assert len(document.tables) == 1  # the plan overview; no plan excerpt is a key quote
 
 
+def test_themes_without_quotes_only_with_empty_themes(project, study, tmp_path):
+    def theme_headings(*args):
+        path = tmp_path / "tema.docx"
+        run(project, "--format", "docx", "--attribution", "internal", "-o", str(path), *args)
+        return [p.text for p in docx.Document(str(path)).paragraphs if p.style.name == "Heading 1"]
+
+    assert len(theme_headings()) == 4  # the themes that have quotes
+    assert len(theme_headings("--empty-themes")) == project.themes.count()
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_it_writes_spreadsheets(project, study, tmp_path, fmt):
     path = tmp_path / f"sitater.{fmt}"

@@ -67,7 +67,7 @@ def strip_marks(text, open_mark="«", close_mark="»"):
 
 
 def test_it_has_a_heading_per_theme_in_codebook_order_and_a_county_heading_per_county(project, study):
-    produced, document = make(project)
+    produced, document = make(project, empty_themes=True)
     themes = list(project.themes.exclude(pk=study.child.pk).order_by("position"))
     expected = [themes[0].name, study.child.name, *(t.name for t in themes[1:])]
     assert headings(document, 1) == expected
@@ -112,7 +112,7 @@ def test_quotes_are_grouped_by_county_then_theme_when_asked(project, study):
 
 
 def test_the_theme_heading_says_how_many_excerpts_and_counties_and_gives_description_and_summary(project, study):
-    _produced, document = make(project)
+    _produced, document = make(project, empty_themes=True)
     lines = outline(document)
     main = study.themes[0]
     start = lines.index(("Heading 1", main.name))
@@ -262,7 +262,7 @@ def test_the_title_page_names_the_study_the_date_the_choices_and_the_counts(proj
 def test_it_has_a_contents_field_word_updates_page_numbers_and_the_study_language(project, study):
     produced, document = make(project)
     instructions = [t.text for t in document.element.body.iter(qn("w:instrText"))]
-    assert ' TOC \\o "1-2" \\h \\z \\u ' in instructions
+    assert ' TOC \\o "1-1" \\h \\z \\u ' in instructions
     # The field already lists the headings, so that it reads before Word updates it.
     assert [p.text for p in document.paragraphs if p.style.name == "toc 1"][:2] == [
         study.themes[0].name, study.child.name]
@@ -273,6 +273,32 @@ def test_it_has_a_contents_field_word_updates_page_numbers_and_the_study_languag
     assert lang.get(qn("w:val")) == "nb-NO"
     assert document.core_properties.language == "nb-NO" and document.core_properties.title == project.name
     assert round(document.sections[0].page_width.cm, 1) == 21.0  # A4
+
+
+def test_the_contents_list_themes_only_and_leave_out_empty_themes_unless_asked(project, study):
+    def contents(document):
+        return [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("toc ")]
+
+    def toc_instruction(document):
+        return next(t.text for t in document.element.body.iter(qn("w:instrText")) if "TOC" in t.text)
+
+    empty = project.themes.order_by("position")[5]
+    _produced, document = make(project, plan_tables=True)
+    coded = [study.themes[0].name, study.child.name, study.themes[1].name, study.themes[2].name]
+    assert headings(document, 1) == [*coded, "Vedlegg: Planoversikt", "Vedlegg: Planutdrag per fylke"]
+    assert contents(document) == [("toc 1", name) for name in headings(document, 1)]
+    assert toc_instruction(document) == ' TOC \\o "1-1" \\h \\z \\u '
+    assert "Agder" in headings(document, 2)  # the counties are still there, under their theme
+
+    _produced, document = make(project, empty_themes=True)
+    assert empty.name in [text for _style, text in contents(document)]
+    assert {style for style, _text in contents(document)} == {"toc 1"}
+
+    _produced, document = make(project, grouping="county")
+    entries = contents(document)
+    assert toc_instruction(document) == ' TOC \\o "1-2" \\h \\z \\u '
+    assert entries[0] == ("toc 1", "Agder") and ("toc 2", study.themes[0].name) in entries
+    assert empty.name not in [text for _style, text in entries]
 
 
 def test_english_uses_english_styles_quotes_and_labels(project, study):
@@ -331,6 +357,8 @@ def test_an_export_without_quotes_is_still_a_document(project):
     produced, document = make(project, plan_tables=True)
     assert produced.quotes == 0
     assert "Ingen planutdrag i utvalget." in [p.text for p in document.paragraphs]
+    assert len(headings(document, 1)) == 2  # the plan tables; no theme has quotes
+    _produced, document = make(project, plan_tables=True, empty_themes=True)
     assert len(headings(document, 1)) == project.themes.count() + 2
 
 

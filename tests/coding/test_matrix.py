@@ -20,7 +20,7 @@ from coding.services import excerpt_create, theme_create, theme_update
 from interviews.importers import parse_file
 from interviews.models import Participant
 from interviews.services import NewParticipant, transcript_import
-from planner.models import Document, Plan
+from planner.models import County, Document, Plan
 
 COUNTS = ["excerpts", "informants", "documents"]
 SOURCES = ["interviews", "plans", "both"]
@@ -287,6 +287,37 @@ def test_the_page_shows_the_numbers_shades_and_links_to_the_quotes(client, study
     assert f'style="--level: {main_agder / result.max:.2f}"' in page
     assert 'class="matrix-fold small" aria-expanded="true"' in page and "js/matrix.js" in page
     assert "Theme × county" in page and 'aria-current="page">Matrix</a>' in page
+
+
+def test_the_page_has_short_county_names_with_the_whole_name_and_a_list_per_theme_for_phones(client, study,
+                                                                                               viewer):
+    project = study.project
+    project.counties.filter(name="Vestland").update(name="Vestland – Vestlánda")  # long enough to shorten
+    client.force_login(viewer)
+    response = client.get(reverse("coding:matrix", args=[project.slug]))
+    page = response.content.decode()
+    assert '<abbr title="Vestland – Vestlánda">Vestland – V.</abbr>' in page
+    assert ">Agder<" in page and 'title="Agder"' not in page  # short names stay whole
+    assert 'id="matrix-hint" hidden>Rull sidelengs for flere fylker' in page
+    result = response.context["matrix"]
+    agder = project.counties.get(name="Agder")
+    row = next(row for row in result.rows if row.theme == study.main)
+    listed = page[page.index(f'id="matrix-list-{study.main.pk}"'):]
+    listed = listed[:listed.index("</section>")]
+    quotes = reverse("coding:theme_collection", args=[project.slug, study.main.pk])
+    assert f'<a href="{quotes}?county={agder.pk}&amp;sources=both">Agder</a> <span class="num">' \
+           f'{result.value(study.main.pk, agder.pk)}</span>' in listed
+    assert f"{row.total} i alt" in listed
+    empty = [cell.county.name for cell in row.cells if not cell.value]
+    assert empty and not any(f">{name}</a>" in listed for name in empty)  # counties without any are left out
+
+
+@pytest.mark.parametrize(("name", "short"), [
+    ("Agder", "Agder"), ("Innlandet", "Innlandet"), ("Møre og Romsdal", "Møre og R."),
+    ("Troms og Finnmark", "Troms og F."), ("Finnmárkkuámte", "Finnmárk."),
+])
+def test_a_long_county_name_is_shortened_for_a_narrow_column(name, short):
+    assert County(name=name).short_name == short
 
 
 def test_informant_cells_open_the_interview_quotes(client, study, viewer):

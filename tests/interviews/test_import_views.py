@@ -162,3 +162,15 @@ def test_it_forgets_drafts_after_a_week(client, project, analyst):
     ImportDraft.objects.update(created_at=timezone.now() - datetime.timedelta(days=8))
     client.get(reverse("interviews:import_start", args=[project.slug]))
     assert ImportDraft.objects.count() == 0
+
+
+def test_the_existing_participant_dropdown_sorts_labels_by_their_number(client, project, analyst):
+    for label in ["Informant 10", "Informant 2", "Intervjuer", "Informant 1", "Informant 11"]:
+        Participant.objects.create(project=project, label=label, role="advisor")
+    client.force_login(analyst)
+    response = _upload(client, project, ("agder.txt", b"Intervjuer: Velkommen.\nKari Nordmann: Hei."))
+    form = response.context["drafts"][0]["speaker_forms"][0]
+    choices = [label for _value, label in form.fields["participant"].choices]
+    assert choices[1:] == ["Informant 1", "Informant 2", "Informant 10", "Informant 11", "Intervjuer"]
+    page = response.content.decode()
+    assert page.index(">Informant 2</option>") < page.index(">Informant 10</option>")

@@ -74,7 +74,8 @@ def test_interview_pages_do_not_grow_with_rows(client, project, analyst, django_
         assert client.get(url).status_code == 200
 
 
-def test_load_demo_imports_eleven_fictional_interviews_once(db, capsys):
+def test_load_demo_imports_eleven_fictional_interviews_once(db, capsys, settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # it keeps the demo password there
     call_command("load_demo")
     call_command("load_demo")
     documents = Document.objects.filter(kind="transcript")

@@ -56,9 +56,24 @@ def test_it_keeps_uuids_stable_when_the_template_is_applied_again(project):
     assert before == after
 
 
-def test_load_demo_prints_a_password_that_works(db, capsys, client):
+def _printed_password(capsys):
+    return capsys.readouterr().out.split("with password «")[1].split("»")[0]
+
+
+def test_load_demo_prints_a_password_that_works_and_keeps_it_unless_asked(db, capsys, client, settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # where the password is kept between runs
     call_command("load_demo")
-    out = capsys.readouterr().out
-    password = out.split("with password «")[1].split("»")[0]
+    password = _printed_password(capsys)
     assert client.login(request=HttpRequest(), username="demo", password=password)  # django-axes wants one
     assert _study_counts(Project.objects.get()) == (17, 15, 11, 43)
+    assert (tmp_path / "demo-password.txt").stat().st_mode & 0o077 == 0  # for the one who runs it
+
+    call_command("load_demo", url="http://127.0.0.1:8123/")
+    out = capsys.readouterr().out
+    assert "Log in at http://127.0.0.1:8123/ as «demo»" in out and f"with password «{password}»" in out
+    assert client.login(request=HttpRequest(), username="demo", password=password)
+
+    call_command("load_demo", reset_password=True)
+    new = _printed_password(capsys)
+    assert new != password and client.login(request=HttpRequest(), username="demo", password=new)
+    assert not client.login(request=HttpRequest(), username="demo", password=password)

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
+from planner.management.commands.devserver import browser_url
 from tests.coding.test_task_worker import ROOT, _database_url
 
 
@@ -59,6 +60,7 @@ def test_it_runs_the_server_and_a_worker_and_ctrl_c_stops_both(tmp_path):
     try:
         url = f"http://127.0.0.1:{port}{reverse('login')}"
         assert _wait(lambda: _answers(url), 30, "answer from the server") == 200
+        assert f"Kodeverk answers at http://127.0.0.1:{port}/" in log.read_text()
         started = _wait(lambda: dict(re.findall(r"Started (\w+) \(process (\d+)\)", log.read_text())), 10, "pids")
         pids = {name: int(pid) for name, pid in started.items()}
         assert set(pids) == {"runserver", "db_worker"}
@@ -82,3 +84,21 @@ def test_it_runs_the_server_and_a_worker_and_ctrl_c_stops_both(tmp_path):
             except ProcessLookupError:
                 pass
         print(log.read_text())
+
+
+@pytest.mark.parametrize(("addrport", "url"), [
+    ("127.0.0.1:8000", "http://127.0.0.1:8000/"), ("8123", "http://127.0.0.1:8123/"),
+    ("0.0.0.0:8080", "http://127.0.0.1:8080/"), ("localhost:9000", "http://localhost:9000/"),
+])
+def test_it_prints_the_address_to_open(addrport, url):
+    assert browser_url(addrport) == url
+
+
+def test_make_run_passes_its_port_to_the_server_and_the_login_message():
+    dry = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "manage.py devserver 127.0.0.1:8123" in dry.stdout
+    assert "manage.py load_demo --url http://127.0.0.1:8123/" in dry.stdout
+    assert "--reset-password" not in dry.stdout
+    dry = subprocess.run(["make", "-n", "demo", "RESET_PASSWORD=1"], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    assert "load_demo --url http://127.0.0.1:8000/ --reset-password" in dry.stdout

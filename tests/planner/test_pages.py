@@ -85,3 +85,21 @@ def test_list_views_do_not_grow_with_rows(client, project, lead, django_assert_n
         project.themes.create(name=f"Ekstra tema {i}", colour="#000000")
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_the_menu_has_the_review_pages_and_the_watch_list_for_the_lead_and_a_menu_button(client, project, lead,
+                                                                                         analyst):
+    def nav(user):
+        client.force_login(user)
+        page = client.get(reverse("planner:project_detail", args=[project.slug])).content.decode()
+        return page, page[page.index('<nav class="study-nav"'):page.index("</nav>")]
+
+    page, links = nav(lead)
+    for name in ("coding:cooccurrence", "coding:charts", "coding:watch_list", "coding:matrix"):
+        assert f'href="{reverse(name, args=[project.slug])}"' in links, name
+    button = '<button type="button" class="menu-toggle" aria-expanded="false" aria-controls="site-account study-nav"'
+    assert button in page and "Meny</button>" in page
+    assert 'id="site-account"' in page and 'id="study-nav"' in page and "js/menu.js" in page
+    _page, links = nav(analyst)
+    assert reverse("coding:charts", args=[project.slug]) in links
+    assert reverse("coding:watch_list", args=[project.slug]) not in links  # it can hold real names

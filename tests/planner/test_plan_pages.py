@@ -2,6 +2,7 @@
 files: each named with its problem, and nothing stored."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -32,7 +33,8 @@ def _url(name, plan):
 
 def _attach(client, plan, *files, **data):
     uploads = [SimpleUploadedFile(name, content) for name, content in files]
-    return client.post(_url("plan_files_attach", plan), {"files": uploads, **data}, follow=True)
+    fields = {"files-files": uploads, **{f"files-{name}": value for name, value in data.items()}}
+    return client.post(_url("plan_files_attach", plan), fields, follow=True)
 
 
 def _messages(response, level):
@@ -62,7 +64,8 @@ def test_it_uses_the_title_given(client, plan, analyst):
 
 def test_it_attaches_a_pasted_excerpt_with_its_page(english, plan, lead):
     english.force_login(lead)
-    response = english.post(_url("plan_excerpt_add", plan), {"text": "Innvandring gir vekst.", "page": "7"},
+    response = english.post(_url("plan_excerpt_add", plan), {"excerpt-text": "Innvandring gir vekst.",
+                                                                   "excerpt-page": "7"},
                             follow=True)
     document = plan.documents.get()
     assert (document.text, document.first_page, document.page_starts) == ("Innvandring gir vekst.", 7, [0])
@@ -71,7 +74,7 @@ def test_it_attaches_a_pasted_excerpt_with_its_page(english, plan, lead):
 
 def test_it_shows_the_excerpt_form_again_when_the_page_is_missing(english, plan, analyst):
     english.force_login(analyst)
-    response = english.post(_url("plan_excerpt_add", plan), {"text": "Noe tekst", "page": ""})
+    response = english.post(_url("plan_excerpt_add", plan), {"excerpt-text": "Noe tekst", "excerpt-page": ""})
     assert response.status_code == 200
     assert response.context["excerpt_form"].errors["page"]
     assert _stored() == (0, 0)
@@ -232,3 +235,12 @@ def test_the_pages_do_not_grow_with_plans_documents_or_pages(client, plan, lead,
         url = reverse("planner:document_detail", args=[slug, document.pk])
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_every_id_on_the_plan_page_is_unique(client, plan, analyst):
+    client.force_login(analyst)
+    page = client.get(_url("plan_detail", plan)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) and {"id_files-title", "id_excerpt-title"} <= set(ids)
+    for target in re.findall(r'\sfor="([^"]+)"', page):
+        assert target in ids, target

@@ -30,6 +30,8 @@ class Command(BaseCommand):
             signal.signal(signum, lambda signum, frame: stop.append(signum))
         server = self._start("runserver", addrport)
         worker = self._start("db_worker")
+        self.stdout.write(f"Kodeverk answers at {browser_url(addrport)} (Ctrl+C stops the server and the worker).")
+        self.stdout.flush()
         try:
             while not stop and server.poll() is None:
                 if worker.poll() is not None:
@@ -49,6 +51,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Started {command[0]} (process {process.pid}).")
         self.stdout.flush()
         return process
+
+
+def browser_url(addrport: str) -> str:
+    """The address to open for runserver's ADDRPORT («8000», «127.0.0.1:8000», «0.0.0.0:8080»)."""
+    host, _colon, port = addrport.rpartition(":")
+    if host in ("", "0.0.0.0", "0", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
 
 
 def _stop(process):

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-summaries", action="store_true", help="Leave out theme summaries and county notes")
         parser.add_argument("--memos", action="store_true", help="Memos as Word comments on their quotes")
         parser.add_argument("--plan-tables", action="store_true", help="Add the plan overview and plan excerpt tables")
+        parser.add_argument("--empty-themes", action="store_true",
+                            help="Word: a heading also for each chosen theme without quotes (left out by default)")
         parser.add_argument("--language", choices=LANGUAGES, default="nb")
         parser.add_argument("--names", choices=NAME_CHOICES,
                             help="What to do with quotes that hold a watched name or a participant label: keep "
@@ -47,14 +49,14 @@ class Command(BaseCommand):
                                  "«(fylkeskommune)»; without it a publication export leaves them out")
 
     def handle(self, *args, study, fmt, attribution, output, theme, county, sources, key_only, coder, grouping,
-               no_summaries, memos, plan_tables, language, names, keep_unattributed, **rest):
+               no_summaries, memos, plan_tables, empty_themes, language, names, keep_unattributed, **rest):
         project = command_project(study)
         options = ExportOptions(
             themes=tuple(_theme(project, name).pk for name in theme),
             counties=tuple(command_county(project, name).pk for name in county),
             sources=sources, key_only=key_only, coder=_coder(project, coder), grouping=grouping,
             attribution=attribution, summaries=not no_summaries, memos=memos, plan_tables=plan_tables,
-            language=language,
+            empty_themes=empty_themes, language=language,
         )
         decisions = self._decisions(project, options, names, keep_unattributed)
         produced = produce(project, options, fmt, decisions=decisions)
