@@ -5,8 +5,8 @@ exports. The file is made by a task worker (coding.exports.jobs), so no request 
 """
 
 from django.contrib import messages
-from django.db import transaction
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
