@@ -116,6 +116,9 @@ def test_the_dashboard_coding_view_and_a_quote_collection_fit_a_phone_with_a_men
         expect(page.locator("main h1")).to_be_visible()
         _shoot(page, screenshot_dir, f"{name}-390")
         _page_scroll(page, name)
+        if name == "coding":  # the speech takes the width; time and speaker stand above it
+            width = page.locator("#document .para").first.evaluate("(el) => el.getBoundingClientRect().width")
+            assert width > 0.8 * PHONE["width"], width
 
     # The menu: folded away on a phone, opened and closed from the keyboard.
     nav = page.locator("#study-nav")
