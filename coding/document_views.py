@@ -23,7 +23,7 @@ from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn
 from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
-from interviews.models import SpeakerChange, format_seconds
+from interviews.models import SpeakerChange, Turn, format_seconds
 from planner.models import Chunk
 from planner.textindex import slices
 
@@ -114,8 +114,11 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
     else:
         passage = shown_text(passage[quote_start(excerpt.document, excerpt.start, excerpt.end) - excerpt.start:],
                              excerpt.document.kind)
+    # A passage across speaker turns is allowed, and said to be one.
+    turns = 1 + Turn.objects.filter(document_id=excerpt.document_id, start__gt=excerpt.start,
+                                    start__lt=excerpt.end).count()
     return {"project": project, "membership": membership, "excerpt": excerpt, "form": form, "message": message,
-            "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes}
+            "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes, "turns": turns}
 
 
 @login_required

@@ -113,6 +113,7 @@ def test_three_passages_coded_with_the_keyboard_alone(page, live_server, project
     page.keyboard.press("Control+Shift+ArrowRight")
     page.keyboard.press("Control+Shift+ArrowRight")
     _code(page, "2")
+    expect(page.locator("#excerpt-panel .meta")).to_contain_text("over 2 taleturer")
     second = Excerpt.objects.exclude(pk=first.pk).get()
     assert second.start == turns[4].speech_start
     assert turns[5].speech_start < second.end < turns[5].end  # across two turns, into the speech

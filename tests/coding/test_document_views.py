@@ -127,6 +127,25 @@ def test_an_analyst_changes_themes_memo_and_boundaries(client, project, document
     assert set(excerpt.themes.all()) == {themes[1], themes[2]}
 
 
+def test_new_boundaries_snap_to_speech_and_a_label_alone_is_refused(client, project, document, analyst, themes):
+    start, end = span(document, "en plan")
+    excerpt = excerpt_create(document=document, start=start, end=end, coder=analyst, themes=[themes[0]])
+    second = document.text.index("Informant 2")
+    client.force_login(analyst)
+    data = {"themes": [themes[0].pk], "memo": ""}
+    # From the first label to the second: the first turn's speech, no label at either end.
+    response = client.post(url("excerpt_update", project.slug, excerpt.pk),
+                           {**data, "version": 1, "start": 0, "end": second + 5})
+    assert "Lagret." in response.content.decode()
+    excerpt.refresh_from_db()
+    assert document.text[excerpt.start:excerpt.end] == "Vi har en plan for kvalifisering."
+    response = client.post(url("excerpt_update", project.slug, excerpt.pk),
+                           {**data, "version": 2, "start": second, "end": second + 5})
+    assert "Markeringen inneholder ingen tale" in response.content.decode()
+    excerpt.refresh_from_db()
+    assert excerpt.version == 2
+
+
 def test_a_change_on_an_old_version_is_refused_and_shows_the_excerpt_as_it_is_now(client, project, document,
                                                                                   analyst, lead, themes):
     start, end = span(document, "en plan")
