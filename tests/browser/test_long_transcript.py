@@ -107,8 +107,9 @@ def test_both_pages_fit_from_390_to_1920_pixels(page, live_server, login, projec
         for _ in range(10):  # «show earlier turns» until the first turn
             if page.locator("#turn-0").count():
                 break
+            shown = page.locator("#transcript .turn").count()
             page.locator("#transcript .window-edge.earlier button").click()
-            page.wait_for_timeout(200)
+            expect(page.locator("#transcript .turn")).not_to_have_count(shown)  # the earlier window is in
         expect(page.locator("#transcript .window-edge.earlier")).to_have_count(0)
         page.mouse.wheel(0, 200_000)
         expect(page.locator("#transcript .turn")).to_have_count(turns)
