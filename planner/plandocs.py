@@ -2,29 +2,30 @@
 Document of its plan. Extraction knows nothing of the database; the services below store and index.
 """
 
+import json
 import re
-import threading
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
-import pypdfium2 as pdfium
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from planner import docxtext
 from planner.models import Document, normalise_text
-from planner.textfiles import ImporterError, decode_text
+from planner.textfiles import MEGABYTE, ImporterError, check_size, decode_text
 
 EXTENSIONS = (".pdf", ".docx", ".txt")
 EXCERPT_FORMAT = "excerpt"
 # Between two pages: a page's text ends before the next page starts, and no word runs into the next.
 PAGE_SEPARATOR = "\n\n"
 
-# PDFium may not be called from two threads at once, not even for different documents.
-_PDFIUM_LOCK = threading.Lock()
-_PDF_MAGIC = b"%PDF-"
-_PASSWORD_ERRORS = {pdfium.raw.FPDF_ERR_PASSWORD, pdfium.raw.FPDF_ERR_SECURITY}
+# Where `python -m planner.pdfchild` is found: the directory that holds the planner package.
+_CODE_ROOT = Path(__file__).resolve().parent.parent
 
 # Ligature characters some PDFs map their glyphs to; searching «fiskeri» must find «ﬁskeri».
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
@@ -63,19 +64,22 @@ def plan_text(name, data, *, max_bytes=None):
         return pdf_text(data, name=name)
     if extension == ".docx":
         limit = max(8 * max_bytes, 50 * 1_048_576) if max_bytes else docxtext.DEFAULT_MAX_UNPACKED_BYTES
-        lines, _title = docxtext.paragraphs(data, name=name, max_unpacked_bytes=limit)
+        lines, _title, warnings = docxtext.paragraphs(data, name=name, max_unpacked_bytes=limit)
         text, fmt = tidy("\n\n".join(line.strip() for line in lines if line.strip())), "docx"
     else:
-        text, fmt = tidy(decode_text(data, name=name)), "txt"
+        text, fmt, warnings = tidy(decode_text(data, name=name)), "txt", []
     if not text:
         raise ImporterError(f"{name} har ingen tekst.")
-    return PlanText(text=normalise_text(text), format=fmt)
+    check_length(name, text)
+    return PlanText(text=normalise_text(text), format=fmt, warnings=warnings)
 
 
-def check_size(name, size, max_bytes):
-    """Refuse a file over the upload limit before it is read."""
-    if max_bytes is not None and size > max_bytes:
-        raise ImporterError(f"{name} er for stor ({size / 1_048_576:.1f} MB); grensen er {max_bytes // 1_048_576} MB.")
+def check_length(name, text):
+    """Refuse a plan's text of more than KODEVERK_MAX_TEXT_CHARS characters, the most one document may hold."""
+    if len(text) > settings.KODEVERK_MAX_TEXT_CHARS:
+        raise ImporterError(_("%(name)s holds more than %(limit)s characters of text, the most one document may "
+                              "hold. Attach the part of the plan you need.")
+                            % {"name": name, "limit": settings.KODEVERK_MAX_TEXT_CHARS})
 
 
 def pdf_text(data, *, name):
@@ -99,41 +103,65 @@ def pdf_text(data, *, name):
 
 
 def _pdf_pages(data, name):
-    if _PDF_MAGIC not in data[:1024]:
-        raise ImporterError(f"{name} er ikke en PDF-fil (den begynner ikke slik en PDF gjør).")
-    with _PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            raise _pdf_open_error(name, data, exc) from exc
-        try:
-            return [_page_text(document, index, name) for index in range(len(document))]
-        finally:
-            document.close()
-
-
-def _page_text(document, index, name):
+    """The raw text of each page, read by PDFium in a child process (planner.pdfchild) under the limits of
+    the settings: memory (KODEVERK_PDF_MEMORY_MB), time (KODEVERK_PDF_SECONDS), pages
+    (KODEVERK_PDF_MAX_PAGES) and characters (KODEVERK_MAX_TEXT_CHARS). Past any of them: ImporterError."""
+    seconds = settings.KODEVERK_PDF_SECONDS
+    command = [sys.executable, "-m", "planner.pdfchild", str(settings.KODEVERK_PDF_MAX_PAGES),
+               str(settings.KODEVERK_MAX_TEXT_CHARS), str(settings.KODEVERK_PDF_MEMORY_MB * MEGABYTE), str(seconds)]
     try:
-        page = document[index]
-        try:
-            textpage = page.get_textpage()
-            try:
-                return textpage.get_text_range()
-            finally:
-                textpage.close()
-        finally:
-            page.close()
-    except pdfium.PdfiumError as exc:
-        raise ImporterError(f"{name}: side {index + 1} kan ikke leses; fila er skadet.") from exc
+        child = subprocess.run(command, input=data, capture_output=True, timeout=seconds, cwd=_CODE_ROOT,
+                               check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ImporterError(_("%(name)s was not read: reading its text took longer than %(seconds)s seconds, "
+                              "the limit. The file may be made to overload the server; if it is a real plan, "
+                              "save it again as PDF (print to PDF) and attach that.")
+                            % {"name": name, "seconds": seconds}) from exc
+    try:
+        result = json.loads(child.stdout) if child.returncode == 0 else None
+    except ValueError:
+        result = None
+    if result is None:
+        raise _child_failed(name, child)
+    if "pages" in result:
+        return result["pages"]
+    raise _pdf_refusal(name, result)
 
 
-def _pdf_open_error(name, data, exc):
-    if getattr(exc, "err_code", None) in _PASSWORD_ERRORS:
+def _child_failed(name, child):
+    """The child died: out of memory (PDFium aborts or segfaults when an allocation fails), out of CPU time, or
+    a crash. All three are a file PDFium cannot read within the limits."""
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return ImporterError(_("%(name)s was not read: reading its text took longer than %(seconds)s seconds, "
+                               "the limit. The file may be made to overload the server; if it is a real plan, "
+                               "save it again as PDF (print to PDF) and attach that.")
+                             % {"name": name, "seconds": settings.KODEVERK_PDF_SECONDS})
+    return ImporterError(_("%(name)s was not read: reading its text needed more than %(mb)s MB of memory, the "
+                           "limit (a stream in it may unpack to gigabytes: a «PDF bomb»), or PDFium could not "
+                           "read it. If it is a real plan, save it again as PDF (print to PDF) and attach that.")
+                         % {"name": name, "mb": settings.KODEVERK_PDF_MEMORY_MB})
+
+
+def _pdf_refusal(name, result):
+    error = result["error"]
+    if error == "not_pdf":
+        return ImporterError(f"{name} er ikke en PDF-fil (den begynner ikke slik en PDF gjør).")
+    if error == "password":
         return ImporterError(f"{name} er passordbeskyttet. Åpne den med passordet, lagre en kopi uten passord og "
                              "legg til den.")
-    if b"%%EOF" not in data[-2048:]:
+    if error == "incomplete":
         return ImporterError(f"{name} er ikke en gyldig PDF-fil: den er ufullstendig (avbrutt nedlasting?). "
                              "Last den ned på nytt.")
+    if error == "page":
+        return ImporterError(f"{name}: side {result['page']} kan ikke leses; fila er skadet.")
+    if error == "pages":
+        return ImporterError(_("%(name)s has %(count)s pages; at most %(limit)s pages are read. Attach the part "
+                               "of the plan you need (split the PDF), or paste excerpts by hand.")
+                             % {"name": name, "count": result["count"], "limit": settings.KODEVERK_PDF_MAX_PAGES})
+    if error == "chars":
+        return ImporterError(_("%(name)s holds more than %(limit)s characters of text (passed on page %(page)s), "
+                               "the most one document may hold. Attach the part of the plan you need.")
+                             % {"name": name, "limit": settings.KODEVERK_MAX_TEXT_CHARS, "page": result["page"]})
     return ImporterError(f"{name} er ikke en gyldig PDF-fil: fila er skadet og kan ikke leses.")
 
 
