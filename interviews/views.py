@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,14 +21,14 @@ from interviews.access import (
     transcript_for_reader,
 )
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
-from interviews.importers import ImporterError, parse_file
+from interviews.importers import ImporterError, check_name
+from interviews.jobs import TRANSCRIPTS
 from interviews.models import ImportDraft, NameWord, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
     DraftGoneError,
     NewParticipant,
     draft_confirm,
-    draft_create,
     draft_transcript,
     drafts_purge,
     name_word_add,
@@ -35,36 +36,73 @@ from interviews.services import (
     suggest_mapping,
 )
 from planner.collation import name_key
-from planner.models import Document
+from planner.filejobs import file_job_create, file_jobs_of, own_file_job
+from planner.jobs import poll_count, poll_delay
+from planner.models import Document, FileJob
 from planner.textindex import text_slice
+from planner.uploads import refused_uploads
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request, slug):
+    """The upload stores each file in a job for the task worker (interviews.jobs), which parses it into a
+    draft; the page then polls the jobs and shows the drafts."""
     project, membership = study_for_importer(request, slug)
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        limit = settings.UPLOAD_MAX_MB * 1_048_576
-        for upload in form.cleaned_data["files"]:
+    refused = refused_uploads(request)  # files past the limit were dropped as they streamed in
+    for problem in refused:
+        messages.error(request, _("Not imported: %(problem)s") % {"problem": problem})
+    if request.method == "POST" and (form.is_valid() or refused):
+        for upload in form.cleaned_data.get("files", []) if form.is_valid() else []:
             try:
-                if upload.size > limit:
-                    raise ImporterError(_("%(name)s is too large (%(size).1f MB); the limit is %(limit)s MB.") % {
-                        "name": upload.name, "size": upload.size / 1_048_576, "limit": settings.UPLOAD_MAX_MB})
-                parsed = parse_file(upload.name, upload.read(), max_bytes=limit)
+                check_name(upload.name)
             except ImporterError as error:
                 messages.error(request, _("Not imported: %(problem)s") % {"problem": error})
             else:
-                draft_create(project=project, user=request.user, file_name=upload.name, parsed=parsed)
+                TRANSCRIPTS.start(file_job_create(project=project, user=request.user, kind=FileJob.Kind.TRANSCRIPT,
+                                                  upload=upload))
         return redirect("interviews:import_start", slug=project.slug)
     return _import_page(request, project, membership, form)
+
+
+@login_required
+@require_GET
+def import_job(request, slug, job_uuid):
+    """One file being read: polled by its row, each time a little later; once it has ended the page reloads
+    and shows the draft or the problem."""
+    project, _membership = study_for_importer(request, slug)
+    job = own_file_job(TRANSCRIPTS, project=project, user=request.user, job_uuid=job_uuid)
+    if job is None:
+        raise Http404
+    if job.status in (FileJob.Status.DONE, FileJob.Status.FAILED):
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    polls = poll_count(request)
+    job.poll_url = reverse("interviews:import_job", args=[project.slug, job.uuid])
+    return render(request, "planner/_file_job.html", {"job": job, "next_poll": min(polls, 99) + 1,
+                                                      "poll_ms": poll_delay(polls)})
+
+
+def _file_jobs(request, project):
+    """The user's files still being read, with a poll address each; those that ended are told once."""
+    reading, ended = file_jobs_of(TRANSCRIPTS, project=project, user=request.user)
+    for job in ended:
+        if job.status == FileJob.Status.FAILED:
+            messages.error(request, _("Not imported: %(problem)s") % {"problem": _(job.message)})
+            continue
+        for warning in job.warnings:
+            messages.warning(request, warning)
+    for job in reading:
+        job.poll_url = reverse("interviews:import_job", args=[project.slug, job.uuid])
+    return reading
 
 
 def _import_page(request, project, membership, form, bound=None, word_form=None):
     """The import page, however reached: drafts older than a day are forgotten before any is shown."""
     drafts_purge()
+    file_jobs = _file_jobs(request, project)
     return render(request, "interviews/import_start.html", {
-        "project": project, "membership": membership, "form": form,
+        "project": project, "membership": membership, "form": form, "file_jobs": file_jobs,
         "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
         "word_form": word_form or NameWordForm(), "study_words": NameWord.objects.filter(project=project),
         "shipped_words": sorted((word.capitalize() for word in shipped_name_words()), key=name_key),

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -51,17 +52,15 @@ class PlanText:
     warnings: list[str] = field(default_factory=list)
 
 
-def plan_text(name, data, *, max_bytes=None):
-    """Extract the text of an uploaded plan file; ImporterError names the file and the problem."""
-    extension = PurePath(name).suffix.lower()
-    if extension not in EXTENSIONS:
-        raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke legges til en plan. "
-                            "Bruk .pdf, .docx eller .txt.")
+def plan_text(name, data, *, max_bytes=None, beat=None):
+    """Extract the text of an uploaded plan file; ImporterError names the file and the problem. `beat()` is
+    called every second or so while a PDF is read (the worker's heartbeat)."""
+    extension = check_plan_file(name)
     check_size(name, len(data), max_bytes)
     if not data.strip():
         raise ImporterError(f"{name} er tom.")
     if extension == ".pdf":
-        return pdf_text(data, name=name)
+        return pdf_text(data, name=name, beat=beat)
     if extension == ".docx":
         limit = max(8 * max_bytes, 50 * 1_048_576) if max_bytes else docxtext.DEFAULT_MAX_UNPACKED_BYTES
         lines, _title, warnings = docxtext.paragraphs(data, name=name, max_unpacked_bytes=limit)
@@ -74,6 +73,15 @@ def plan_text(name, data, *, max_bytes=None):
     return PlanText(text=normalise_text(text), format=fmt, warnings=warnings)
 
 
+def check_plan_file(name):
+    """The file's extension, lower case; ImporterError for a type a plan cannot hold."""
+    extension = PurePath(name).suffix.lower()
+    if extension not in EXTENSIONS:
+        raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke legges til en plan. "
+                            "Bruk .pdf, .docx eller .txt.")
+    return extension
+
+
 def check_length(name, text):
     """Refuse a plan's text of more than KODEVERK_MAX_TEXT_CHARS characters, the most one document may hold."""
     if len(text) > settings.KODEVERK_MAX_TEXT_CHARS:
@@ -82,9 +90,9 @@ def check_length(name, text):
                             % {"name": name, "limit": settings.KODEVERK_MAX_TEXT_CHARS})
 
 
-def pdf_text(data, *, name):
+def pdf_text(data, *, name, beat=None):
     """The text of a PDF, page by page: each page's text followed by PAGE_SEPARATOR, except the last."""
-    pages = [normalise_text(tidy(page)) for page in _pdf_pages(data, name)]
+    pages = [normalise_text(tidy(page)) for page in _pdf_pages(data, name, beat)]
     empty = [number for number, page in enumerate(pages, start=1) if not any(ch.isalpha() for ch in page)]
     if len(empty) == len(pages):
         raise ImporterError(
@@ -102,23 +110,26 @@ def pdf_text(data, *, name):
     return PlanText(text=PAGE_SEPARATOR.join(pages), format="pdf", page_starts=page_starts, warnings=warnings)
 
 
-def _pdf_pages(data, name):
+def _pdf_pages(data, name, beat=None):
     """The raw text of each page, read by PDFium in a child process (planner.pdfchild) under the limits of
     the settings: memory (KODEVERK_PDF_MEMORY_MB), time (KODEVERK_PDF_SECONDS), pages
     (KODEVERK_PDF_MAX_PAGES) and characters (KODEVERK_MAX_TEXT_CHARS). Past any of them: ImporterError."""
     seconds = settings.KODEVERK_PDF_SECONDS
     command = [sys.executable, "-m", "planner.pdfchild", str(settings.KODEVERK_PDF_MAX_PAGES),
                str(settings.KODEVERK_MAX_TEXT_CHARS), str(settings.KODEVERK_PDF_MEMORY_MB * MEGABYTE), str(seconds)]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=_CODE_ROOT)
+    deadline = time.monotonic() + seconds
     try:
-        child = subprocess.run(command, input=data, capture_output=True, timeout=seconds, cwd=_CODE_ROOT,
-                               check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ImporterError(_("%(name)s was not read: reading its text took longer than %(seconds)s seconds, "
-                              "the limit. The file may be made to overload the server; if it is a real plan, "
-                              "save it again as PDF (print to PDF) and attach that.")
-                            % {"name": name, "seconds": seconds}) from exc
+        stdout = _wait_for(child, data, deadline, beat)
+    finally:
+        if child.poll() is None:
+            child.kill()  # past the time limit, or the job was handed on (Superseded from beat)
+            child.wait()
+    if stdout is None:
+        raise _too_slow(name)
     try:
-        result = json.loads(child.stdout) if child.returncode == 0 else None
+        result = json.loads(stdout) if child.returncode == 0 else None
     except ValueError:
         result = None
     if result is None:
@@ -128,14 +139,33 @@ def _pdf_pages(data, name):
     raise _pdf_refusal(name, result)
 
 
+def _wait_for(child, data, deadline, beat):
+    """The child's output, or None when it is still running at the deadline; `beat()` about every second."""
+    send = data
+    while True:
+        try:
+            stdout, _stderr = child.communicate(send, timeout=max(0.05, min(1.0, deadline - time.monotonic())))
+            return stdout
+        except subprocess.TimeoutExpired:
+            send = None  # the input went with the first call
+            if time.monotonic() >= deadline:
+                return None
+            if beat:
+                beat()
+
+
+def _too_slow(name):
+    return ImporterError(_("%(name)s was not read: reading its text took longer than %(seconds)s seconds, "
+                           "the limit. The file may be made to overload the server; if it is a real plan, "
+                           "save it again as PDF (print to PDF) and attach that.")
+                         % {"name": name, "seconds": settings.KODEVERK_PDF_SECONDS})
+
+
 def _child_failed(name, child):
     """The child died: out of memory (PDFium aborts or segfaults when an allocation fails), out of CPU time, or
     a crash. All three are a file PDFium cannot read within the limits."""
     if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return ImporterError(_("%(name)s was not read: reading its text took longer than %(seconds)s seconds, "
-                               "the limit. The file may be made to overload the server; if it is a real plan, "
-                               "save it again as PDF (print to PDF) and attach that.")
-                             % {"name": name, "seconds": settings.KODEVERK_PDF_SECONDS})
+        return _too_slow(name)
     return ImporterError(_("%(name)s was not read: reading its text needed more than %(mb)s MB of memory, the "
                            "limit (a stream in it may unpack to gigabytes: a «PDF bomb»), or PDFium could not "
                            "read it. If it is a real plan, save it again as PDF (print to PDF) and attach that.")
@@ -216,11 +246,15 @@ def plan_document_create(*, plan, user, title, text, source_name="", source_form
 def plan_file_attach(*, plan, user, name, data, title="", max_bytes=None):
     """Extract a plan file and store it as a Document of the plan; returns it and any warnings."""
     extracted = plan_text(name, data, max_bytes=max_bytes)
-    document = plan_document_create(
+    return plan_file_store(plan=plan, user=user, name=name, extracted=extracted, title=title), extracted.warnings
+
+
+def plan_file_store(*, plan, user, name, extracted: PlanText, title="") -> Document:
+    """Store the extracted text of a plan file as a Document of the plan."""
+    return plan_document_create(
         plan=plan, user=user, title=title or f"{plan.title} ({name})", text=extracted.text, source_name=name,
         source_format=extracted.format, page_starts=extracted.page_starts,
     )
-    return document, extracted.warnings
 
 
 def plan_excerpt_attach(*, plan, user, text, page, title=""):

@@ -214,7 +214,7 @@ KODEVERK_MAX_TURNS = envint("KODEVERK_MAX_TURNS", 20_000)
 KODEVERK_MAX_TEXT_CHARS = envint("KODEVERK_MAX_TEXT_CHARS", 3_000_000)
 # PDF text is extracted in a child process with at most this much memory (address space) and time, and
 # at most this many pages (plans have 30 to a few hundred) and KODEVERK_MAX_TEXT_CHARS characters.
-KODEVERK_PDF_MEMORY_MB = envint("KODEVERK_PDF_MEMORY_MB", 512)
+KODEVERK_PDF_MEMORY_MB = envint("KODEVERK_PDF_MEMORY_MB", 256)
 KODEVERK_PDF_SECONDS = envint("KODEVERK_PDF_SECONDS", 60)
 KODEVERK_PDF_MAX_PAGES = envint("KODEVERK_PDF_MAX_PAGES", 1_000)
 

@@ -26,5 +26,5 @@ class LimitedMemoryUploadHandler(MemoryFileUploadHandler):
 
 def refused_uploads(request):
     """A message for each file of the request dropped for its size while it streamed in."""
-    return [_("%(name)s is larger than the limit of %(limit)s MB and was not read.")
+    return [_("%(name)s is too large; the limit is %(limit)s MB. It was not read.")
             % {"name": name, "limit": settings.UPLOAD_MAX_MB} for name in getattr(request, "refused_uploads", [])]

@@ -7,7 +7,7 @@ from planner.textfiles import check_size
 from . import docx, srt, txt, vtt, whisper_json, whisper_tsv
 from .base import UNKNOWN_SPEAKER, ImporterError, ParsedTranscript, TooLong, Turn
 
-__all__ = ["EXTENSIONS", "UNKNOWN_SPEAKER", "ImporterError", "ParsedTranscript", "Turn", "parse_file"]
+__all__ = ["EXTENSIONS", "UNKNOWN_SPEAKER", "ImporterError", "ParsedTranscript", "Turn", "check_name", "parse_file"]
 
 PARSERS = {
     ".docx": docx.parse,
@@ -20,13 +20,20 @@ PARSERS = {
 EXTENSIONS = tuple(PARSERS)
 
 
-def parse_file(name, data, *, max_bytes=None):
-    """Parse one uploaded file; ImporterError names the file and the problem."""
+def check_name(name):
+    """The parser for the file's extension; ImporterError for a type that cannot be imported."""
     extension = PurePath(name).suffix.lower()
     parser = PARSERS.get(extension)
     if parser is None:
         known = ", ".join(EXTENSIONS)
         raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke importeres. Bruk {known}.")
+    return parser
+
+
+def parse_file(name, data, *, max_bytes=None):
+    """Parse one uploaded file; ImporterError names the file and the problem."""
+    extension = PurePath(name).suffix.lower()
+    parser = check_name(name)
     check_size(name, len(data), max_bytes)
     if not data.strip():
         raise ImporterError(f"{name} er tom.")

@@ -19,6 +19,7 @@ from coding.exports.options import ExportOptions
 from coding.services import excerpt_create
 from interviews.models import ImportDraft, NameWord, Turn
 from planner.models import Chunk, Document
+from tests.tasks import post_running_tasks
 
 SPEAKERS = {"interviewer": "Ola Olsen", "kari": "Kari H. Nordmann", "per": "Per Hansen"}
 # Every part of every speaker's name, in any case, with or without a genitive.
@@ -54,7 +55,7 @@ def names_left(text):
 
 def _upload(client, project, name, data):
     url = reverse("interviews:import_start", args=[project.slug])
-    return client.post(url, {"files": [SimpleUploadedFile(name, data)]}, follow=True)
+    return post_running_tasks(client, url, {"files": [SimpleUploadedFile(name, data)]}, follow=True)
 
 
 def _confirm_data(draft, **extra):

@@ -17,6 +17,7 @@ from interviews.importers import ParsedTranscript, Turn
 from interviews.models import ImportDraft, Participant
 from interviews.services import DraftGoneError, NewParticipant, draft_confirm, draft_create
 from planner.models import Document
+from tests.tasks import post_running_tasks
 
 
 def _postgres_only():
@@ -56,8 +57,8 @@ def _run(target, results, key):
 
 def test_a_second_confirm_of_one_draft_is_told_and_imports_nothing(client, project, analyst):
     client.force_login(analyst)
-    client.post(reverse("interviews:import_start", args=[project.slug]),
-                {"files": [SimpleUploadedFile("a.txt", b"Kari: Hei.")]})
+    post_running_tasks(client, reverse("interviews:import_start", args=[project.slug]),
+                       {"files": [SimpleUploadedFile("a.txt", b"Kari: Hei.")]})
     draft = ImportDraft.objects.get()
     data = {f"d{draft.pk}-title": "A", f"d{draft.pk}-format": "group_interview",
             f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1"}

@@ -10,13 +10,15 @@ from django.urls import reverse
 
 from interviews.models import ImportDraft, Participant, Turn
 from planner.models import Document
+from tests.tasks import post_running_tasks
 
 FILES = Path(__file__).resolve().parent / "files"
 
 
 def _upload(client, project, *files):
     url = reverse("interviews:import_start", args=[project.slug])
-    return client.post(url, {"files": [SimpleUploadedFile(name, data) for name, data in files]}, follow=True)
+    return post_running_tasks(client, url, {"files": [SimpleUploadedFile(name, data) for name, data in files]},
+                              follow=True)
 
 
 def _stored():
