@@ -164,6 +164,10 @@ def _reason(exc):
     """A short reason a researcher can act on; the exception itself stays chained for the logs."""
     if isinstance(exc, KeyError):
         return "en del av dokumentet mangler"
+    if isinstance(exc, etree.XMLSyntaxError) and "amplification" in str(exc):
+        # libxml2 refuses entity declarations that would multiply the text («billion laughs»), expanded or not.
+        return ("den erklærer entiteter som ville blåse teksten opp mange tusen ganger (en «billion laughs»-bombe); "
+                "Word skriver aldri slike")
     if isinstance(exc, etree.XMLSyntaxError):
         return "innholdet er skadet (ugyldig XML)"
     if isinstance(exc, (zipfile.BadZipFile, zlib.error)):

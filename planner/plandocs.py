@@ -3,6 +3,7 @@ Document of its plan. Extraction knows nothing of the database; the services bel
 """
 
 import json
+import math
 import re
 import signal
 import subprocess
@@ -116,7 +117,8 @@ def _pdf_pages(data, name, beat=None):
     (KODEVERK_PDF_MAX_PAGES) and characters (KODEVERK_MAX_TEXT_CHARS). Past any of them: ImporterError."""
     seconds = settings.KODEVERK_PDF_SECONDS
     command = [sys.executable, "-m", "planner.pdfchild", str(settings.KODEVERK_PDF_MAX_PAGES),
-               str(settings.KODEVERK_MAX_TEXT_CHARS), str(settings.KODEVERK_PDF_MEMORY_MB * MEGABYTE), str(seconds)]
+               str(settings.KODEVERK_MAX_TEXT_CHARS), str(settings.KODEVERK_PDF_MEMORY_MB * MEGABYTE),
+               str(math.ceil(seconds))]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              cwd=_CODE_ROOT)
     deadline = time.monotonic() + seconds
