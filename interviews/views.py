@@ -22,13 +22,12 @@ from interviews.access import (
 )
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
 from interviews.importers import ImporterError, check_name
-from interviews.jobs import TRANSCRIPTS
+from interviews.jobs import IMPORTS, TRANSCRIPTS, import_job_create
 from interviews.models import ImportDraft, NameWord, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
-    DraftGoneError,
     NewParticipant,
-    draft_confirm,
+    draft_gone_message,
     draft_transcript,
     drafts_purge,
     name_word_add,
@@ -63,16 +62,21 @@ def import_start(request, slug):
                 TRANSCRIPTS.start(file_job_create(project=project, user=request.user, kind=FileJob.Kind.TRANSCRIPT,
                                                   upload=upload))
         return redirect("interviews:import_start", slug=project.slug)
-    return _import_page(request, project, membership, form)
+    file_jobs, imported = _file_jobs(request, project)
+    if imported and not file_jobs and not project.import_drafts.filter(created_by=request.user).exists():
+        # The last waiting file is imported: open it.
+        return redirect("interviews:transcript_detail", slug=project.slug, document_id=imported.pk)
+    return _import_page(request, project, membership, form, file_jobs=file_jobs)
 
 
 @login_required
 @require_GET
 def import_job(request, slug, job_uuid):
-    """One file being read: polled by its row, each time a little later; once it has ended the page reloads
-    and shows the draft or the problem."""
+    """One file being read or imported: polled by its row, each time a little later; once it has ended the
+    page reloads and shows the draft, the transcript or the problem."""
     project, _membership = study_for_importer(request, slug)
-    job = own_file_job(TRANSCRIPTS, project=project, user=request.user, job_uuid=job_uuid)
+    job = own_file_job(TRANSCRIPTS, project=project, user=request.user, job_uuid=job_uuid) or own_file_job(
+        IMPORTS, project=project, user=request.user, job_uuid=job_uuid)
     if job is None:
         raise Http404
     if job.status in (FileJob.Status.DONE, FileJob.Status.FAILED):
@@ -84,36 +88,48 @@ def import_job(request, slug, job_uuid):
 
 
 def _file_jobs(request, project):
-    """The user's files still being read, with a poll address each; those that ended are told once."""
-    reading, ended = file_jobs_of(TRANSCRIPTS, project=project, user=request.user)
-    for job in ended:
-        if job.status == FileJob.Status.FAILED:
-            messages.error(request, _("Not imported: %(problem)s") % {"problem": _(job.message)})
-            continue
-        for warning in job.warnings:
-            messages.warning(request, warning)
-    for job in reading:
+    """The user's files still being read or imported, with a poll address each, and the last transcript
+    imported; the jobs that ended are told once, as messages."""
+    running, imported = [], None
+    for kind in (TRANSCRIPTS, IMPORTS):
+        pending, ended = file_jobs_of(kind, project=project, user=request.user)
+        running += pending
+        for job in ended:
+            if job.status == FileJob.Status.FAILED:
+                messages.error(request, _("Not imported: %(problem)s") % {"problem": _(job.message)})
+                continue
+            for warning in job.warnings:
+                messages.warning(request, warning)
+            if job.document:
+                imported = job.document
+                messages.success(request, _("%(name)s was imported as «%(title)s».") % {
+                    "name": job.file_name, "title": job.document.title})
+    for job in running:
         job.poll_url = reverse("interviews:import_job", args=[project.slug, job.uuid])
-    return reading
+    return running, imported
 
 
-def _import_page(request, project, membership, form, bound=None, word_form=None):
-    """The import page, however reached: drafts older than a day are forgotten before any is shown."""
+def _import_page(request, project, membership, form, bound=None, word_form=None, file_jobs=None):
+    """The import page, however reached: drafts older than a day are forgotten before any is shown; a draft
+    being imported shows as its job."""
     drafts_purge()
-    file_jobs = _file_jobs(request, project)
+    if file_jobs is None:
+        file_jobs, _imported = _file_jobs(request, project)
+    importing = {job.params.get("draft") for job in file_jobs if job.kind == FileJob.Kind.TRANSCRIPT_IMPORT}
     return render(request, "interviews/import_start.html", {
         "project": project, "membership": membership, "form": form, "file_jobs": file_jobs,
-        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
+        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead, skip=importing),
         "word_form": word_form or NameWordForm(), "study_words": NameWord.objects.filter(project=project),
         "shipped_words": sorted((word.capitalize() for word in shipped_name_words()), key=name_key),
     })
 
 
-def _draft_panels(project, user, bound=None, lead=False):
-    """Per waiting draft: its forms, the speakers, a preview and the names to review, labels suggested across drafts."""
+def _draft_panels(project, user, bound=None, lead=False, skip=frozenset()):
+    """Per waiting draft: its forms, the speakers, a preview and the names to review, labels suggested across drafts.
+    Drafts in `skip` (being imported) are left out."""
     panels, taken = [], set()
     words = name_words(project)
-    for draft in project.import_drafts.filter(created_by=user):
+    for draft in project.import_drafts.filter(created_by=user).exclude(pk__in=skip):
         if bound and bound["draft"].pk == draft.pk:
             panels.append(bound)
             continue
@@ -153,31 +169,21 @@ def import_confirm(request, slug, draft_id):
                                  % {"labels": ", ".join(sorted(clashes))})
         valid = False
     if valid:
+        # Stored by the task worker (interviews.jobs): a transcript at the caps takes a second or two.
         data = interview_form.cleaned_data
-        try:
-            document = draft_confirm(
-                draft=draft, user=request.user, mapping={f.speaker: f.target() for f in forms_},
-                title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
-                record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
-            )
-        except DraftGoneError:
-            return _draft_gone(request, project)
-        except ValidationError as error:
-            interview_form.add_error(None, error)
-        else:
-            messages.success(request, _("%(name)s was imported as «%(title)s».") % {
-                "name": draft.file_name, "title": document.title})
-            if project.import_drafts.filter(created_by=request.user).exists():
-                return redirect("interviews:import_start", slug=project.slug)
-            return redirect("interviews:transcript_detail", slug=project.slug, document_id=document.pk)
+        IMPORTS.start(import_job_create(
+            draft=draft, user=request.user, mapping={f.speaker: f.target() for f in forms_},
+            title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
+            record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
+        ))
+        return redirect("interviews:import_start", slug=project.slug)
     bound = {"draft": draft, "parsed": parsed, "preview": parsed.turns[:5], "interview_form": interview_form,
              "speaker_forms": forms_, "names": names}
     return _import_page(request, project, membership, UploadForm(), bound=bound)
 
 
 def _draft_gone(request, project):
-    messages.info(request, _("This file is no longer waiting: it was imported already, discarded, or "
-                             "forgotten after a day. It is not imported again."))
+    messages.info(request, draft_gone_message())
     return redirect("interviews:import_start", slug=project.slug)
 
 

@@ -47,10 +47,15 @@ def file_job_create(*, project, user, kind, upload, plan=None, title="") -> File
     """A queued job holding the uploaded file; the upload handlers (planner.uploads) kept it within the limit."""
     purge()
     job = FileJob(project=project, created_by=user, kind=kind, file_name=upload.name[:255], data=upload.read(),
-                  plan=plan, title=title[:300], language=translation.get_language() or settings.LANGUAGE_CODE)
+                  plan=plan, title=title[:300], language=request_language())
     job.full_clean(exclude=["data"])
     job.save()
     return job
+
+
+def request_language():
+    """The language of the request that starts a job: the worker writes the job's messages in it."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def purge():

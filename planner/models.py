@@ -329,12 +329,13 @@ class BackgroundJob(models.Model):
 
 class FileJob(BackgroundJob):
     """An uploaded file read in the background by a task worker: a transcript parsed into an import draft
-    (interviews.jobs), or a plan file's text extracted and stored as a Document of its plan
-    (planner.filejobs). `data` holds the file until the job ends, then is emptied; the page that started
-    the job shows its result once (as messages) and deletes the row."""
+    or a confirmed draft stored as a transcript (interviews.jobs), or a plan file's text extracted and
+    stored as a Document of its plan (planner.filejobs). `data` holds the file until the job ends, then is
+    emptied; the page that started the job shows its result once (as messages) and deletes the row."""
 
     class Kind(models.TextChoices):
         TRANSCRIPT = "transcript", _("Transcript")
+        TRANSCRIPT_IMPORT = "transcript_import", _("Transcript import")
         PLAN_FILE = "plan_file", _("Plan file")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -350,13 +351,16 @@ class FileJob(BackgroundJob):
     # The language of the person who uploaded: the worker writes its messages in it.
     language = models.CharField(max_length=12, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # A transcript import: the draft and the choices of the import page (interviews.jobs).
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
                                    name="filejob_status_valid"),
-            models.CheckConstraint(condition=Q(kind__in=["transcript", "plan_file"]), name="filejob_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file"]),
+                                   name="filejob_kind_valid"),
         ]
         indexes = [
             # The import page and the plan page: one user's file jobs in one study.

@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from interviews.jobs import read_transcript
+from interviews.jobs import import_draft, read_transcript
 from interviews.models import ImportDraft, Participant, Turn
 from planner.models import Document, FileJob
 from tests.interviews.test_importer_docx import docx_with_entities
@@ -58,7 +58,7 @@ def test_it_previews_two_files_and_imports_each_with_the_chosen_mapping(client, 
         f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 7",
         f"d{draft.pk}-s1-role": "leader", f"d{draft.pk}-s1-field": "integration",
     }
-    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    response = post_running_tasks(client, reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
     assert response.status_code == 302  # another draft waits: back to the import page
     document = Document.objects.get(title="Gruppeintervju Agder")
     assert document.text == "Intervjuer: Velkommen.\nInformant 7: Hei."
@@ -224,3 +224,52 @@ def test_a_docx_with_entity_references_is_read_with_a_warning(client, project, a
     [warning] = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
     assert warning.startswith("entiteter.docx inneholder entitetsreferanser (&xxe;)")
     assert ImportDraft.objects.get().payload["turns"][0][1] == "Velkommen [&xxe;] slutt"
+
+
+def test_the_confirmation_only_queues_the_import_and_the_page_opens_the_transcript_when_it_is_stored(
+        client, project, analyst, settings):
+    client.force_login(analyst)
+    _upload(client, project, ("agder.txt", b"Kari: Hei.\nOla: Hallo."))
+    draft = ImportDraft.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
+    data = {f"d{draft.pk}-title": "Agder", f"d{draft.pk}-format": "group_interview",
+            f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1",
+            f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 2"}
+    url = reverse("interviews:import_start", args=[project.slug])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    assert response["Location"] == url
+    job = FileJob.objects.get()
+    assert (job.kind, job.status, job.params["draft"], job.params["title"]) == ("transcript_import", "queued",
+                                                                                draft.pk, "Agder")
+    assert DBTaskResult.objects.get().task_path == "interviews.jobs.import_draft"
+    assert not Document.objects.exists()
+    page = client.get(url)
+    assert "Importerer …" in page.content.decode() and page.context["drafts"] == []  # no second confirm offered
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    import_draft.enqueue(job.pk)  # what the worker does
+    document = Document.objects.get()
+    assert document.text == "Informant 1: Hei.\nInformant 2: Hallo." and not ImportDraft.objects.exists()
+    response = client.get(url, follow=True)
+    assert response.redirect_chain == [(reverse("interviews:transcript_detail", args=[project.slug, document.pk]),
+                                        302)]
+    assert [str(m) for m in response.context["messages"]] == ["agder.txt er importert som «Agder»."]
+
+
+def test_an_import_whose_draft_is_gone_when_the_worker_runs_is_told_and_stores_nothing(client, project, analyst,
+                                                                                         settings):
+    client.force_login(analyst)
+    _upload(client, project, ("agder.txt", b"Kari: Hei."))
+    draft = ImportDraft.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    data = {f"d{draft.pk}-title": "Agder", f"d{draft.pk}-format": "group_interview",
+            f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    draft.delete()  # discarded in another tab meanwhile
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    import_draft.enqueue(FileJob.objects.get().pk)
+    assert _errors(client.get(reverse("interviews:import_start", args=[project.slug]))) == [
+        "Ikke importert: Denne filen venter ikke lenger: den er allerede importert, forkastet eller glemt etter "
+        "et døgn. Den importeres ikke på nytt."]
+    assert _stored() == (0, 0, 0, 0)
