@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,8 +35,7 @@ from interviews.services import (
     suggest_mapping,
 )
 from planner.collation import name_key
-from planner.filejobs import file_job_create, file_jobs_of, own_file_job
-from planner.jobs import poll_count, poll_delay
+from planner.filejobs import file_job_create, file_job_row, file_jobs_of, own_file_job
 from planner.models import Document, FileJob
 from planner.textindex import text_slice
 from planner.uploads import refused_uploads
@@ -79,12 +78,7 @@ def import_job(request, slug, job_uuid):
         IMPORTS, project=project, user=request.user, job_uuid=job_uuid)
     if job is None:
         raise Http404
-    if job.status in (FileJob.Status.DONE, FileJob.Status.FAILED):
-        return HttpResponse(headers={"HX-Refresh": "true"})
-    polls = poll_count(request)
-    job.poll_url = reverse("interviews:import_job", args=[project.slug, job.uuid])
-    return render(request, "planner/_file_job.html", {"job": job, "next_poll": min(polls, 99) + 1,
-                                                      "poll_ms": poll_delay(polls)})
+    return file_job_row(request, job, reverse("interviews:import_job", args=[project.slug, job.uuid]))
 
 
 def _file_jobs(request, project):

@@ -14,11 +14,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 from django_tasks import TaskContext, task
 
-from planner.jobs import LOST_DATABASE, JobKind, Superseded, retry
+from planner.jobs import LOST_DATABASE, JobKind, Superseded, poll_count, poll_delay, retry
 from planner.models import FileJob
 from planner.plandocs import plan_file_store, plan_text
 from planner.textfiles import MEGABYTE, ImporterError
@@ -77,6 +79,17 @@ def own_file_job(job_kind: JobKind, *, project, user, job_uuid, **filters):
     """The user's job, or None: nobody sees another member's files."""
     job = job_kind.rows.filter(project=project, created_by=user, uuid=job_uuid, **filters).defer("data").first()
     return job_kind.settle_stale([job])[0] if job else None
+
+
+def file_job_row(request, job, poll_url):
+    """The polled row of a file job, polled a little later each time (`poll` counts); once the job has ended,
+    an empty answer that has htmx reload the page, which tells the result (file_jobs_of)."""
+    if job.status in (FileJob.Status.DONE, FileJob.Status.FAILED):
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    polls = poll_count(request)
+    job.poll_url = poll_url
+    return render(request, "planner/_file_job.html", {"job": job, "next_poll": min(polls, 99) + 1,
+                                                      "poll_ms": poll_delay(polls)})
 
 
 def process(job_kind: JobKind, job_id, attempt, *, read, store):

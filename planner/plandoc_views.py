@@ -5,15 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.access import WRITE, project_for_user
-from planner.filejobs import PLAN_FILES, file_job_create, file_jobs_of, own_file_job
-from planner.jobs import poll_count, poll_delay
+from planner.filejobs import PLAN_FILES, file_job_create, file_job_row, file_jobs_of, own_file_job
 from planner.models import Document, FileJob, Plan, PlanType
 from planner.plandoc_forms import PlanExcerptForm, PlanFilesForm
 from planner.plandocs import check_plan_file, document_pages, plan_excerpt_attach
@@ -100,12 +99,7 @@ def plan_file_job(request, slug, plan_id, job_uuid):
     job = own_file_job(PLAN_FILES, project=project, user=request.user, job_uuid=job_uuid, plan=plan)
     if job is None:
         raise Http404
-    if job.status in (FileJob.Status.DONE, FileJob.Status.FAILED):
-        return HttpResponse(headers={"HX-Refresh": "true"})
-    polls = poll_count(request)
-    job.poll_url = reverse("planner:plan_file_job", args=[project.slug, plan.pk, job.uuid])
-    return render(request, "planner/_file_job.html", {"job": job, "next_poll": min(polls, 99) + 1,
-                                                      "poll_ms": poll_delay(polls)})
+    return file_job_row(request, job, reverse("planner:plan_file_job", args=[project.slug, plan.pk, job.uuid]))
 
 
 @login_required
