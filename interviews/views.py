@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -58,8 +59,9 @@ def import_start(request, slug):
             except ImporterError as error:
                 messages.error(request, _("Not imported: %(problem)s") % {"problem": error})
             else:
-                TRANSCRIPTS.start(file_job_create(project=project, user=request.user, kind=FileJob.Kind.TRANSCRIPT,
-                                                  upload=upload))
+                with transaction.atomic():  # the job's row and its task are written together, or neither is
+                    TRANSCRIPTS.start(file_job_create(project=project, user=request.user,
+                                                      kind=FileJob.Kind.TRANSCRIPT, upload=upload))
         return redirect("interviews:import_start", slug=project.slug)
     file_jobs, imported = _file_jobs(request, project)
     if imported and not file_jobs and not project.import_drafts.filter(created_by=request.user).exists():
@@ -165,11 +167,12 @@ def import_confirm(request, slug, draft_id):
     if valid:
         # Stored by the task worker (interviews.jobs): a transcript at the caps takes a second or two.
         data = interview_form.cleaned_data
-        IMPORTS.start(import_job_create(
-            draft=draft, user=request.user, mapping={f.speaker: f.target() for f in forms_},
-            title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
-            record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
-        ))
+        with transaction.atomic():  # the job's row and its task are written together, or neither is
+            IMPORTS.start(import_job_create(
+                draft=draft, user=request.user, mapping={f.speaker: f.target() for f in forms_},
+                title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
+                record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
+            ))
         return redirect("interviews:import_start", slug=project.slug)
     bound = {"draft": draft, "parsed": parsed, "preview": parsed.turns[:5], "interview_form": interview_form,
              "speaker_forms": forms_, "names": names}

@@ -119,9 +119,9 @@ class JobKind:
         self.status = rows.model.Status
 
     def start(self, job):
-        """Hand the job to the task worker once its row is committed: a worker cannot see an open transaction."""
-        job_id = job.pk
-        transaction.on_commit(lambda: self.enqueue(job_id))
+        """Queue the job's task. Call it in the transaction that made the job's row: the worker sees both when it
+        commits, and a web process that dies before then leaves neither (never a queued job without its task)."""
+        self.enqueue(job.pk)
 
     def mine(self, job_id, attempt):
         """The job's row while it is still this run's: every write of a run goes through it."""

@@ -4,6 +4,7 @@ reading view of a plan document."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -84,9 +85,10 @@ def plan_files_attach(request, slug, plan_id):
         except ImporterError as error:
             messages.error(request, _("Not attached: %(problem)s") % {"problem": error})
             continue
-        PLAN_FILES.start(file_job_create(
-            project=project, user=request.user, kind=FileJob.Kind.PLAN_FILE, upload=upload, plan=plan,
-            title=f"{title} ({upload.name})" if title and len(uploads) > 1 else title))
+        with transaction.atomic():  # the job's row and its task are written together, or neither is
+            PLAN_FILES.start(file_job_create(
+                project=project, user=request.user, kind=FileJob.Kind.PLAN_FILE, upload=upload, plan=plan,
+                title=f"{title} ({upload.name})" if title and len(uploads) > 1 else title))
     return redirect("planner:plan_detail", slug=project.slug, plan_id=plan.pk)
 
 

@@ -57,7 +57,8 @@ def job_create(*, project, user, options: ExportOptions, fmt: str, decisions=Non
 
 
 def start(job):
-    """Hand the job to the task worker once its row is committed."""
+    """Queue the job's task. Call it in the transaction that made the job's row: the worker sees both when it
+    commits, and a web process that dies before then leaves neither (never a queued job without its task)."""
     EXPORTS.start(job)
 
 

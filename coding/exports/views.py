@@ -6,6 +6,7 @@ exports. The file is made by a task worker (coding.exports.jobs), so no request 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -79,9 +80,10 @@ def export_start(request, slug):
             messages.info(request, ngettext(
                 "%(n)s quote whose speaker is not assigned is left out.",
                 "%(n)s quotes whose speaker is not assigned are left out.", dropped) % {"n": dropped})
-    job = jobs.job_create(project=project, user=request.user, options=options, fmt=form.cleaned_data["format"],
-                          decisions=decisions)
-    jobs.start(job)
+    with transaction.atomic():  # the job's row and its task are written together, or neither is
+        job = jobs.job_create(project=project, user=request.user, options=options, fmt=form.cleaned_data["format"],
+                              decisions=decisions)
+        jobs.start(job)
     messages.success(request, _("The export has started. You can go on working; the file appears below when "
                                 "it is ready."))
     return _see_other(project)

@@ -8,6 +8,7 @@ import time
 import docx
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -173,11 +174,19 @@ def test_an_unknown_task_backend_stops_the_app(value):
     assert result.returncode != 0 and "KODEVERK_TASKS must be one of database, immediate" in result.stderr
 
 
-def test_starting_a_job_waits_for_the_commit(project, analyst, django_capture_on_commit_callbacks):
-    job = _job(project, analyst)
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_a_job_and_its_task_are_written_together_or_not_at_all(project, analyst, settings):
+    settings.TASKS = DATABASE_TASKS
+    with transaction.atomic():
+        job = _job(project, analyst)
         jobs.start(job)
-    assert len(callbacks) == 1  # nothing runs before the row is visible to other connections
+        [task] = DBTaskResult.objects.all()
+        assert task.args_kwargs["args"] == [job.pk]
+    # A web process that dies before its commit leaves neither: never a queued job without its task.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _job(project, analyst)
+        jobs.start(ExportJob.objects.latest("pk"))
+        raise RuntimeError("the web process died")
+    assert ExportJob.objects.count() == DBTaskResult.objects.count() == 1
 
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

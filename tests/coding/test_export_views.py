@@ -209,7 +209,8 @@ def test_it_asks_for_a_theme_when_none_is_chosen(client, project, viewer, study)
 # --- Starting an internal export -------------------------------------------------------------------------
 
 
-def test_a_viewer_starts_an_internal_export_and_downloads_the_word_file(client, project, viewer, study):
+def test_a_viewer_starts_an_internal_export_and_downloads_the_word_file(client, project, viewer, study, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued, run below
     client.force_login(viewer)
     response = client.post(page_url(project, "coding:export_start"), form_data(project, language="en"))
     assert response.status_code == 303

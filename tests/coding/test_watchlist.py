@@ -28,7 +28,6 @@ from interviews.services import draft_create
 from planner.models import County, Document
 from planner.services import project_create
 from tests.conftest import make_user
-from tests.tasks import post_running_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -292,7 +291,7 @@ def import_as(client, project, user, **extra):
                          parsed=parse_file("agder.txt", TRANSCRIPT.encode()))
     client.force_login(user)
     page = client.get(reverse("interviews:import_start", args=[project.slug])).content.decode()
-    response = post_running_tasks(client, reverse("interviews:import_confirm", args=[project.slug, draft.pk]),
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]),
                                   confirm_data(draft, **extra))
     assert response.status_code == 302
     assert not ImportDraft.objects.filter(pk=draft.pk).exists()

@@ -19,7 +19,6 @@ from coding.exports.options import ExportOptions
 from coding.services import excerpt_create
 from interviews.models import ImportDraft, NameWord, Turn
 from planner.models import Chunk, Document
-from tests.tasks import post_running_tasks
 
 SPEAKERS = {"interviewer": "Ola Olsen", "kari": "Kari H. Nordmann", "per": "Per Hansen"}
 # Every part of every speaker's name, in any case, with or without a genitive.
@@ -55,7 +54,7 @@ def names_left(text):
 
 def _upload(client, project, name, data):
     url = reverse("interviews:import_start", args=[project.slug])
-    return post_running_tasks(client, url, {"files": [SimpleUploadedFile(name, data)]}, follow=True)
+    return client.post(url, {"files": [SimpleUploadedFile(name, data)]}, follow=True)
 
 
 def _confirm_data(draft, **extra):
@@ -129,7 +128,7 @@ def test_a_teams_transcript_leaves_no_name_anywhere(client, project, analyst):
     # «Og du, per?» is the name: keep it ticked; «per år» is the word: untick it.
     name_key, word_key = offered
     data = _confirm_data(draft, **{f"d{draft.pk}-offered": " ".join(offered), f"d{draft.pk}-replace": [name_key]})
-    response = post_running_tasks(client, reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
     assert response.status_code == 302
     document = Document.objects.get()
     assert document.title == "Møte med [Informant 3] og [Informant 4]"
@@ -154,7 +153,7 @@ def test_a_forged_keep_of_a_real_name_is_replaced_all_the_same(client, project, 
     speech = " ".join(draft.payload["turns"][0][1].split())
     forged = f"0:{speech.index('kari')} title:{draft.title.index('Kari')}"
     data = _confirm_data(draft, **{f"d{draft.pk}-offered": forged})
-    post_running_tasks(client, reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
     document = Document.objects.get()
     assert NAME_PARTS.findall(document.text) == [] and NAME_PARTS.findall(document.title) == []
     assert "[Informant 4] år" in document.text  # not offered, so not kept: replaced

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -14,15 +13,13 @@ from interviews.jobs import import_draft, read_transcript
 from interviews.models import ImportDraft, Participant, Turn
 from planner.models import Document, FileJob
 from tests.interviews.test_importer_docx import docx_with_entities
-from tests.tasks import post_running_tasks
 
 FILES = Path(__file__).resolve().parent / "files"
 
 
 def _upload(client, project, *files):
     url = reverse("interviews:import_start", args=[project.slug])
-    return post_running_tasks(client, url, {"files": [SimpleUploadedFile(name, data) for name, data in files]},
-                              follow=True)
+    return client.post(url, {"files": [SimpleUploadedFile(name, data) for name, data in files]}, follow=True)
 
 
 def _stored():
@@ -58,7 +55,7 @@ def test_it_previews_two_files_and_imports_each_with_the_chosen_mapping(client, 
         f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 7",
         f"d{draft.pk}-s1-role": "leader", f"d{draft.pk}-s1-field": "integration",
     }
-    response = post_running_tasks(client, reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
     assert response.status_code == 302  # another draft waits: back to the import page
     document = Document.objects.get(title="Gruppeintervju Agder")
     assert document.text == "Intervjuer: Velkommen.\nInformant 7: Hei."
@@ -178,8 +175,7 @@ def test_the_upload_only_queues_the_file_and_the_page_polls_it_until_the_draft_i
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
     client.force_login(analyst)
     url = reverse("interviews:import_start", args=[project.slug])
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(url, {"files": [SimpleUploadedFile("agder.txt", b"Kari: Hei.\nOla: Hallo.")]})
+    response = client.post(url, {"files": [SimpleUploadedFile("agder.txt", b"Kari: Hei.\nOla: Hallo.")]})
     assert response.status_code == 302
     job = FileJob.objects.get()
     assert (job.status, job.kind, job.file_name, bytes(job.data)) == ("queued", "transcript", "agder.txt",
@@ -236,8 +232,7 @@ def test_the_confirmation_only_queues_the_import_and_the_page_opens_the_transcri
             f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1",
             f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 2"}
     url = reverse("interviews:import_start", args=[project.slug])
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
     assert response["Location"] == url
     job = FileJob.objects.get()
     assert (job.kind, job.status, job.params["draft"], job.params["title"]) == ("transcript_import", "queued",
@@ -264,8 +259,7 @@ def test_an_import_whose_draft_is_gone_when_the_worker_runs_is_told_and_stores_n
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     data = {f"d{draft.pk}-title": "Agder", f"d{draft.pk}-format": "group_interview",
             f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1"}
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
     draft.delete()  # discarded in another tab meanwhile
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     import_draft.enqueue(FileJob.objects.get().pk)

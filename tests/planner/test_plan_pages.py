@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -16,7 +15,6 @@ from planner.filejobs import attach_plan_file
 from planner.models import Chunk, Document, FileJob, Plan
 from planner.plandocs import plan_excerpt_attach, plan_file_attach
 from tests.planner.pdfs import IMAGE, pdf_bytes
-from tests.tasks import post_running_tasks
 
 PAGES = ["Side én om integrering", "Side to om bosetting", "Side tre om distrikt"]
 
@@ -38,7 +36,7 @@ def _url(name, plan):
 
 def _attach(client, plan, *files, **data):
     uploads = [SimpleUploadedFile(name, content) for name, content in files]
-    return post_running_tasks(client, _url("plan_files_attach", plan), {"files": uploads, **data}, follow=True)
+    return client.post(_url("plan_files_attach", plan), {"files": uploads, **data}, follow=True)
 
 
 def _messages(response, level):
@@ -247,9 +245,8 @@ def test_the_attach_only_queues_the_file_and_the_page_polls_it_until_the_documen
                                                                                            settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
     client.force_login(analyst)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(_url("plan_files_attach", plan), {"files": [SimpleUploadedFile(
-            "temaplan.pdf", pdf_bytes(*PAGES))], "title": ""})
+    response = client.post(_url("plan_files_attach", plan), {"files": [SimpleUploadedFile(
+        "temaplan.pdf", pdf_bytes(*PAGES))], "title": ""})
     assert response["Location"] == _url("plan_detail", plan)
     job = FileJob.objects.get()
     assert (job.kind, job.status, job.plan) == ("plan_file", "queued", plan)
@@ -274,8 +271,7 @@ def test_a_file_whose_worker_died_is_read_once_more_then_told(client, plan, anal
                                  file_name="a.txt", data=b"Tekst.", status="running", attempts=1,
                                  heartbeat_at=silent)
     # The page's look at it hands it back to the queue; the immediate backend reads it at once.
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        client.get(_url("plan_detail", plan))
+    client.get(_url("plan_detail", plan))
     assert plan.documents.get().text == "Tekst."
     FileJob.objects.all().delete()
     job = FileJob.objects.create(project=plan.county.project, created_by=analyst, kind="plan_file", plan=plan,
