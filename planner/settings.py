@@ -217,6 +217,10 @@ KODEVERK_MAX_TEXT_CHARS = envint("KODEVERK_MAX_TEXT_CHARS", 3_000_000)
 KODEVERK_PDF_MEMORY_MB = envint("KODEVERK_PDF_MEMORY_MB", 256)
 KODEVERK_PDF_SECONDS = envint("KODEVERK_PDF_SECONDS", 60)
 KODEVERK_PDF_MAX_PAGES = envint("KODEVERK_PDF_MAX_PAGES", 1_000)
+for _limit in ("KODEVERK_MAX_TURNS", "KODEVERK_MAX_TEXT_CHARS", "KODEVERK_PDF_MEMORY_MB", "KODEVERK_PDF_SECONDS",
+               "KODEVERK_PDF_MAX_PAGES"):
+    if globals()[_limit] < 1:
+        raise ImproperlyConfigured(f"{_limit} must be at least 1, not {globals()[_limit]}")
 
 # Background work (exports) runs as tasks of Django's task framework. "database": a task waits in the
 # database until a `manage.py db_worker` process, beside the web server, runs it. "immediate": the task

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from interviews.models import ImportDraft
 from planner.models import Chunk, Document, FileJob, Plan
+from planner.plandoc_forms import PlanFilesForm
 from tests.coding.test_task_worker import DATABASE_TASKS, database_url, worker  # noqa: F401  (the fixture)
 from tests.planner.pdfs import bomb_pdf, many_pages_pdf
 
@@ -48,9 +49,9 @@ def _peak_mb(process, out):
     return int(out.read_text()) / 1024
 
 
-def _timed_post(client, url, files):
+def _timed_post(client, url, files, field="files"):
     started = time.monotonic()
-    response = client.post(url, {"files": files})
+    response = client.post(url, {field: files})
     return response, time.monotonic() - started
 
 
@@ -75,7 +76,7 @@ def test_a_worker_refuses_the_hostile_uploads_within_300_mb_and_the_web_answers_
     assert response.status_code == 302 and seconds < WEB_SECONDS
     with (tmp_path / "bombe.pdf").open("rb") as bomb, (tmp_path / "sider.pdf").open("rb") as pages:
         response, seconds = _timed_post(client, reverse("planner:plan_files_attach", args=[project.slug, plan.pk]),
-                                        [bomb, pages])
+                                        [bomb, pages], field=PlanFilesForm().add_prefix("files"))
     print(f"upload of the two PDFs answered in {seconds:.2f} s")
     assert response.status_code == 302 and seconds < WEB_SECONDS
     assert FileJob.objects.filter(status="queued").count() == 3

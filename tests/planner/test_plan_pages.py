@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from planner.filejobs import attach_plan_file
 from planner.models import Chunk, Document, FileJob, Plan
+from planner.plandoc_forms import PlanFilesForm
 from planner.plandocs import plan_excerpt_attach, plan_file_attach
 from tests.planner.pdfs import IMAGE, pdf_bytes
 
@@ -245,8 +246,9 @@ def test_the_attach_only_queues_the_file_and_the_page_polls_it_until_the_documen
                                                                                            settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
     client.force_login(analyst)
-    response = client.post(_url("plan_files_attach", plan), {"files": [SimpleUploadedFile(
-        "temaplan.pdf", pdf_bytes(*PAGES))], "title": ""})
+    form = PlanFilesForm()  # the field names as the page has them, with the form's prefix if it has one
+    response = client.post(_url("plan_files_attach", plan), {form.add_prefix("files"): [SimpleUploadedFile(
+        "temaplan.pdf", pdf_bytes(*PAGES))], form.add_prefix("title"): ""})
     assert response["Location"] == _url("plan_detail", plan)
     job = FileJob.objects.get()
     assert (job.kind, job.status, job.plan) == ("plan_file", "queued", plan)

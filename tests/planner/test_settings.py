@@ -78,3 +78,12 @@ def test_every_model_is_in_the_admin():
 
     ours = [m for m in apps.get_models() if m._meta.app_label in {"planner", "interviews", "coding"}]
     assert [m.__name__ for m in ours if not admin.site.is_registered(m)] == []
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("KODEVERK_PDF_MAX_PAGES", "0", "KODEVERK_PDF_MAX_PAGES must be at least 1, not 0"),
+    ("KODEVERK_MAX_TURNS", "many", "KODEVERK_MAX_TURNS must be an integer, not 'many'"),
+])
+def test_a_file_limit_that_cannot_hold_stops_the_app(name, value, message):
+    result = _manage("check", DEBUG="1", **{name: value})
+    assert result.returncode != 0 and message in result.stderr
