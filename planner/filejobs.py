@@ -95,6 +95,7 @@ def file_job_row(request, job, poll_url):
 def process(job_kind: JobKind, job_id, attempt, *, read, store):
     """One run of a file job: `read(job, beat)` the file (ImporterError names a problem with it), then
     `store(job, result)`, which returns the warnings to show, in the transaction that marks the job done.
+    The file and the choices (which name the speakers as found in the file) are emptied as the job ends.
     The worker writes in the language of the person who uploaded the file."""
     job = FileJob.objects.select_related("project", "plan__county", "created_by").filter(pk=job_id).first()
     if job is None:
@@ -106,17 +107,19 @@ def process(job_kind: JobKind, job_id, attempt, *, read, store):
             with transaction.atomic():
                 warnings = store(job, result)
                 # Only this run's job: one handed on meanwhile rolls the storing back.
-                if not mine.update(status=FileJob.Status.DONE, data=None, warnings=list(warnings), message="",
-                                   document=job.document, finished_at=timezone.now()):
+                if not mine.update(status=FileJob.Status.DONE, data=None, params={}, warnings=list(warnings),
+                                   message="", document=job.document, finished_at=timezone.now()):
                     raise Superseded
         except (Superseded, *LOST_DATABASE):
             raise
         except (ImporterError, ValidationError) as error:
             problem = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            retry(mine.update, status=FileJob.Status.FAILED, data=None, message=problem, finished_at=timezone.now())
+            retry(mine.update, status=FileJob.Status.FAILED, data=None, params={}, message=problem,
+                  finished_at=timezone.now())
         except Exception:
             logger.exception("File job %s (%s) failed", job.uuid, job.file_name)
-            retry(mine.update, status=FileJob.Status.FAILED, data=None, message=FAILED, finished_at=timezone.now())
+            retry(mine.update, status=FileJob.Status.FAILED, data=None, params={}, message=FAILED,
+                  finished_at=timezone.now())
 
 
 # --- Plan files ----------------------------------------------------------------------------------------

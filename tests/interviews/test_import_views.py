@@ -245,6 +245,7 @@ def test_the_confirmation_only_queues_the_import_and_the_page_opens_the_transcri
     import_draft.enqueue(job.pk)  # what the worker does
     document = Document.objects.get()
     assert document.text == "Informant 1: Hei.\nInformant 2: Hallo." and not ImportDraft.objects.exists()
+    assert FileJob.objects.get().params == {}  # the speakers' names as found in the file go with the draft
     response = client.get(url, follow=True)
     assert response.redirect_chain == [(reverse("interviews:transcript_detail", args=[project.slug, document.pk]),
                                         302)]
