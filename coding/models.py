@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from planner.models import County, Document, Project
+from planner.models import BackgroundJob, County, Document, Project
 from planner.validators import note_length
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
@@ -310,19 +310,13 @@ class WatchName(models.Model):
         return self.name
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """One export of quotes to a file, made in the background so that a long one blocks nobody.
 
     `options` holds the choices (coding.exports.options.ExportOptions.to_json) and `decisions`
     the anonymity check's choices per excerpt. A task worker (coding.exports.jobs) makes the file
     and keeps it in `content` until it is purged, so that any web process can serve it.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
 
     class Format(models.TextChoices):
         DOCX = "docx", "Word (.docx)"
@@ -335,22 +329,8 @@ class ExportJob(models.Model):
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     options = models.JSONField(default=dict)
     decisions = models.JSONField(default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     content = models.BinaryField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # The last sign of life: written when the job is queued again and with every progress write while it
-    # runs, so that a job whose worker died is seen as stale (coding.exports.jobs.heartbeat_stale).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    # Runs started; a run writes only while the count is still its own, so a late run never overwrites a retry.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # The task framework's record of the current run (django_tasks_db's DBTaskResult id), closed as failed
-    # when the run is found dead, so that no task record stays «running» either.
-    task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("export")

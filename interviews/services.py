@@ -99,6 +99,11 @@ class DraftGoneError(Exception):
     """The draft was confirmed or discarded meanwhile: a second click, another tab, a retry after a crash."""
 
 
+def draft_gone_message():
+    return _("This file is no longer waiting: it was imported already, discarded, or forgotten after a day. "
+             "It is not imported again.")
+
+
 @transaction.atomic
 def draft_confirm(*, draft: ImportDraft, user, mapping: dict, title: str, county=None, interview_format: str,
                   date=None, record_real_names: bool = False, keep_words=frozenset()) -> Document:

@@ -7,6 +7,7 @@ app_name = "interviews"
 urlpatterns = [
     path("s/<slug:slug>/interviews/", views.transcript_list, name="transcript_list"),
     path("s/<slug:slug>/interviews/import/", views.import_start, name="import_start"),
+    path("s/<slug:slug>/interviews/import/files/<uuid:job_uuid>/", views.import_job, name="import_job"),
     path("s/<slug:slug>/interviews/import/<int:draft_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("s/<slug:slug>/interviews/import/<int:draft_id>/discard/", views.import_discard, name="import_discard"),
     path("s/<slug:slug>/interviews/import/name-words/", views.name_word_add_view, name="name_word_add"),

@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,14 +22,13 @@ from interviews.access import (
     transcript_for_reader,
 )
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
-from interviews.importers import ImporterError, parse_file
+from interviews.importers import ImporterError, check_name
+from interviews.jobs import IMPORTS, TRANSCRIPTS, import_job_create
 from interviews.models import ImportDraft, NameWord, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
-    DraftGoneError,
     NewParticipant,
-    draft_confirm,
-    draft_create,
+    draft_gone_message,
     draft_transcript,
     drafts_purge,
     name_word_add,
@@ -35,47 +36,96 @@ from interviews.services import (
     suggest_mapping,
 )
 from planner.collation import name_key
-from planner.models import Document
+from planner.filejobs import file_job_create, file_job_row, file_jobs_of, own_file_job
+from planner.models import Document, FileJob
 from planner.textindex import text_slice
+from planner.uploads import refused_uploads
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request, slug):
+    """The upload stores each file in a job for the task worker (interviews.jobs), which parses it into a
+    draft; the page then polls the jobs and shows the drafts."""
     project, membership = study_for_importer(request, slug)
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        limit = settings.UPLOAD_MAX_MB * 1_048_576
-        for upload in form.cleaned_data["files"]:
+    refused = refused_uploads(request)  # files past the limit were dropped as they streamed in
+    for problem in refused:
+        messages.error(request, _("Not imported: %(problem)s") % {"problem": problem})
+    if request.method == "POST" and (form.is_valid() or refused):
+        for upload in form.cleaned_data.get("files", []) if form.is_valid() else []:
             try:
-                if upload.size > limit:
-                    raise ImporterError(_("%(name)s is too large (%(size).1f MB); the limit is %(limit)s MB.") % {
-                        "name": upload.name, "size": upload.size / 1_048_576, "limit": settings.UPLOAD_MAX_MB})
-                parsed = parse_file(upload.name, upload.read(), max_bytes=limit)
+                check_name(upload.name)
             except ImporterError as error:
                 messages.error(request, _("Not imported: %(problem)s") % {"problem": error})
             else:
-                draft_create(project=project, user=request.user, file_name=upload.name, parsed=parsed)
+                with transaction.atomic():  # the job's row and its task are written together, or neither is
+                    TRANSCRIPTS.start(file_job_create(project=project, user=request.user,
+                                                      kind=FileJob.Kind.TRANSCRIPT, upload=upload))
         return redirect("interviews:import_start", slug=project.slug)
-    return _import_page(request, project, membership, form)
+    file_jobs, imported = _file_jobs(request, project)
+    if imported and not file_jobs and not project.import_drafts.filter(created_by=request.user).exists():
+        # The last waiting file is imported: open it.
+        return redirect("interviews:transcript_detail", slug=project.slug, document_id=imported.pk)
+    return _import_page(request, project, membership, form, file_jobs=file_jobs)
 
 
-def _import_page(request, project, membership, form, bound=None, word_form=None):
-    """The import page, however reached: drafts older than a day are forgotten before any is shown."""
+@login_required
+@require_GET
+def import_job(request, slug, job_uuid):
+    """One file being read or imported: polled by its row, each time a little later; once it has ended the
+    page reloads and shows the draft, the transcript or the problem."""
+    project, _membership = study_for_importer(request, slug)
+    job = own_file_job(TRANSCRIPTS, project=project, user=request.user, job_uuid=job_uuid) or own_file_job(
+        IMPORTS, project=project, user=request.user, job_uuid=job_uuid)
+    if job is None:
+        raise Http404
+    return file_job_row(request, job, reverse("interviews:import_job", args=[project.slug, job.uuid]))
+
+
+def _file_jobs(request, project):
+    """The user's files still being read or imported, with a poll address each, and the last transcript
+    imported; the jobs that ended are told once, as messages."""
+    running, imported = [], None
+    for kind in (TRANSCRIPTS, IMPORTS):
+        pending, ended = file_jobs_of(kind, project=project, user=request.user)
+        running += pending
+        for job in ended:
+            if job.status == FileJob.Status.FAILED:
+                messages.error(request, _("Not imported: %(problem)s") % {"problem": _(job.message)})
+                continue
+            for warning in job.warnings:
+                messages.warning(request, warning)
+            if job.document:
+                imported = job.document
+                messages.success(request, _("%(name)s was imported as «%(title)s».") % {
+                    "name": job.file_name, "title": job.document.title})
+    for job in running:
+        job.poll_url = reverse("interviews:import_job", args=[project.slug, job.uuid])
+    return running, imported
+
+
+def _import_page(request, project, membership, form, bound=None, word_form=None, file_jobs=None):
+    """The import page, however reached: drafts older than a day are forgotten before any is shown; a draft
+    being imported shows as its job."""
     drafts_purge()
+    if file_jobs is None:
+        file_jobs, _imported = _file_jobs(request, project)
+    importing = {job.params.get("draft") for job in file_jobs if job.kind == FileJob.Kind.TRANSCRIPT_IMPORT}
     return render(request, "interviews/import_start.html", {
-        "project": project, "membership": membership, "form": form,
-        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead),
+        "project": project, "membership": membership, "form": form, "file_jobs": file_jobs,
+        "drafts": _draft_panels(project, request.user, bound=bound, lead=membership.is_lead, skip=importing),
         "word_form": word_form or NameWordForm(), "study_words": NameWord.objects.filter(project=project),
         "shipped_words": sorted((word.capitalize() for word in shipped_name_words()), key=name_key),
     })
 
 
-def _draft_panels(project, user, bound=None, lead=False):
-    """Per waiting draft: its forms, the speakers, a preview and the names to review, labels suggested across drafts."""
+def _draft_panels(project, user, bound=None, lead=False, skip=frozenset()):
+    """Per waiting draft: its forms, the speakers, a preview and the names to review, labels suggested across drafts.
+    Drafts in `skip` (being imported) are left out."""
     panels, taken = [], set()
     words = name_words(project)
-    for draft in project.import_drafts.filter(created_by=user):
+    for draft in project.import_drafts.filter(created_by=user).exclude(pk__in=skip):
         if bound and bound["draft"].pk == draft.pk:
             panels.append(bound)
             continue
@@ -115,31 +165,22 @@ def import_confirm(request, slug, draft_id):
                                  % {"labels": ", ".join(sorted(clashes))})
         valid = False
     if valid:
+        # Stored by the task worker (interviews.jobs): a transcript at the caps takes a second or two.
         data = interview_form.cleaned_data
-        try:
-            document = draft_confirm(
+        with transaction.atomic():  # the job's row and its task are written together, or neither is
+            IMPORTS.start(import_job_create(
                 draft=draft, user=request.user, mapping={f.speaker: f.target() for f in forms_},
                 title=data["title"], county=data["county"], interview_format=data["format"], date=data["date"],
                 record_real_names=membership.is_lead and data.get("record_names", False), keep_words=names.kept(),
-            )
-        except DraftGoneError:
-            return _draft_gone(request, project)
-        except ValidationError as error:
-            interview_form.add_error(None, error)
-        else:
-            messages.success(request, _("%(name)s was imported as «%(title)s».") % {
-                "name": draft.file_name, "title": document.title})
-            if project.import_drafts.filter(created_by=request.user).exists():
-                return redirect("interviews:import_start", slug=project.slug)
-            return redirect("interviews:transcript_detail", slug=project.slug, document_id=document.pk)
+            ))
+        return redirect("interviews:import_start", slug=project.slug)
     bound = {"draft": draft, "parsed": parsed, "preview": parsed.turns[:5], "interview_form": interview_form,
              "speaker_forms": forms_, "names": names}
     return _import_page(request, project, membership, UploadForm(), bound=bound)
 
 
 def _draft_gone(request, project):
-    messages.info(request, _("This file is no longer waiting: it was imported already, discarded, or "
-                             "forgotten after a day. It is not imported again."))
+    messages.info(request, draft_gone_message())
     return redirect("interviews:import_start", slug=project.slug)
 
 

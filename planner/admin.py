@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from planner.models import Chunk, County, Document, Membership, Plan, Project
+from planner.models import Chunk, County, Document, FileJob, Membership, Plan, Project
 
 
 class MembershipInline(admin.TabularInline):
@@ -59,3 +59,13 @@ class ChunkAdmin(admin.ModelAdmin):
     list_select_related = ["document"]
     raw_id_fields = ["document"]
     readonly_fields = ["text", "words"]
+
+
+@admin.register(FileJob)
+class FileJobAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "kind", "file_name", "project", "created_by", "status", "attempts", "created_at"]
+    list_filter = ["status", "kind", "project"]
+    list_select_related = ["project", "created_by"]
+    exclude = ["data"]
+    readonly_fields = ["uuid", "kind", "file_name", "plan", "title", "document", "language", "warnings", "params",
+                       "status", "done", "total", "message", "finished_at", "heartbeat_at", "attempts"]

@@ -10,6 +10,7 @@ import zipfile
 import zlib
 
 import docx as python_docx
+from django.utils.translation import gettext as _
 from docx.oxml.ns import qn
 from lxml import etree
 
@@ -44,7 +45,7 @@ _INLINE_CONTAINERS = {
 
 
 def paragraphs(data, *, name, max_unpacked_bytes=DEFAULT_MAX_UNPACKED_BYTES):
-    """The body's paragraph texts in order, for documents without speakers (plans), and the title.
+    """The body's paragraph texts in order, for documents without speakers (plans), the title and warnings.
 
     The same checks as `parse`; a table row becomes one line with its cells joined by « | ».
     """
@@ -52,7 +53,11 @@ def paragraphs(data, *, name, max_unpacked_bytes=DEFAULT_MAX_UNPACKED_BYTES):
 
 
 def read(data, name, max_unpacked_bytes, row_lines):
-    """The body's lines and the document title; `row_lines` turns a table row's cells into lines."""
+    """The body's lines, the document title and warnings; `row_lines` turns a table row's cells into lines.
+
+    Entity references (`&xxe;`, declared in a DOCTYPE: never in a file Word wrote) are not expanded: python-docx
+    parses with resolve_entities=False, so a «billion laughs» costs nothing. Each stays in the text as its
+    literal «&name;», with the text around it, and a warning names them."""
     if not data:
         raise ImporterError(f"{name} er tom.")
     _check_archive(data, name, max_unpacked_bytes)
@@ -60,9 +65,15 @@ def read(data, name, max_unpacked_bytes, row_lines):
         document = python_docx.Document(io.BytesIO(data))
         lines = _block_lines(document.element.body, row_lines)
         title = (document.core_properties.title or "").strip()
+        entities = sorted({entity.text for entity in document.element.body.iter(etree.Entity)})
     except Exception as exc:  # python-docx and lxml raise many kinds; all mean a broken file.
         raise _invalid(name, _reason(exc)) from exc
-    return lines, title
+    warnings = []
+    if entities:
+        shown = ", ".join(entities[:5]) + (" …" if len(entities) > 5 else "")
+        warnings.append(_("%(name)s holds entity references (%(entities)s), which Word never writes; they were "
+                          "not expanded and stand in the text as written.") % {"name": name, "entities": shown})
+    return lines, title, warnings
 
 
 # --- The zip container ----------------------------------------------------------------------------
@@ -153,6 +164,10 @@ def _reason(exc):
     """A short reason a researcher can act on; the exception itself stays chained for the logs."""
     if isinstance(exc, KeyError):
         return "en del av dokumentet mangler"
+    if isinstance(exc, etree.XMLSyntaxError) and "amplification" in str(exc):
+        # libxml2 refuses entity declarations that would multiply the text («billion laughs»), expanded or not.
+        return ("den erklærer entiteter som ville blåse teksten opp mange tusen ganger (en «billion laughs»-bombe); "
+                "Word skriver aldri slike")
     if isinstance(exc, etree.XMLSyntaxError):
         return "innholdet er skadet (ugyldig XML)"
     if isinstance(exc, (zipfile.BadZipFile, zlib.error)):
@@ -187,11 +202,24 @@ def _inline_text(element):
     parts = []
     for child in element.iterchildren():
         if child.tag == _T:
-            parts.append(child.text or "")
+            parts.append(_t_text(child))
+        elif child.tag is etree.Entity:
+            parts.extend((child.text, child.tail or ""))
         elif child.tag in _RUN_TEXT:
             parts.append(_RUN_TEXT[child.tag])
         elif child.tag in _INLINE_CONTAINERS:
             parts.append(_inline_text(child))
+    return "".join(parts)
+
+
+def _t_text(element):
+    """A w:t's text with any entity reference in it as its literal «&name;» and the text after it: `.text`
+    alone stops at the first reference (<w:t>Velkommen [&xxe;] slutt</w:t> → «Velkommen [»)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag is etree.Entity:
+            parts.append(child.text)
+        parts.append(child.tail or "")
     return "".join(parts)
 
 

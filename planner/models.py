@@ -313,3 +313,77 @@ class Chunk(models.Model):
 
     def __str__(self):
         return f"{self.document_id}:{self.start}-{self.end}"
+
+
+class BackgroundJob(models.Model):
+    """What every kind of background job keeps in its row (planner.jobs runs them): its status, progress,
+    heartbeat and attempts, so that any web process shows its progress and a job whose worker died is
+    found (planner.jobs.is_stale) and run again or failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life: written when the job is queued again and with every progress write while it
+    # runs, so that a job whose worker died is seen as stale (planner.jobs.heartbeat_stale).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Runs started; a run writes only while the count is still its own, so a late run never overwrites a retry.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The task framework's record of the current run (django_tasks_db's DBTaskResult id), closed as failed
+    # when the run is found dead, so that no task record stays «running» either.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class FileJob(BackgroundJob):
+    """An uploaded file read in the background by a task worker: a transcript parsed into an import draft
+    or a confirmed draft stored as a transcript (interviews.jobs), or a plan file's text extracted and
+    stored as a Document of its plan (planner.filejobs). `data` holds the file until the job ends, then is
+    emptied; the page that started the job shows its result once (as messages) and deletes the row."""
+
+    class Kind(models.TextChoices):
+        TRANSCRIPT = "transcript", _("Transcript")
+        TRANSCRIPT_IMPORT = "transcript_import", _("Transcript import")
+        PLAN_FILE = "plan_file", _("Plan file")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="file_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField(null=True, blank=True, editable=False)
+    # A plan file: the plan it belongs to, the document title asked for, and at last the Document made.
+    plan = models.ForeignKey(Plan, models.CASCADE, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=300, blank=True)
+    document = models.ForeignKey(Document, models.SET_NULL, null=True, blank=True, related_name="+")
+    # The language of the person who uploaded: the worker writes its messages in it.
+    language = models.CharField(max_length=12, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    # A transcript import: the draft and the choices of the import page (interviews.jobs).
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
+                                   name="filejob_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file"]),
+                                   name="filejob_kind_valid"),
+        ]
+        indexes = [
+            # The import page and the plan page: one user's file jobs in one study.
+            models.Index(fields=["project", "created_by", "kind"], name="filejob_project_user_idx"),
+        ]
+
+    def __str__(self):
+        return self.file_name

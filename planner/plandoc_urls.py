@@ -8,6 +8,7 @@ from planner import plandoc_views as views
 urlpatterns = [
     path("s/<slug:slug>/plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
     path("s/<slug:slug>/plans/<int:plan_id>/documents/", views.plan_files_attach, name="plan_files_attach"),
+    path("s/<slug:slug>/plans/<int:plan_id>/documents/<uuid:job_uuid>/", views.plan_file_job, name="plan_file_job"),
     path("s/<slug:slug>/plans/<int:plan_id>/excerpts/", views.plan_excerpt_add, name="plan_excerpt_add"),
     path("s/<slug:slug>/counties/<int:county_id>/", views.county_detail, name="county_detail"),
     path("s/<slug:slug>/documents/<int:document_id>/", views.document_detail, name="document_detail"),

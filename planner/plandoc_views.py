@@ -1,20 +1,24 @@
 """The plan page (register data, documents, attaching files and excerpts), the county page and the
 reading view of a plan document."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.access import WRITE, project_for_user
-from planner.models import Document, Plan, PlanType
+from planner.filejobs import PLAN_FILES, file_job_create, file_job_row, file_jobs_of, own_file_job
+from planner.models import Document, FileJob, Plan, PlanType
 from planner.plandoc_forms import PlanExcerptForm, PlanFilesForm
-from planner.plandocs import check_size, document_pages, plan_excerpt_attach, plan_file_attach
+from planner.plandocs import check_plan_file, document_pages, plan_excerpt_attach
 from planner.textfiles import ImporterError
+from planner.uploads import refused_uploads
 
 
 def _plan(project, plan_id):
@@ -36,37 +40,68 @@ def plan_detail(request, slug, plan_id):
 
 def _render_plan(request, project, membership, plan, files_form, excerpt_form):
     return render(request, "planner/plan_detail.html", {
-        "project": project, "membership": membership, "plan": plan,
+        "project": project, "membership": membership, "plan": plan, "file_jobs": _file_jobs(request, project, plan),
         "documents": _documents().filter(plan=plan), "files_form": files_form, "excerpt_form": excerpt_form,
     })
+
+
+def _file_jobs(request, project, plan):
+    """The user's files of this plan still being read, with a poll address each; those that ended are told
+    once (a viewer starts none, so has none)."""
+    reading, ended = file_jobs_of(PLAN_FILES, project=project, user=request.user, plan=plan)
+    for job in ended:
+        if job.status == FileJob.Status.FAILED:
+            messages.error(request, _("Not attached: %(problem)s") % {"problem": _(job.message)})
+            continue
+        for warning in job.warnings:
+            messages.warning(request, warning)
+        if job.document:
+            messages.success(request, _("%(name)s was attached as «%(title)s».") % {
+                "name": job.file_name, "title": job.document.title})
+    for job in reading:
+        job.poll_url = reverse("planner:plan_file_job", args=[project.slug, plan.pk, job.uuid])
+    return reading
 
 
 @login_required
 @require_POST
 def plan_files_attach(request, slug, plan_id):
+    """Each file goes to the task worker (planner.filejobs), which extracts and stores its text; the plan
+    page polls the jobs."""
     project, membership = project_for_user(request, slug, need=WRITE)
     plan = _plan(project, plan_id)
     form = PlanFilesForm(request.POST, request.FILES)
+    refused = refused_uploads(request)  # files past the limit were dropped as they streamed in
+    for problem in refused:
+        messages.error(request, _("Not attached: %(problem)s") % {"problem": problem})
     if not form.is_valid():
+        if refused:
+            return redirect("planner:plan_detail", slug=project.slug, plan_id=plan.pk)
         return _render_plan(request, project, membership, plan, form, PlanExcerptForm())
-    limit = settings.UPLOAD_MAX_MB * 1_048_576
     uploads, title = form.cleaned_data["files"], form.cleaned_data["title"]
     for upload in uploads:
         try:
-            check_size(upload.name, upload.size, limit)
-            document, warnings = plan_file_attach(
-                plan=plan, user=request.user, name=upload.name, data=upload.read(), max_bytes=limit,
-                title=f"{title} ({upload.name})" if title and len(uploads) > 1 else title,
-            )
-        except (ImporterError, ValidationError) as error:
-            problem = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            messages.error(request, _("Not attached: %(problem)s") % {"problem": problem})
-        else:
-            for warning in warnings:
-                messages.warning(request, warning)
-            messages.success(request, _("%(name)s was attached as «%(title)s».") % {
-                "name": upload.name, "title": document.title})
+            check_plan_file(upload.name)
+        except ImporterError as error:
+            messages.error(request, _("Not attached: %(problem)s") % {"problem": error})
+            continue
+        with transaction.atomic():  # the job's row and its task are written together, or neither is
+            PLAN_FILES.start(file_job_create(
+                project=project, user=request.user, kind=FileJob.Kind.PLAN_FILE, upload=upload, plan=plan,
+                title=f"{title} ({upload.name})" if title and len(uploads) > 1 else title))
     return redirect("planner:plan_detail", slug=project.slug, plan_id=plan.pk)
+
+
+@login_required
+@require_GET
+def plan_file_job(request, slug, plan_id, job_uuid):
+    """One plan file being read: polled by its row; once it has ended the plan page reloads and tells."""
+    project, _membership = project_for_user(request, slug, need=WRITE)
+    plan = _plan(project, plan_id)
+    job = own_file_job(PLAN_FILES, project=project, user=request.user, job_uuid=job_uuid, plan=plan)
+    if job is None:
+        raise Http404
+    return file_job_row(request, job, reverse("planner:plan_file_job", args=[project.slug, plan.pk, job.uuid]))
 
 
 @login_required

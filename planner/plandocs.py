@@ -2,29 +2,32 @@
 Document of its plan. Extraction knows nothing of the database; the services below store and index.
 """
 
+import json
+import math
 import re
-import threading
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
-import pypdfium2 as pdfium
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from planner import docxtext
 from planner.models import Document, normalise_text
-from planner.textfiles import ImporterError, decode_text
+from planner.textfiles import MEGABYTE, ImporterError, check_size, decode_text
 
 EXTENSIONS = (".pdf", ".docx", ".txt")
 EXCERPT_FORMAT = "excerpt"
 # Between two pages: a page's text ends before the next page starts, and no word runs into the next.
 PAGE_SEPARATOR = "\n\n"
 
-# PDFium may not be called from two threads at once, not even for different documents.
-_PDFIUM_LOCK = threading.Lock()
-_PDF_MAGIC = b"%PDF-"
-_PASSWORD_ERRORS = {pdfium.raw.FPDF_ERR_PASSWORD, pdfium.raw.FPDF_ERR_SECURITY}
+# Where `python -m planner.pdfchild` is found: the directory that holds the planner package.
+_CODE_ROOT = Path(__file__).resolve().parent.parent
 
 # Ligature characters some PDFs map their glyphs to; searching «fiskeri» must find «ﬁskeri».
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
@@ -50,37 +53,47 @@ class PlanText:
     warnings: list[str] = field(default_factory=list)
 
 
-def plan_text(name, data, *, max_bytes=None):
-    """Extract the text of an uploaded plan file; ImporterError names the file and the problem."""
-    extension = PurePath(name).suffix.lower()
-    if extension not in EXTENSIONS:
-        raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke legges til en plan. "
-                            "Bruk .pdf, .docx eller .txt.")
+def plan_text(name, data, *, max_bytes=None, beat=None):
+    """Extract the text of an uploaded plan file; ImporterError names the file and the problem. `beat()` is
+    called every second or so while a PDF is read (the worker's heartbeat)."""
+    extension = check_plan_file(name)
     check_size(name, len(data), max_bytes)
     if not data.strip():
         raise ImporterError(f"{name} er tom.")
     if extension == ".pdf":
-        return pdf_text(data, name=name)
+        return pdf_text(data, name=name, beat=beat)
     if extension == ".docx":
         limit = max(8 * max_bytes, 50 * 1_048_576) if max_bytes else docxtext.DEFAULT_MAX_UNPACKED_BYTES
-        lines, _title = docxtext.paragraphs(data, name=name, max_unpacked_bytes=limit)
+        lines, _title, warnings = docxtext.paragraphs(data, name=name, max_unpacked_bytes=limit)
         text, fmt = tidy("\n\n".join(line.strip() for line in lines if line.strip())), "docx"
     else:
-        text, fmt = tidy(decode_text(data, name=name)), "txt"
+        text, fmt, warnings = tidy(decode_text(data, name=name)), "txt", []
     if not text:
         raise ImporterError(f"{name} har ingen tekst.")
-    return PlanText(text=normalise_text(text), format=fmt)
+    check_length(name, text)
+    return PlanText(text=normalise_text(text), format=fmt, warnings=warnings)
 
 
-def check_size(name, size, max_bytes):
-    """Refuse a file over the upload limit before it is read."""
-    if max_bytes is not None and size > max_bytes:
-        raise ImporterError(f"{name} er for stor ({size / 1_048_576:.1f} MB); grensen er {max_bytes // 1_048_576} MB.")
+def check_plan_file(name):
+    """The file's extension, lower case; ImporterError for a type a plan cannot hold."""
+    extension = PurePath(name).suffix.lower()
+    if extension not in EXTENSIONS:
+        raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke legges til en plan. "
+                            "Bruk .pdf, .docx eller .txt.")
+    return extension
 
 
-def pdf_text(data, *, name):
+def check_length(name, text):
+    """Refuse a plan's text of more than KODEVERK_MAX_TEXT_CHARS characters, the most one document may hold."""
+    if len(text) > settings.KODEVERK_MAX_TEXT_CHARS:
+        raise ImporterError(_("%(name)s holds more than %(limit)s characters of text, the most one document may "
+                              "hold. Attach the part of the plan you need.")
+                            % {"name": name, "limit": settings.KODEVERK_MAX_TEXT_CHARS})
+
+
+def pdf_text(data, *, name, beat=None):
     """The text of a PDF, page by page: each page's text followed by PAGE_SEPARATOR, except the last."""
-    pages = [normalise_text(tidy(page)) for page in _pdf_pages(data, name)]
+    pages = [normalise_text(tidy(page)) for page in _pdf_pages(data, name, beat)]
     empty = [number for number, page in enumerate(pages, start=1) if not any(ch.isalpha() for ch in page)]
     if len(empty) == len(pages):
         raise ImporterError(
@@ -98,42 +111,89 @@ def pdf_text(data, *, name):
     return PlanText(text=PAGE_SEPARATOR.join(pages), format="pdf", page_starts=page_starts, warnings=warnings)
 
 
-def _pdf_pages(data, name):
-    if _PDF_MAGIC not in data[:1024]:
-        raise ImporterError(f"{name} er ikke en PDF-fil (den begynner ikke slik en PDF gjør).")
-    with _PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            raise _pdf_open_error(name, data, exc) from exc
-        try:
-            return [_page_text(document, index, name) for index in range(len(document))]
-        finally:
-            document.close()
-
-
-def _page_text(document, index, name):
+def _pdf_pages(data, name, beat=None):
+    """The raw text of each page, read by PDFium in a child process (planner.pdfchild) under the limits of
+    the settings: memory (KODEVERK_PDF_MEMORY_MB), time (KODEVERK_PDF_SECONDS), pages
+    (KODEVERK_PDF_MAX_PAGES) and characters (KODEVERK_MAX_TEXT_CHARS). Past any of them: ImporterError."""
+    seconds = settings.KODEVERK_PDF_SECONDS
+    command = [sys.executable, "-m", "planner.pdfchild", str(settings.KODEVERK_PDF_MAX_PAGES),
+               str(settings.KODEVERK_MAX_TEXT_CHARS), str(settings.KODEVERK_PDF_MEMORY_MB * MEGABYTE),
+               str(math.ceil(seconds))]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=_CODE_ROOT)
+    deadline = time.monotonic() + seconds
     try:
-        page = document[index]
+        stdout = _wait_for(child, data, deadline, beat)
+    finally:
+        if child.poll() is None:
+            child.kill()  # past the time limit, or the job was handed on (Superseded from beat)
+            child.wait()
+    if stdout is None:
+        raise _too_slow(name)
+    try:
+        result = json.loads(stdout) if child.returncode == 0 else None
+    except ValueError:
+        result = None
+    if result is None:
+        raise _child_failed(name, child)
+    if "pages" in result:
+        return result["pages"]
+    raise _pdf_refusal(name, result)
+
+
+def _wait_for(child, data, deadline, beat):
+    """The child's output, or None when it is still running at the deadline; `beat()` about every second."""
+    send = data
+    while True:
         try:
-            textpage = page.get_textpage()
-            try:
-                return textpage.get_text_range()
-            finally:
-                textpage.close()
-        finally:
-            page.close()
-    except pdfium.PdfiumError as exc:
-        raise ImporterError(f"{name}: side {index + 1} kan ikke leses; fila er skadet.") from exc
+            stdout, _stderr = child.communicate(send, timeout=max(0.05, min(1.0, deadline - time.monotonic())))
+            return stdout
+        except subprocess.TimeoutExpired:
+            send = None  # the input went with the first call
+            if time.monotonic() >= deadline:
+                return None
+            if beat:
+                beat()
 
 
-def _pdf_open_error(name, data, exc):
-    if getattr(exc, "err_code", None) in _PASSWORD_ERRORS:
+def _too_slow(name):
+    return ImporterError(_("%(name)s was not read: reading its text took longer than %(seconds)s seconds, "
+                           "the limit. The file may be made to overload the server; if it is a real plan, "
+                           "save it again as PDF (print to PDF) and attach that.")
+                         % {"name": name, "seconds": settings.KODEVERK_PDF_SECONDS})
+
+
+def _child_failed(name, child):
+    """The child died: out of memory (PDFium aborts or segfaults when an allocation fails), out of CPU time, or
+    a crash. All three are a file PDFium cannot read within the limits."""
+    if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return _too_slow(name)
+    return ImporterError(_("%(name)s was not read: reading its text needed more than %(mb)s MB of memory, the "
+                           "limit (a stream in it may unpack to gigabytes: a «PDF bomb»), or PDFium could not "
+                           "read it. If it is a real plan, save it again as PDF (print to PDF) and attach that.")
+                         % {"name": name, "mb": settings.KODEVERK_PDF_MEMORY_MB})
+
+
+def _pdf_refusal(name, result):
+    error = result["error"]
+    if error == "not_pdf":
+        return ImporterError(f"{name} er ikke en PDF-fil (den begynner ikke slik en PDF gjør).")
+    if error == "password":
         return ImporterError(f"{name} er passordbeskyttet. Åpne den med passordet, lagre en kopi uten passord og "
                              "legg til den.")
-    if b"%%EOF" not in data[-2048:]:
+    if error == "incomplete":
         return ImporterError(f"{name} er ikke en gyldig PDF-fil: den er ufullstendig (avbrutt nedlasting?). "
                              "Last den ned på nytt.")
+    if error == "page":
+        return ImporterError(f"{name}: side {result['page']} kan ikke leses; fila er skadet.")
+    if error == "pages":
+        return ImporterError(_("%(name)s has %(count)s pages; at most %(limit)s pages are read. Attach the part "
+                               "of the plan you need (split the PDF), or paste excerpts by hand.")
+                             % {"name": name, "count": result["count"], "limit": settings.KODEVERK_PDF_MAX_PAGES})
+    if error == "chars":
+        return ImporterError(_("%(name)s holds more than %(limit)s characters of text (passed on page %(page)s), "
+                               "the most one document may hold. Attach the part of the plan you need.")
+                             % {"name": name, "limit": settings.KODEVERK_MAX_TEXT_CHARS, "page": result["page"]})
     return ImporterError(f"{name} er ikke en gyldig PDF-fil: fila er skadet og kan ikke leses.")
 
 
@@ -188,11 +248,15 @@ def plan_document_create(*, plan, user, title, text, source_name="", source_form
 def plan_file_attach(*, plan, user, name, data, title="", max_bytes=None):
     """Extract a plan file and store it as a Document of the plan; returns it and any warnings."""
     extracted = plan_text(name, data, max_bytes=max_bytes)
-    document = plan_document_create(
+    return plan_file_store(plan=plan, user=user, name=name, extracted=extracted, title=title), extracted.warnings
+
+
+def plan_file_store(*, plan, user, name, extracted: PlanText, title="") -> Document:
+    """Store the extracted text of a plan file as a Document of the plan."""
+    return plan_document_create(
         plan=plan, user=user, title=title or f"{plan.title} ({name})", text=extracted.text, source_name=name,
         source_format=extracted.format, page_starts=extracted.page_starts,
     )
-    return document, extracted.warnings
 
 
 def plan_excerpt_attach(*, plan, user, text, page, title=""):

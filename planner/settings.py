@@ -209,6 +209,24 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KODEVERK_MAX_NOTE_CHARS = envint("KODEVERK_MAX_NOTE_CHARS", 20_000)
 if KODEVERK_MAX_NOTE_CHARS < 1:
     raise ImproperlyConfigured(f"KODEVERK_MAX_NOTE_CHARS must be at least 1, not {KODEVERK_MAX_NOTE_CHARS}")
+# Uploads are counted as they stream in: a file past UPLOAD_MAX_MB is dropped there, never kept whole.
+FILE_UPLOAD_HANDLERS = [
+    "planner.uploads.LimitedMemoryUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Caps on one transcript, checked while the file is read (a 3-hour group interview has some 4,200
+# turns and 650,000 characters): a file past one is refused with a message and nothing is stored.
+KODEVERK_MAX_TURNS = envint("KODEVERK_MAX_TURNS", 20_000)
+KODEVERK_MAX_TEXT_CHARS = envint("KODEVERK_MAX_TEXT_CHARS", 3_000_000)
+# PDF text is extracted in a child process with at most this much memory (address space) and time, and
+# at most this many pages (plans have 30 to a few hundred) and KODEVERK_MAX_TEXT_CHARS characters.
+KODEVERK_PDF_MEMORY_MB = envint("KODEVERK_PDF_MEMORY_MB", 256)
+KODEVERK_PDF_SECONDS = envint("KODEVERK_PDF_SECONDS", 60)
+KODEVERK_PDF_MAX_PAGES = envint("KODEVERK_PDF_MAX_PAGES", 1_000)
+for _limit in ("KODEVERK_MAX_TURNS", "KODEVERK_MAX_TEXT_CHARS", "KODEVERK_PDF_MEMORY_MB", "KODEVERK_PDF_SECONDS",
+               "KODEVERK_PDF_MAX_PAGES"):
+    if globals()[_limit] < 1:
+        raise ImproperlyConfigured(f"{_limit} must be at least 1, not {globals()[_limit]}")
 
 # Background work (exports) runs as tasks of Django's task framework. "database": a task waits in the
 # database until a `manage.py db_worker` process, beside the web server, runs it. "immediate": the task

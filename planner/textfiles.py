@@ -7,7 +7,11 @@ nothing of either.
 import codecs
 import unicodedata
 
+from django.utils.translation import gettext as _
+
 from planner.models import normalise_text
+
+MEGABYTE = 1_048_576
 
 
 class ImporterError(Exception):
@@ -22,6 +26,23 @@ class ImporterError(Exception):
         if self.line is not None:
             return f"{self.message} (linje {self.line})"
         return self.message
+
+
+def check_size(name, size, max_bytes):
+    """Refuse a file over the upload limit by its size alone, before any of it is read."""
+    if max_bytes is not None and size > max_bytes:
+        raise ImporterError(_("%(name)s is too large (%(size).1f MB); the limit is %(limit)s MB.") % {
+            "name": name, "size": size / MEGABYTE, "limit": max_bytes // MEGABYTE})
+
+
+def read_bounded(path, max_bytes):
+    """The bytes of a file on disk, refused by its size (os.stat) before it is opened: a 200 MB file is
+    never read to be refused."""
+    check_size(path.name, path.stat().st_size, max_bytes)
+    with open(path, "rb") as file:
+        data = file.read(max_bytes + 1 if max_bytes is not None else -1)
+    check_size(path.name, len(data), max_bytes)  # it grew meanwhile: still never more than the limit read
+    return data
 
 
 def decode_text(data, *, name="fila"):

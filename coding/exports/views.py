@@ -20,6 +20,7 @@ from coding.exports.forms import ExportForm, decisions_from
 from coding.exports.quotes import collect, selected_excerpts, selected_themes
 from coding.models import ExportJob
 from coding.quotes import publication_attribution
+from planner.jobs import poll_count, poll_delay
 
 
 @login_required
@@ -141,16 +142,6 @@ def _masks(finding):
     return list(seen.items())
 
 
-# The row of a job being made polls soon, then less often: a short export shows at once, a long one
-# costs one request every POLL_LAST_MS.
-POLL_FIRST_MS, POLL_LAST_MS, POLL_GROWTH = 100, 2000, 1.5
-
-
-def poll_delay(polls: int) -> int:
-    """Milliseconds before the next poll of a row that has been polled `polls` times."""
-    return min(POLL_LAST_MS, round(POLL_FIRST_MS * POLL_GROWTH ** min(polls, 20)))
-
-
 @login_required
 @require_GET
 def export_job(request, slug, job_uuid):
@@ -159,7 +150,7 @@ def export_job(request, slug, job_uuid):
     job = jobs.own_job(project, request.user, job_uuid)
     if job is None:
         raise Http404
-    polls = int(request.GET["poll"]) if request.GET.get("poll", "").isdigit() else 0
+    polls = poll_count(request)
     return render(request, "coding/_export_job.html", {
         "project": project, "job": job, "next_poll": min(polls, 99) + 1, "poll_ms": poll_delay(polls)})
 

@@ -2,10 +2,12 @@
 
 from pathlib import PurePath
 
-from . import docx, srt, txt, vtt, whisper_json, whisper_tsv
-from .base import UNKNOWN_SPEAKER, ImporterError, ParsedTranscript, Turn
+from planner.textfiles import check_size
 
-__all__ = ["EXTENSIONS", "UNKNOWN_SPEAKER", "ImporterError", "ParsedTranscript", "Turn", "parse_file"]
+from . import docx, srt, txt, vtt, whisper_json, whisper_tsv
+from .base import UNKNOWN_SPEAKER, ImporterError, ParsedTranscript, TooLong, Turn
+
+__all__ = ["EXTENSIONS", "UNKNOWN_SPEAKER", "ImporterError", "ParsedTranscript", "Turn", "check_name", "parse_file"]
 
 PARSERS = {
     ".docx": docx.parse,
@@ -18,20 +20,28 @@ PARSERS = {
 EXTENSIONS = tuple(PARSERS)
 
 
-def parse_file(name, data, *, max_bytes=None):
-    """Parse one uploaded file; ImporterError names the file and the problem."""
+def check_name(name):
+    """The parser for the file's extension; ImporterError for a type that cannot be imported."""
     extension = PurePath(name).suffix.lower()
     parser = PARSERS.get(extension)
     if parser is None:
         known = ", ".join(EXTENSIONS)
         raise ImporterError(f"{name}: filtypen «{extension or 'uten endelse'}» kan ikke importeres. Bruk {known}.")
-    if max_bytes is not None and len(data) > max_bytes:
-        raise ImporterError(
-            f"{name} er for stor ({len(data) / 1_048_576:.1f} MB); grensen er {max_bytes // 1_048_576} MB."
-        )
+    return parser
+
+
+def parse_file(name, data, *, max_bytes=None):
+    """Parse one uploaded file; ImporterError names the file and the problem."""
+    extension = PurePath(name).suffix.lower()
+    parser = check_name(name)
+    check_size(name, len(data), max_bytes)
     if not data.strip():
         raise ImporterError(f"{name} er tom.")
-    if extension == ".docx" and max_bytes is not None:
-        # The unpacked Word XML may be larger than the file, but not without bound (zip bombs).
-        return docx.parse(data, name=name, max_unpacked_bytes=max(8 * max_bytes, 50 * 1_048_576))
-    return parser(data, name=name)
+    try:
+        if extension == ".docx" and max_bytes is not None:
+            # The unpacked Word XML may be larger than the file, but not without bound (zip bombs).
+            return docx.parse(data, name=name, max_unpacked_bytes=max(8 * max_bytes, 50 * 1_048_576))
+        return parser(data, name=name)
+    except TooLong as error:
+        # Raised while reading, as soon as a cap is passed: the rest of the file is never parsed.
+        raise ImporterError(f"{name}: {error}") from None

@@ -8,8 +8,8 @@ from .speakers import is_speaker_line, turns_from_lines
 
 def parse(data, *, name, max_unpacked_bytes=DEFAULT_MAX_UNPACKED_BYTES):
     """ParsedTranscript of a .docx file; ImporterError naming the file for anything it cannot read."""
-    lines, title = read(data, name, max_unpacked_bytes, _row_lines)
-    return ParsedTranscript(format="docx", turns=turns_from_lines(lines, name=name), title=title)
+    lines, title, warnings = read(data, name, max_unpacked_bytes, _row_lines)
+    return ParsedTranscript(format="docx", turns=turns_from_lines(lines, name=name), title=title, warnings=warnings)
 
 
 def _row_lines(cells):

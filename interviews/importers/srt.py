@@ -1,6 +1,6 @@
 """SubRip (.srt) subtitles, as written by Whisper, WhisperX and subtitle editors, to turns."""
 
-from .base import ImporterError, ParsedTranscript, cue_turns, decode_text
+from .base import ImporterError, ParsedTranscript, cue_turns, decode_text, split_lines
 from .vtt import cues_from_blocks, read_cue_blocks
 
 FORMAT = "srt"
@@ -11,7 +11,7 @@ def parse(data, *, name):
     text = decode_text(data, name=name)
     if not text.strip():
         raise ImporterError(f"{name} er tom.")
-    lines = text.split("\n")
+    lines = split_lines(text)
     blocks = read_cue_blocks(lines, 0, name)
     if not blocks:
         raise ImporterError(

@@ -1,13 +1,13 @@
 """Import a plain-text transcript (.txt): decode the bytes, cut it into paragraphs, then find the speakers."""
 
-from .base import ParsedTranscript, decode_text
+from .base import ParsedTranscript, decode_text, split_lines
 from .speakers import turns_from_lines
 
 
 def parse(data, *, name):
     """ParsedTranscript of a .txt file; ImporterError naming the file when it is empty or binary."""
     text = decode_text(data, name=name)
-    return ParsedTranscript(format="txt", turns=turns_from_lines(paragraphs(text.split("\n")), name=name))
+    return ParsedTranscript(format="txt", turns=turns_from_lines(paragraphs(split_lines(text)), name=name))
 
 
 def paragraphs(lines):

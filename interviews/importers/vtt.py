@@ -6,7 +6,7 @@ The cue reader and payload cleaning here are shared with the SRT importer.
 import html
 import re
 
-from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text, parse_timestamp
+from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text, parse_timestamp, split_lines
 from .prefix import overlap_speech, split_speaker
 
 FORMAT = "vtt"
@@ -31,7 +31,7 @@ def parse(data, *, name):
     text = decode_text(data, name=name)
     if not text.strip():
         raise ImporterError(f"{name} er tom.")
-    lines = text.split("\n")
+    lines = split_lines(text)
     title, index = _read_header(lines, name)
     blocks = read_cue_blocks(lines, index, name, skip=_is_skipped_block)
     turns = cue_turns(cues_from_blocks(blocks))
@@ -138,10 +138,9 @@ def parse_timing(line, line_number, name):
 
 
 def cues_from_blocks(blocks):
-    cues = []
+    """The cues of the blocks, one block at a time, so that a cap stops the reading early."""
     for start, end, payload in blocks:
-        cues.extend(payload_cues("\n".join(payload), start, end))
-    return cues
+        yield from payload_cues("\n".join(payload), start, end)
 
 
 def payload_cues(payload, start, end):

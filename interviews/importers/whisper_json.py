@@ -4,7 +4,7 @@ import codecs
 import json
 import math
 
-from .base import Cue, ImporterError, ParsedTranscript, cue_turns, normalise
+from .base import Cue, ImporterError, ParsedTranscript, check_units, cue_turns, normalise
 
 FORMAT = "whisper-json"
 
@@ -15,7 +15,7 @@ def parse(data, *, name):
     segments = document.get("segments") if isinstance(document, dict) else None
     if not isinstance(segments, list):
         raise ImporterError(f"{name} er ikke Whisper-utdata: mangler «segments»-lista med tidskodet tale.")
-    cues = [_cue(segment, number, name) for number, segment in enumerate(segments, start=1)]
+    cues = (_cue(segment, number, name) for number, segment in enumerate(segments, start=1))
     turns = cue_turns(cues)
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")
@@ -23,6 +23,9 @@ def parse(data, *, name):
 
 
 def _load(data, name):
+    # Every segment has a «text»: a file of more segments than the caps allow is refused before json builds
+    # a dict for each (a million tiny segments would take a gigabyte).
+    check_units(data.count(b'"text"'), segments=True)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:

@@ -1,6 +1,6 @@
 """Whisper .tsv output (start, end in milliseconds, text; optionally speaker) to turns."""
 
-from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text
+from .base import Cue, ImporterError, ParsedTranscript, cue_turns, decode_text, split_lines
 
 FORMAT = "whisper-tsv"
 
@@ -12,13 +12,11 @@ def parse(data, *, name):
     text = decode_text(data, name=name)
     if not text.strip():
         raise ImporterError(f"{name} er tom.")
-    lines = text.split("\n")
+    lines = split_lines(text)
     header_index = next(index for index, line in enumerate(lines) if line.strip())
     columns, width = _columns(lines[header_index], header_index + 1, name)
-    cues = []
-    for index in range(header_index + 1, len(lines)):
-        if lines[index].strip():
-            cues.append(_cue(lines[index], columns, width, index + 1, name))
+    cues = (_cue(lines[index], columns, width, index + 1, name)
+            for index in range(header_index + 1, len(lines)) if lines[index].strip())
     turns = cue_turns(cues)
     if not turns:
         raise ImporterError(f"{name} inneholder ingen replikker.")

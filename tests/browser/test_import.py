@@ -4,7 +4,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from planner.models import Document
+from interviews.jobs import read_transcript
+from planner.models import Document, FileJob
 
 FILES = Path(__file__).resolve().parents[1] / "interviews" / "files"
 
@@ -50,3 +51,22 @@ def test_it_imports_two_files_with_mapped_speakers(page, live_server, login, pro
     expect(page.locator("#transcript")).not_to_contain_text("Kari")
     page.screenshot(path=screenshot_dir / "transcript.png", full_page=True)
     assert "Kari" not in Document.objects.get(title="agder").text
+
+
+def test_a_file_being_read_shows_its_status_until_the_worker_is_done(page, live_server, login, project, analyst,
+                                                                     tmp_path, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # waits for a worker
+    agder = tmp_path / "agder.txt"
+    agder.write_text("Intervjuer: Velkommen.\nKari Nordmann: Hei.", encoding="utf-8")
+    login(analyst)
+    page.goto(f"{live_server.url}/s/{project.slug}/interviews/import/")
+    page.get_by_label("Velg filer").set_input_files([str(agder)])
+    page.get_by_role("button", name="Les filene").click()
+    status = page.locator(".file-job", has_text="agder.txt")
+    expect(status).to_contain_text("Leser filen …")
+    expect(page.locator("section.draft")).to_have_count(0)
+    # The worker's part, here in the test's thread: the page, polling, sees the job done and reloads.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    read_transcript.enqueue(FileJob.objects.get().pk)
+    expect(page.locator("section.draft", has_text="agder.txt")).to_be_visible(timeout=10_000)
+    expect(page.locator(".file-job")).to_have_count(0)

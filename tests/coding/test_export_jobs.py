@@ -138,7 +138,7 @@ def test_a_running_job_without_a_heartbeat_for_30_s_is_queued_again_once_then_fa
     assert [(t.task_path, t.args_kwargs["args"]) for t in DBTaskResult.objects.exclude(pk=lost.pk)] == [
         ("coding.exports.jobs.export_file", [rows["first"].pk])]
     lost.refresh_from_db()
-    assert (lost.status, lost.exception_class_path) == ("FAILED", "coding.exports.jobs.WorkerLost")
+    assert (lost.status, lost.exception_class_path) == ("FAILED", "planner.jobs.WorkerLost")
     jobs.sweep()  # a second sweep finds nothing more to do
     assert DBTaskResult.objects.count() == 2
 

@@ -30,7 +30,7 @@ OUTAGE_SECONDS = 6
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def _database_url(port=None):
+def database_url(port=None):
     """The test database, as the worker's DATABASE_URL: the SQLite test database is a file (settings.py).
     `port`: reach PostgreSQL through a proxy on this local port instead."""
     db = connection.settings_dict
@@ -50,16 +50,17 @@ def worker(tmp_path, settings):
     settings.KODEVERK_TASK_STALE_SECONDS = STALE_SECONDS
     started = []
 
-    def start(*, slow=False, port=None):
-        env = {**os.environ, "DEBUG": "1", "KODEVERK_TASKS": "database", "DATABASE_URL": _database_url(port),
+    def start(*, slow=False, port=None, launcher=()):
+        """`launcher`: a command line to start the worker through (tests/peak_memory.py)."""
+        env = {**os.environ, "DEBUG": "1", "KODEVERK_TASKS": "database", "DATABASE_URL": database_url(port),
                "KODEVERK_TASK_STALE_SECONDS": str(STALE_SECONDS)}
         env.pop("KODEVERK_EXPORT_STEP_HOOK", None)
         if slow:
             env["KODEVERK_EXPORT_STEP_HOOK"] = SLOW
         log = tmp_path / f"worker-{len(started)}.log"
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2",
-             "--verbosity", "2"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            [*launcher, sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval",
+             "0.2", "--verbosity", "2"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         started.append((process, log))
         return process
 

@@ -292,7 +292,7 @@ def import_as(client, project, user, **extra):
     client.force_login(user)
     page = client.get(reverse("interviews:import_start", args=[project.slug])).content.decode()
     response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]),
-                           confirm_data(draft, **extra))
+                                  confirm_data(draft, **extra))
     assert response.status_code == 302
     assert not ImportDraft.objects.filter(pk=draft.pk).exists()
     return page

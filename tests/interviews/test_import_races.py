@@ -57,7 +57,7 @@ def _run(target, results, key):
 def test_a_second_confirm_of_one_draft_is_told_and_imports_nothing(client, project, analyst):
     client.force_login(analyst)
     client.post(reverse("interviews:import_start", args=[project.slug]),
-                {"files": [SimpleUploadedFile("a.txt", b"Kari: Hei.")]})
+                       {"files": [SimpleUploadedFile("a.txt", b"Kari: Hei.")]})
     draft = ImportDraft.objects.get()
     data = {f"d{draft.pk}-title": "A", f"d{draft.pk}-format": "group_interview",
             f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1"}

@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
+from interviews.jobs import import_draft, read_transcript
 from interviews.models import ImportDraft, Participant, Turn
-from planner.models import Document
+from planner.models import Document, FileJob
+from tests.interviews.test_importer_docx import docx_with_entities
 
 FILES = Path(__file__).resolve().parent / "files"
 
@@ -174,3 +177,106 @@ def test_the_existing_participant_dropdown_sorts_labels_by_their_number(client, 
     assert choices[1:] == ["Informant 1", "Informant 2", "Informant 10", "Informant 11", "Intervjuer"]
     page = response.content.decode()
     assert page.index(">Informant 2</option>") < page.index(">Informant 10</option>")
+
+
+# --- Files are read by the task worker ----------------------------------------------------------------------
+
+
+def test_the_upload_only_queues_the_file_and_the_page_polls_it_until_the_draft_is_there(client, project, analyst,
+                                                                                        settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
+    client.force_login(analyst)
+    url = reverse("interviews:import_start", args=[project.slug])
+    response = client.post(url, {"files": [SimpleUploadedFile("agder.txt", b"Kari: Hei.\nOla: Hallo.")]})
+    assert response.status_code == 302
+    job = FileJob.objects.get()
+    assert (job.status, job.kind, job.file_name, bytes(job.data)) == ("queued", "transcript", "agder.txt",
+                                                                       b"Kari: Hei.\nOla: Hallo.")
+    [task] = DBTaskResult.objects.all()
+    assert (task.task_path, task.args_kwargs["args"]) == ("interviews.jobs.read_transcript", [job.pk])
+    assert not ImportDraft.objects.exists()
+    page = client.get(url).content.decode()
+    poll = reverse("interviews:import_job", args=[project.slug, job.uuid])
+    assert "Leser filen …" in page and f'hx-get="{poll}?poll=1"' in page
+    row = client.get(poll, {"poll": "3"})
+    assert row.status_code == 200 and "Leser filen …" in row.content.decode() and "HX-Refresh" not in row
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    read_transcript.enqueue(job.pk)  # what the worker does
+    assert client.get(poll)["HX-Refresh"] == "true"
+    response = client.get(url)
+    assert [str(m) for m in response.context["messages"]] == []
+    assert [panel["draft"].file_name for panel in response.context["drafts"]] == ["agder.txt"]
+    assert not FileJob.objects.exists()  # told once, then gone
+    assert client.get(poll).status_code == 404
+
+
+def test_a_refused_file_is_told_once_on_the_page(client, project, analyst):
+    client.force_login(analyst)
+    response = _upload(client, project, ("tom.vtt", b"WEBVTT\n\n"))
+    assert _errors(response) == ["Ikke importert: tom.vtt inneholder ingen replikker."]
+    assert _stored() == (0, 0, 0, 0) and not FileJob.objects.exists()
+    assert _errors(client.get(reverse("interviews:import_start", args=[project.slug]))) == []
+
+
+def test_a_file_over_the_limit_is_dropped_as_it_streams_in(client, project, analyst, settings):
+    settings.UPLOAD_MAX_MB = 1
+    client.force_login(analyst)
+    response = _upload(client, project, ("stor.txt", b"Kari: Hei.\n" * 200_000), ("liten.txt", b"Kari: Hei."))
+    assert _errors(response) == ["Ikke importert: stor.txt er for stor; grensen er 1 MB. Den ble ikke lest."]
+    assert [d.file_name for d in ImportDraft.objects.all()] == ["liten.txt"]
+
+
+def test_a_docx_with_entity_references_is_read_with_a_warning(client, project, analyst):
+    client.force_login(analyst)
+    response = _upload(client, project, ("entiteter.docx", docx_with_entities("Velkommen [&xxe;] slutt")))
+    [warning] = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warning.startswith("entiteter.docx inneholder entitetsreferanser (&xxe;)")
+    assert ImportDraft.objects.get().payload["turns"][0][1] == "Velkommen [&xxe;] slutt"
+
+
+def test_the_confirmation_only_queues_the_import_and_the_page_opens_the_transcript_when_it_is_stored(
+        client, project, analyst, settings):
+    client.force_login(analyst)
+    _upload(client, project, ("agder.txt", b"Kari: Hei.\nOla: Hallo."))
+    draft = ImportDraft.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
+    data = {f"d{draft.pk}-title": "Agder", f"d{draft.pk}-format": "group_interview",
+            f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1",
+            f"d{draft.pk}-s1-participant": "new", f"d{draft.pk}-s1-label": "Informant 2"}
+    url = reverse("interviews:import_start", args=[project.slug])
+    response = client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    assert response["Location"] == url
+    job = FileJob.objects.get()
+    assert (job.kind, job.status, job.params["draft"], job.params["title"]) == ("transcript_import", "queued",
+                                                                                draft.pk, "Agder")
+    assert DBTaskResult.objects.get().task_path == "interviews.jobs.import_draft"
+    assert not Document.objects.exists()
+    page = client.get(url)
+    assert "Importerer …" in page.content.decode() and page.context["drafts"] == []  # no second confirm offered
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    import_draft.enqueue(job.pk)  # what the worker does
+    document = Document.objects.get()
+    assert document.text == "Informant 1: Hei.\nInformant 2: Hallo." and not ImportDraft.objects.exists()
+    assert FileJob.objects.get().params == {}  # the speakers' names as found in the file go with the draft
+    response = client.get(url, follow=True)
+    assert response.redirect_chain == [(reverse("interviews:transcript_detail", args=[project.slug, document.pk]),
+                                        302)]
+    assert [str(m) for m in response.context["messages"]] == ["agder.txt er importert som «Agder»."]
+
+
+def test_an_import_whose_draft_is_gone_when_the_worker_runs_is_told_and_stores_nothing(client, project, analyst,
+                                                                                         settings):
+    client.force_login(analyst)
+    _upload(client, project, ("agder.txt", b"Kari: Hei."))
+    draft = ImportDraft.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    data = {f"d{draft.pk}-title": "Agder", f"d{draft.pk}-format": "group_interview",
+            f"d{draft.pk}-s0-participant": "new", f"d{draft.pk}-s0-label": "Informant 1"}
+    client.post(reverse("interviews:import_confirm", args=[project.slug, draft.pk]), data)
+    draft.delete()  # discarded in another tab meanwhile
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    import_draft.enqueue(FileJob.objects.get().pk)
+    assert _errors(client.get(reverse("interviews:import_start", args=[project.slug]))) == [
+        "Ikke importert: Denne filen venter ikke lenger: den er allerede importert, forkastet eller glemt etter "
+        "et døgn. Den importeres ikke på nytt."]
+    assert _stored() == (0, 0, 0, 0)

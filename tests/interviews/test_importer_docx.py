@@ -400,3 +400,42 @@ def test_it_stops_unpacking_at_the_limit_even_when_declared_sizes_pass():
     with zipfile.ZipFile(io.BytesIO(padded(300 * 1024))) as archive, pytest.raises(ImporterError) as error:
         docxtext._check_actual_size(archive, NAME, 200 * 1024)
     assert str(error.value).startswith(f"{NAME} blir ikke åpnet: pakket ut er innholdet minst ")
+
+
+# --- Entity references (a DOCTYPE in word/document.xml: never written by Word) ----------------------------
+
+def _entities(deepest):
+    """A DOCTYPE declaring «xxe» and nested entities lol1 … lolN, each ten of the one below («billion laughs»)."""
+    return ('<!DOCTYPE w:document [<!ENTITY xxe "UTVIDET"><!ENTITY lol0 "lol">'
+            + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, deepest + 1)) + "]>")
+
+
+def docx_with_entities(text, deepest=2):
+    """A .docx whose document.xml declares entities and uses them."""
+    data = build("Kari: PLACEHOLDER")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(DOCUMENT_XML).decode()
+    xml = xml.replace("?>", "?>" + _entities(deepest), 1).replace("PLACEHOLDER", text)
+    return rezip(data, replace={DOCUMENT_XML: xml.encode()})
+
+
+def test_entity_references_stay_literal_with_the_text_after_them_and_a_warning():
+    parsed = docx.parse(docx_with_entities("Velkommen [&xxe;] slutt &lol2; og mer"), name=NAME)
+    assert [(turn.speaker, turn.text) for turn in parsed.turns] == [("Kari", "Velkommen [&xxe;] slutt &lol2; og mer")]
+    [warning] = parsed.warnings
+    assert warning.startswith(f"{NAME} inneholder entitetsreferanser (&lol2;, &xxe;), som Word aldri skriver")
+
+
+def test_a_billion_laughs_is_refused_without_expanding_it():
+    # lol9 would be 10⁹ «lol»: 3 GB. The parser refuses the declarations; nothing is expanded.
+    message = error_of(docx_with_entities("Hei &lol9;", deepest=9))
+    assert "«billion laughs»-bombe" in message
+
+
+def test_a_plan_docx_keeps_them_literal_too():
+    lines, _title, warnings = docxtext.paragraphs(docx_with_entities("Tekst &xxe; videre"), name="plan.docx")
+    assert lines == ["Kari: Tekst &xxe; videre"] and len(warnings) == 1
+
+
+def test_a_file_without_entities_has_no_warning():
+    assert docx.parse(build("Kari: Hei."), name=NAME).warnings == []

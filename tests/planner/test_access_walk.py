@@ -7,13 +7,14 @@ so a new view cannot ship without a decision on who may use it.
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from coding.models import ExportJob, SavedSearch
 from coding.services import excerpt_create
 from interviews.importers import parse_file
 from interviews.models import NameWord
 from interviews.services import draft_create, suggest_mapping, transcript_import
-from planner.models import Membership, Plan
+from planner.models import FileJob, Membership, Plan
 from planner.plandocs import plan_excerpt_attach
 from planner.services import membership_set
 from tests.conftest import make_user
@@ -89,6 +90,22 @@ def _export_job(ctx):
     return {"slug": ctx["project"].slug, "job_uuid": job.uuid}
 
 
+def _file_job(ctx, **fields):
+    """A file of the analyst still being read: nobody else may see it."""
+    return FileJob.objects.create(project=ctx["project"], created_by=ctx["draft"].created_by, file_name="a.txt",
+                                  status="running", heartbeat_at=timezone.now(), **fields)
+
+
+def _transcript_job(ctx):
+    return {"slug": ctx["project"].slug, "job_uuid": _file_job(ctx, kind="transcript").uuid}
+
+
+def _plan_file_job(ctx):
+    plan_kwargs = _plan(ctx)
+    plan = Plan.objects.get(pk=plan_kwargs["plan_id"])
+    return {**plan_kwargs, "job_uuid": _file_job(ctx, kind="plan_file", plan=plan).uuid}
+
+
 # name: (method, kwargs(ctx) or None, POST data, {role: expected status})
 ALL_200 = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 200}
 READ = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 404}
@@ -98,6 +115,8 @@ WRITE_REDIRECT = {"lead": 302, "analyst": 302, "viewer": 403, "outsider": 404}
 LEAD_ONLY = {"lead": 200, "analyst": 403, "viewer": 403, "outsider": 404}
 # Drafts are private to the analyst who uploaded them (here the analyst): the lead gets 404.
 OWN_DRAFT = {"lead": 404, "analyst": 302, "viewer": 403, "outsider": 404}
+# So are files being read (the analyst's here).
+OWN_FILE_JOB = {"lead": 404, "analyst": 200, "viewer": 403, "outsider": 404}
 
 TABLE = {
     "planner:project_list": ("get", None, None, ALL_200),
@@ -119,6 +138,7 @@ TABLE = {
     "planner:member_unlock": ("post", _member, {}, LEAD_WRITE_REDIRECT),
     "planner:plan_detail": ("get", _plan, None, READ),
     "planner:plan_files_attach": ("post", _plan, {}, WRITE),
+    "planner:plan_file_job": ("get", _plan_file_job, None, OWN_FILE_JOB),
     "planner:plan_excerpt_add": ("post", _plan, {"excerpt-text": "Utdrag", "excerpt-page": "2"},
                                  WRITE_REDIRECT),
     "planner:county_detail": ("get", _county, None, READ),
@@ -187,6 +207,7 @@ TABLE = {
     "coding:participant_data_export": ("get", _participant, None, LEAD_ONLY),
     "interviews:turn_assign": ("get", _transcript, None, WRITE),
     "interviews:import_start": ("get", _study, None, WRITE),
+    "interviews:import_job": ("get", _transcript_job, None, OWN_FILE_JOB),
     "interviews:import_confirm": ("post", _draft, {}, {"lead": 404, "analyst": 200, "viewer": 403, "outsider": 404}),
     "interviews:import_discard": ("post", _draft, {}, OWN_DRAFT),
     "interviews:name_word_add": ("post", _study, {"word": "Bukt"}, LEAD_WRITE_REDIRECT),

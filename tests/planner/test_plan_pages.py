@@ -1,6 +1,7 @@
 """The plan page with its documents and attach forms, the county page, reading a plan document, and bad
 files: each named with its problem, and nothing stored."""
 
+import datetime
 import io
 import re
 import zipfile
@@ -8,8 +9,12 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from planner.models import Chunk, Document, Plan
+from planner.filejobs import attach_plan_file
+from planner.models import Chunk, Document, FileJob, Plan
+from planner.plandoc_forms import PlanFilesForm
 from planner.plandocs import plan_excerpt_attach, plan_file_attach
 from tests.planner.pdfs import IMAGE, pdf_bytes
 
@@ -226,7 +231,7 @@ def test_the_pages_do_not_grow_with_plans_documents_or_pages(client, plan, lead,
     url = reverse(f"planner:{name}", args=[slug, target])
     client.force_login(lead)
     client.get(url)  # warm the session and the translation catalogue
-    queries = {"plan_detail": 5, "county_detail": 6, "document_detail": 4}[name]
+    queries = {"plan_detail": 6, "county_detail": 6, "document_detail": 4}[name]
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
     _grow(plan, analyst, 3)
@@ -244,3 +249,50 @@ def test_every_id_on_the_plan_page_is_unique(client, plan, analyst):
     assert len(ids) == len(set(ids)) and {"id_files-title", "id_excerpt-title"} <= set(ids)
     for target in re.findall(r'\sfor="([^"]+)"', page):
         assert target in ids, target
+
+
+# --- Files are read by the task worker ----------------------------------------------------------------------
+
+
+def test_the_attach_only_queues_the_file_and_the_page_polls_it_until_the_document_is_there(client, plan, analyst,
+                                                                                           settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # nothing runs in the request
+    client.force_login(analyst)
+    form = PlanFilesForm()  # the field names as the page has them, with the form's prefix if it has one
+    response = client.post(_url("plan_files_attach", plan), {form.add_prefix("files"): [SimpleUploadedFile(
+        "temaplan.pdf", pdf_bytes(*PAGES))], form.add_prefix("title"): ""})
+    assert response["Location"] == _url("plan_detail", plan)
+    job = FileJob.objects.get()
+    assert (job.kind, job.status, job.plan) == ("plan_file", "queued", plan)
+    assert DBTaskResult.objects.get().task_path == "planner.filejobs.attach_plan_file"
+    assert not plan.documents.exists()
+    poll = reverse("planner:plan_file_job", args=[plan.county.project.slug, plan.pk, job.uuid])
+    page = client.get(_url("plan_detail", plan)).content.decode()
+    assert "Leser filen …" in page and f'hx-get="{poll}?poll=1"' in page
+    assert "Leser filen …" in client.get(poll).content.decode()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    attach_plan_file.enqueue(job.pk)  # what the worker does
+    assert client.get(poll)["HX-Refresh"] == "true"
+    response = client.get(_url("plan_detail", plan))
+    assert _messages(response, "success") == [f"temaplan.pdf er lagt ved som «{plan.title} (temaplan.pdf)»."]
+    assert plan.documents.get().page_starts and not FileJob.objects.exists()
+
+
+def test_a_file_whose_worker_died_is_read_once_more_then_told(client, plan, analyst, settings):
+    client.force_login(analyst)
+    silent = timezone.now() - datetime.timedelta(seconds=settings.KODEVERK_TASK_STALE_SECONDS + 1)
+    job = FileJob.objects.create(project=plan.county.project, created_by=analyst, kind="plan_file", plan=plan,
+                                 file_name="a.txt", data=b"Tekst.", status="running", attempts=1,
+                                 heartbeat_at=silent)
+    # The page's look at it hands it back to the queue; the immediate backend reads it at once.
+    client.get(_url("plan_detail", plan))
+    assert plan.documents.get().text == "Tekst."
+    FileJob.objects.all().delete()
+    job = FileJob.objects.create(project=plan.county.project, created_by=analyst, kind="plan_file", plan=plan,
+                                 file_name="b.txt", data=b"Tekst.", status="running", attempts=2,
+                                 heartbeat_at=silent)
+    response = client.get(_url("plan_detail", plan))
+    assert _messages(response, "error") == [
+        "Ikke lagt ved: Lesingen av fila stoppet før den var ferdig, trolig fordi serveren ble startet på nytt. "
+        "Last den opp igjen."]
+    assert not FileJob.objects.filter(pk=job.pk).exists() and plan.documents.count() == 1

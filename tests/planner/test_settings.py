@@ -90,3 +90,12 @@ def test_every_environment_variable_of_the_settings_is_documented_in_the_deploym
     documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", settings_table, flags=re.MULTILINE))
     assert read - documented == set(), "document these in docs/deploy.md, Settings"
     assert documented - read == set(), "docs/deploy.md documents settings that planner/settings.py does not read"
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("KODEVERK_PDF_MAX_PAGES", "0", "KODEVERK_PDF_MAX_PAGES must be at least 1, not 0"),
+    ("KODEVERK_MAX_TURNS", "many", "KODEVERK_MAX_TURNS must be an integer, not 'many'"),
+])
+def test_a_file_limit_that_cannot_hold_stops_the_app(name, value, message):
+    result = _manage("check", DEBUG="1", **{name: value})
+    assert result.returncode != 0 and message in result.stderr

@@ -12,6 +12,7 @@ from interviews.models import InterviewFormat, Participant, ParticipantField, Pa
 from interviews.names import TITLE, name_words, occurrences
 from interviews.services import NewParticipant, drafts_purge, suggest_mapping, transcript_import
 from planner.commandline import command_county, command_project, command_user, file_problem
+from planner.textfiles import MEGABYTE, read_bounded
 
 # The words the team uses, as well as the codes.
 FORMATS = {
@@ -94,8 +95,8 @@ class Command(BaseCommand):
             raise CommandError(f"{failures} of {len(files)} files were not imported.")
 
     def _import_one(self, project, user, path, county, interview_format, date, interviewers):
-        data = path.read_bytes()
-        parsed = parse_file(path.name, data, max_bytes=settings.UPLOAD_MAX_MB * 1_048_576)
+        limit = settings.UPLOAD_MAX_MB * MEGABYTE
+        parsed = parse_file(path.name, read_bounded(path, limit), max_bytes=limit)
         # Speakers named with --speaker take no «Informant N» number from the others.
         given = {name: self.speakers[name] for name in parsed.speakers() if name in self.speakers}
         self.used |= set(given)
@@ -115,7 +116,8 @@ class Command(BaseCommand):
         words, found, failures = name_words(project), 0, 0
         for path in files:
             try:
-                parsed = parse_file(path.name, path.read_bytes(), max_bytes=settings.UPLOAD_MAX_MB * 1_048_576)
+                limit = settings.UPLOAD_MAX_MB * MEGABYTE
+                parsed = parse_file(path.name, read_bounded(path, limit), max_bytes=limit)
             except (ImporterError, OSError) as error:
                 failures += 1
                 self.stderr.write(f"NOT read: {file_problem(error, path)}")

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from planner.commandline import command_project, command_user, file_problem
 from planner.models import Plan
-from planner.plandocs import check_size, plan_file_attach
-from planner.textfiles import ImporterError
+from planner.plandocs import plan_file_attach
+from planner.textfiles import ImporterError, read_bounded
 
 
 class Command(BaseCommand):
@@ -37,9 +37,8 @@ class Command(BaseCommand):
         failures = 0
         for path in files:
             try:
-                check_size(path.name, path.stat().st_size, limit)
                 document, warnings = plan_file_attach(
-                    plan=plan, user=importer, name=path.name, data=path.read_bytes(), max_bytes=limit,
+                    plan=plan, user=importer, name=path.name, data=read_bounded(path, limit), max_bytes=limit,
                     title=f"{document_title} ({path.name})" if document_title and len(files) > 1 else document_title,
                 )
             except (ImporterError, ValidationError, OSError) as error:

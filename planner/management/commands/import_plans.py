@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from planner.commandline import command_project
 from planner.plan_io import PlanImportError, plans_import, read_plan_file
+from planner.textfiles import MEGABYTE, ImporterError, read_bounded
 
 
 class Command(BaseCommand):
@@ -23,9 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args, file, study, **options):
         project = command_project(study)
         try:
-            data = file.read_bytes()
+            data = read_bounded(file, settings.UPLOAD_MAX_MB * MEGABYTE)
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror or error}") from error
+        except ImporterError as error:
+            raise CommandError(f"Nothing was imported: {error}") from None
         try:
             rows = read_plan_file(file.name, data, max_bytes=settings.UPLOAD_MAX_MB * 1_048_576)
             summary = plans_import(project=project, rows=rows)
