@@ -41,6 +41,7 @@ from planner.services import (
     plan_update,
     project_create,
 )
+from planner.uploads import refused_uploads
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -196,7 +197,10 @@ def plan_import(request, slug):
     project, membership = project_for_user(request, slug, need=WRITE)
     form = PlanImportForm(request.POST or None, request.FILES or None)
     problems = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (refused := refused_uploads(request)):
+        form.is_valid()  # a file past the limit was dropped as it streamed in: say so, not «required»
+        form.errors["file"] = form.error_class(refused)
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             summary = plans_import(project=project, rows=read_plan_file(upload.name, upload.read()))

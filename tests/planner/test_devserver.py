@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from planner.management.commands.devserver import browser_url
-from tests.coding.test_task_worker import ROOT, _database_url
+from tests.coding.test_task_worker import ROOT, database_url
 
 
 def _free_port():
@@ -53,7 +53,7 @@ def _group_alive(pgid):
 def test_it_runs_the_server_and_a_worker_and_ctrl_c_stops_both(tmp_path):
     port = _free_port()
     log = tmp_path / "devserver.log"
-    env = {**os.environ, "DEBUG": "1", "KODEVERK_TASKS": "database", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "DEBUG": "1", "KODEVERK_TASKS": "database", "DATABASE_URL": database_url(),
            "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "manage.py", "devserver", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)

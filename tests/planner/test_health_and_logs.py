@@ -19,20 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from tests.coding.test_task_worker import database_url
 from tests.planner.test_login_throttle import wrong
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTHZ = "/healthz"
 NOTHING_QUEUED = {"status": "ok", "database": "ok", "queued_tasks": 0, "oldest_queued_task_age_seconds": None}
-
-
-def _database_url():
-    """The test database, for another process: the SQLite test database is a file (settings.py)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _run(*args, **env):
@@ -132,7 +124,7 @@ def test_a_request_is_logged_as_one_json_line_with_its_id_user_and_duration(anal
         "from django.contrib.auth import get_user_model\n"
         f"c = Client(); c.force_login(get_user_model().objects.get(pk={analyst.pk}))\n"
         "r = c.get('/', HTTP_X_REQUEST_ID='probe-42')",
-        DEBUG="1", KODEVERK_LOG_FORMAT="json", DATABASE_URL=_database_url())
+        DEBUG="1", KODEVERK_LOG_FORMAT="json", DATABASE_URL=database_url())
     assert response["status"] == 200 and response["headers"]["X-Request-ID"] == "probe-42"
     records = [json.loads(line) for line in lines]
     [access] = [r for r in records if r["logger"] == "kodeverk.requests"]
@@ -147,7 +139,7 @@ def test_a_request_is_logged_as_one_json_line_with_its_id_user_and_duration(anal
 @pytest.mark.django_db(transaction=True)
 def test_text_logs_when_asked_still_name_the_request():
     lines, response = _request_in_a_process("r = Client().get('/healthz', HTTP_X_REQUEST_ID='probe-7')",
-                                            DEBUG="1", KODEVERK_LOG_FORMAT="text", DATABASE_URL=_database_url())
+                                            DEBUG="1", KODEVERK_LOG_FORMAT="text", DATABASE_URL=database_url())
     assert response["status"] == 200
     [line] = [line for line in lines if "kodeverk.requests" in line]
     assert line.endswith("INFO kodeverk.requests [probe-7] GET /healthz 200")
@@ -173,7 +165,7 @@ def test_each_request_gets_its_own_id(client, db):
 @pytest.mark.django_db(transaction=True)  # the worker must see the test database's tables
 def test_the_task_worker_logs_json_lines_too():
     lines, _stderr = _run("db_worker", "--batch", "--no-reload", "--no-startup-delay",
-                          DEBUG="1", KODEVERK_LOG_FORMAT="json", DATABASE_URL=_database_url(),
+                          DEBUG="1", KODEVERK_LOG_FORMAT="json", DATABASE_URL=database_url(),
                           KODEVERK_TASKS="database")
     records = [json.loads(line) for line in lines]  # every line
     assert [r["logger"] for r in records] == ["django_tasks_db", "django_tasks_db"]
@@ -189,7 +181,7 @@ def test_gunicorn_as_deployed_answers_healthz_and_logs_only_json_lines(tmp_path)
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "KODEVERK_LOG_FORMAT", "LOG_LEVEL"}} | {
         "SECRET_KEY": "x7!Qm2#pL9@vR4$tW8^zK1&nB6*cD3(fG5)hJ0_yU2+sE9=aT4", "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": _database_url(), "WEB_CONCURRENCY": "1", "DEBUG": "0"}
+        "DATABASE_URL": database_url(), "WEB_CONCURRENCY": "1", "DEBUG": "0"}
     out = tmp_path / "gunicorn.out"
     gunicorn = subprocess.Popen([Path(sys.executable).with_name("gunicorn"), "--config", "deploy/gunicorn.conf.py",
                                  "--bind", f"127.0.0.1:{port}", "planner.wsgi"],
