@@ -6,6 +6,7 @@ Writes answer with the excerpt panel and, out of band, the paragraphs the change
 
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
@@ -62,6 +63,7 @@ def document_code(request, slug, document_id):
     return render(request, "coding/document_code.html", {
         "project": project, "membership": membership, "document": document, "themes": themes,
         "window": window, "since": _last_change_id(document), "excerpt_count": document.excerpts.count(),
+        "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS,
     })
 
 
@@ -240,7 +242,8 @@ def document_changes(request, slug, document_id):
         return HttpResponse(status=204)
     spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s]
     return _rows_response(request, document, spans, panel_template="coding/_poller.html", context={
-        "project": project, "document": document, "since": changes[-1]["id"]})
+        "project": project, "document": document, "since": changes[-1]["id"],
+        "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS})
 
 
 @login_required

@@ -209,7 +209,9 @@ def transcript_import(*, project, user, parsed, mapping, title, county=None, int
         project=project, kind=Document.Kind.TRANSCRIPT, county=county, title=title[:300], text=text,
         source_name=source_name[:255], source_format=parsed.format, created_by=user,
     )
-    document.full_clean()
+    # The values; not the uniqueness of a new uuid4 nor the kind's constraint, which this function sets (a
+    # query each, for every transcript imported).
+    document.full_clean(validate_unique=False, validate_constraints=False)
     document.save()
     Interview.objects.create(document=document, format=interview_format, date=date)
     TurnRow.objects.bulk_create(
@@ -260,7 +262,9 @@ def _participant_for(project, new, county):
     if participant is None:
         participant = Participant(project=project, label=label, role=new.role, field=new.field, county=county,
                                   field_other=new.field_other if new.field == ParticipantField.OTHER else "")
-        participant.full_clean()
+        # The values (role and field among their choices, the label's length); the label is free, as just
+        # read under the study's lock, and the database checks the constraints again on save.
+        participant.full_clean(validate_unique=False, validate_constraints=False)
         participant.save()
     return participant
 

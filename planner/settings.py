@@ -228,6 +228,9 @@ for _limit in ("KODEVERK_MAX_TURNS", "KODEVERK_MAX_TEXT_CHARS", "KODEVERK_PDF_ME
     if globals()[_limit] < 1:
         raise ImproperlyConfigured(f"{_limit} must be at least 1, not {globals()[_limit]}")
 
+# How often the coding view asks for colleagues' changes (seconds; the browser tests ask every second).
+KODEVERK_CHANGES_POLL_SECONDS = 3
+
 # Background work (exports) runs as tasks of Django's task framework. "database": a task waits in the
 # database until a `manage.py db_worker` process, beside the web server, runs it. "immediate": the task
 # runs inside the request that starts it (the tests; never in production, a long export would block).

@@ -28,6 +28,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _quick_polls(settings):
+    # The coding view asks for colleagues' changes every second here, not every three.
+    settings.KODEVERK_CHANGES_POLL_SECONDS = 1
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():

@@ -19,7 +19,7 @@ IN_VIEW = """(el) => { const r = el.getBoundingClientRect();
 @pytest.mark.slow
 def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_server, login, project, analyst,
                                                                      lead):
-    document = long_transcript(project, analyst, cues=1500)
+    document = long_transcript(project, analyst, cues=900)
     text = document.text
     last = Turn.objects.filter(document=document).order_by("-position").first()
     login(analyst)
@@ -85,7 +85,7 @@ def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_s
     excerpt_create(document=document, start=text.index(" ", 20), end=text.index(" ", 40), coder=lead,
                    themes=[project.themes.first()])
     expect(page.locator(f'#document [data-ex~="{change.pk}"]').first).to_be_attached(timeout=8000)
-    page.wait_for_timeout(3500)  # another poll, after the second write
+    page.wait_for_timeout(1500)  # another poll (every second here), after the second write
 
     # Earlier text loads upward on request.
     before = rows.count()

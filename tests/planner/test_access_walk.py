@@ -261,12 +261,12 @@ def test_it_has_a_row_for_every_url():
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_it_answers_each_role_as_specified(client, project, role_users, name):
     method, kwargs, data, expected = TABLE[name]
+    make_user("ekstra2")  # not yet a member: the lead's member_add adds them
+    ctx = _context(project, role_users["analyst"])
+    url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
     for role in ["outsider", "viewer", "analyst", "lead"]:
         # Each role meets the same study: what one role's request wrote is rolled back.
         with transaction.atomic():
-            make_user("ekstra2")  # not yet a member: the lead's member_add adds them
-            ctx = _context(project, role_users["analyst"])
-            url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
             client.force_login(role_users[role])
             response = getattr(client, method)(url, data) if method == "post" else client.get(url)
             assert response.status_code == expected[role], f"{name} as {role}"
