@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import PASSWORD
+from django.conf import settings
+from django.test import Client
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # between browser steps are synchronous and safe there.
@@ -64,12 +64,13 @@ def page(browser, live_server):
 
 @pytest.fixture
 def login(page, live_server):
+    """Sign the page's browser in as `user` by its session cookie, without loading a page: the login form
+    itself is driven in tests/browser/test_foundation.py and test_keyboard_coding.py."""
     def log_in(user):
-        page.goto(f"{live_server.url}/account/login/")
-        page.get_by_label("Brukernavn").fill(user.username)
-        page.get_by_label("Passord").fill(PASSWORD)
-        page.get_by_role("button", name="Logg inn").click()
-        page.wait_for_url(f"{live_server.url}/")
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
     return log_in
 

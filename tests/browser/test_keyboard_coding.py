@@ -222,3 +222,20 @@ def test_boundaries_change_by_keyboard_and_by_mouse_without_the_picker(page, liv
     excerpt.refresh_from_db()
     assert (excerpt.start, excerpt.end) == (inside, words[4])
     assert page.evaluate("window.pickerOpened === undefined")  # the picker never opened
+
+
+def test_a_colleagues_change_in_the_same_turn_leaves_the_selection_where_it_was(page, live_server, login, project,
+                                                                               analyst, lead):
+    document = long_transcript(project, analyst, cues=20)
+    turn = Turn.objects.filter(document=document).order_by("start")[1]
+    login(analyst)
+    page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/code/")
+    page.keyboard.press("Alt+ArrowDown")
+    page.keyboard.press("Control+Shift+ArrowRight")
+    selected = page.evaluate(SELECTION)
+    assert selected[0] == turn.speech_start and selected[1] > selected[0]
+    # A colleague codes the end of the same turn; the poll replaces the row the selection is in.
+    theme = project.themes.order_by("position").first()
+    excerpt = excerpt_create(document=document, start=turn.end - 5, end=turn.end, coder=lead, themes=[theme])
+    expect(page.locator(f'#row-{turn.start} [data-ex~="{excerpt.pk}"]')).to_be_attached()
+    assert page.evaluate(SELECTION) == selected

@@ -12,6 +12,7 @@ def test_it_attaches_a_pdf_to_a_plan_and_reads_it(page, live_server, login, proj
     pdf.write_bytes(pdf_bytes("Side én: integrering av flyktninger", "Side to: bosetting i distriktet",
                               "Side tre: kvalifisering"))
     login(lead)
+    page.goto(f"{live_server.url}/")
     page.get_by_role("button", name="English").click()
     page.goto(f"{live_server.url}/s/{project.slug}/plans/")
     page.get_by_role("link", name=plan.title, exact=True).click()

@@ -100,6 +100,9 @@ export function initBounds(doc, panel, caret) {
     if (event.target.closest(".bounds-cancel")) leave(false);
   });
 
+  // Rows a colleague's change replaced: the span and its handles are shown again on the new rows.
+  doc.addEventListener("kodeverk:rows", () => { if (mode) show(); });
+
   // Alt+B: change the boundaries of the excerpt open in the panel.
   document.addEventListener("keydown", (event) => {
     if (mode || !event.altKey || event.ctrlKey || event.code !== "KeyB") return;

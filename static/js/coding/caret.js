@@ -64,13 +64,14 @@ export function pointAt(doc, offset) {
   return { node: node, offset: units };
 }
 
-// Select [anchor, focus] (offsets; focus may come first); a caret when they are equal.
-export function select(doc, anchor, focus) {
+// Select [anchor, focus] (offsets; focus may come first); a caret when they are equal. The focus end is
+// scrolled into view unless `scroll` is false.
+export function select(doc, anchor, focus, scroll = true) {
   const a = pointAt(doc, anchor), f = pointAt(doc, focus);
   if (!a || !f) return false;
   window.getSelection().setBaseAndExtent(a.node, a.offset, f.node, f.offset);
   const el = f.node.nodeType === Node.TEXT_NODE ? f.node.parentElement : f.node;
-  el.scrollIntoView({ block: "nearest" });
+  if (scroll) el.scrollIntoView({ block: "nearest" });
   return true;
 }
 

@@ -23,7 +23,7 @@ if (doc) {
     window.setTimeout(() => { status.textContent = message; }, 50);
   };
   const located = initWindows(doc);
-  initLive();
+  initLive(doc);
   ["beforeinput", "paste", "drop", "cut", "dragstart"].forEach((name) => {
     doc.addEventListener(name, (event) => event.preventDefault());
   });

@@ -3,6 +3,7 @@
 //
 // A long document is rendered a window at a time, so the place may not be in the page: then
 // the window that holds it replaces the rows (offsets stay absolute), and the mark follows.
+import { select } from "./caret.js";
 import { codePoints } from "./selection.js";
 
 function linkedPlace() {
@@ -21,6 +22,8 @@ function show(doc, place, fetched) {
   });
   if (first) {
     first.scrollIntoView({ block: "center" });
+    // The caret goes to the place too, so that what the reader does next starts there.
+    if (document.activeElement === doc) select(doc, place.start, place.start, false);
   } else if (!fetched) {
     htmx.ajax("GET", doc.dataset.rowsUrl + "?at=" + place.start, { target: "#document", swap: "innerHTML" })
       .then(() => show(doc, place, true));
