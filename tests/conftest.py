@@ -17,9 +17,9 @@ How they work, and why they are fast:
 - `make test` runs the suite in two processes (pytest-xdist, `-n 2`). Each has its own test
   database (on PostgreSQL `test_<name>_gw0`, `_gw1`), its own recorded study and its own
   browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
-  Idle processes take tests from busy ones (`--dist worksteal`), and the few tests marked `slow`
-  (seconds of waiting on a worker process, a poll or a timer) run first, so that no process is left
-  with one of them at the end while the other has nothing to do.
+  Idle processes take tests from busy ones (`--dist worksteal`); the few tests marked `slow`
+  (seconds of waiting on a worker process, a poll or a timer) run first, and the browser tests are
+  spread among the others (`pytest_collection_modifyitems` below), so that the cores stay busy.
 """
 
 import pytest
@@ -34,8 +34,22 @@ PASSWORD = "korrekt-hest-batteri-42"
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    # After pytest-django's order (plain database tests, then transactional ones): the slow ones first.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The slow tests first, then the browser tests spread evenly among the others.
+
+    A browser test mostly waits on Chromium, so while one process runs it the others have a core for the
+    tests that compute; left together at the end (pytest-django puts transactional tests last) they
+    would leave the cores idle. Every transactional test empties the database after itself, so the
+    order is free."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    browser = [item for item in items if item.get_closest_marker("browser") and item not in slow]
+    rest = [item for item in items if item not in slow and item not in browser]
+    every = max(1, len(rest) // (len(browser) + 1))
+    spread = []
+    for index, item in enumerate(rest):
+        spread.append(item)
+        if (index + 1) % every == 0 and browser:
+            spread.append(browser.pop(0))
+    items[:] = slow + spread + browser
 
 
 @pytest.fixture(autouse=True)
