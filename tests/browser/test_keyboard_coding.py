@@ -58,6 +58,8 @@ def _code(page, key):
     """Enter on the selection, a theme by its digit, Enter: then the caret is back in the text."""
     page.keyboard.press("Enter")
     expect(page.locator("#picker-filter")).to_be_focused()
+    box, height = page.locator("#picker").bounding_box(), page.viewport_size["height"]
+    assert 0 <= box["y"] and box["y"] + box["height"] <= height, "the picker opens inside the screen"
     page.keyboard.press(key)
     page.keyboard.press("Enter")
     expect(page.locator("#excerpt-panel .excerpt-text")).to_be_visible()
