@@ -37,6 +37,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STATIC_ROOT = ROOT / "bench" / "out" / "loadtest-static"
 sys.path.insert(0, str(ROOT))
 
 HOST = "127.0.0.1"  # the only address this script sends requests to
@@ -72,6 +73,8 @@ def database_create(server, name):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{server}/{name}"
+    # Its own static files: a test run beside it (tests/test_loadtest.py) serves the project's staticfiles/.
+    os.environ["STATIC_ROOT"] = str(STATIC_ROOT)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "planner.settings")
     os.environ.setdefault("DEBUG", "1")
     import django
@@ -162,7 +165,8 @@ class Servers:
         self.logs = logs
         self.env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
                     "ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
-                    "KODEVERK_TASKS": "database", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+                    "KODEVERK_TASKS": "database", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+                    "STATIC_ROOT": str(STATIC_ROOT)}
         self.env.pop("KODEVERK_EXPORT_STEP_HOOK", None)
         self.web = self.worker = None
         self.worker_starts = 0

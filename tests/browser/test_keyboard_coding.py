@@ -36,6 +36,15 @@ SELECTION = """() => {
 }"""
 
 
+def _selection(page, expected):
+    """Wait until the selection is [anchor, focus] == `expected`."""
+    check = "(x) => { const s = (" + SELECTION + ")(); return s && s[0] === x[0] && s[1] === x[1]; }"
+    try:
+        page.wait_for_function(check, arg=expected, timeout=5000)
+    except Exception:
+        raise AssertionError(f"the selection is {page.evaluate(SELECTION)}, not {expected}") from None
+
+
 def _caret(page, offset, *, end_only=False):
     """Wait until the caret (or, with `end_only`, the moving end of the selection) stands at `offset`."""
     check = "(x) => { const s = (" + SELECTION + ")(); return s && s[1] === x[0] && (x[1] || s[0] === x[0]); }"
@@ -249,4 +258,4 @@ def test_a_colleagues_change_in_the_same_turn_leaves_the_selection_where_it_was(
     theme = project.themes.order_by("position").first()
     excerpt = excerpt_create(document=document, start=turn.end - 5, end=turn.end, coder=lead, themes=[theme])
     expect(page.locator(f'#row-{turn.start} [data-ex~="{excerpt.pk}"]')).to_be_attached()
-    assert page.evaluate(SELECTION) == selected
+    _selection(page, selected)  # given back once the new row has settled
