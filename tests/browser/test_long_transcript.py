@@ -16,6 +16,12 @@ IN_VIEW = """(el) => { const r = el.getBoundingClientRect();
   return r.bottom > 0 && r.top < window.innerHeight; }"""
 
 
+def _in_view(page, selector):
+    """Wait until the first element `selector` finds is on the screen (the scroll follows a window's load)."""
+    check = "(s) => { const el = document.querySelector(s); return el && (" + IN_VIEW + ")(el); }"
+    page.wait_for_function(check, arg=selector, timeout=5000)
+
+
 @pytest.mark.slow
 def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_server, login, project, analyst,
                                                                      lead):
@@ -60,7 +66,7 @@ def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_s
     page.get_by_role("button", name="Angre").click()
     expect(page.locator("#excerpt-panel")).to_contain_text("Angret")
     expect(page.locator(f"#row-{last.start} .seg.target").first).to_be_visible()
-    assert page.locator(f"#row-{last.start} .seg.target").first.evaluate(IN_VIEW)
+    _in_view(page, f"#row-{last.start} .seg.target")
     expect(page.locator(f"#row-{last.start} .seg.coded")).to_have_count(0)
     assert not Excerpt.objects.exists()
 
@@ -74,7 +80,7 @@ def test_it_scrolls_to_the_end_codes_there_and_follows_a_search_hit(page, live_s
     page.wait_for_url(re.compile(r"\?at=\d+#at-"))
     target = page.locator("#document .seg.target")
     expect(target.first).to_be_visible()
-    assert target.first.evaluate(IN_VIEW)
+    _in_view(page, "#document .seg.target")
     expect(page.locator(f"#row-{last.start} .seg.target").first).to_contain_text("rapportutkast")
     assert CLOSING.startswith(text[last.speech_start:last.speech_start + 10])
     expect(page.locator("#row-0")).to_have_count(0)
