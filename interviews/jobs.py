@@ -3,11 +3,9 @@ file parsed into an import draft, and a confirmed draft stored as a transcript. 
 confirmation answer at once, however large the file; the import page polls the jobs."""
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django_tasks import TaskContext, task
 
@@ -18,8 +16,6 @@ from planner.filejobs import file_job_kind, process, request_language
 from planner.models import FileJob
 from planner.textfiles import MEGABYTE
 
-logger = logging.getLogger(__name__)
-
 TRANSCRIPTS = file_job_kind(FileJob.Kind.TRANSCRIPT, lambda job_id: read_transcript.enqueue(job_id))
 IMPORTS = file_job_kind(FileJob.Kind.TRANSCRIPT_IMPORT, lambda job_id: import_draft.enqueue(job_id))
 
@@ -27,11 +23,7 @@ IMPORTS = file_job_kind(FileJob.Kind.TRANSCRIPT_IMPORT, lambda job_id: import_dr
 @task(takes_context=True)
 def read_transcript(context: TaskContext, job_id: int) -> None:
     """The worker's entry: parse the file (refused as soon as it passes a cap) and keep it as a draft."""
-    try:
-        TRANSCRIPTS.sweep()
-    except DatabaseError:
-        logger.warning("Stale transcript jobs not checked", exc_info=True)
-    TRANSCRIPTS.run(job_id, str(context.task_result.id), _parse)
+    TRANSCRIPTS.work(job_id, str(context.task_result.id), _parse)
 
 
 def _parse(job_id, attempt):
@@ -69,11 +61,7 @@ def import_job_create(*, draft: ImportDraft, user, mapping: dict, title: str, co
 @task(takes_context=True)
 def import_draft(context: TaskContext, job_id: int) -> None:
     """The worker's entry for a confirmed draft: store the transcript and delete the draft, exactly once."""
-    try:
-        IMPORTS.sweep()
-    except DatabaseError:
-        logger.warning("Stale transcript imports not checked", exc_info=True)
-    IMPORTS.run(job_id, str(context.task_result.id), _import)
+    IMPORTS.work(job_id, str(context.task_result.id), _import)
 
 
 def _import(job_id, attempt):

@@ -36,7 +36,7 @@ from interviews.services import (
     suggest_mapping,
 )
 from planner.collation import name_key
-from planner.filejobs import file_job_create, file_job_row, file_jobs_of, own_file_job
+from planner.filejobs import file_job_create, file_job_row, file_jobs_of, own_file_job, tell_ended
 from planner.models import Document, FileJob
 from planner.textindex import text_slice
 from planner.uploads import refused_uploads
@@ -91,11 +91,8 @@ def _file_jobs(request, project):
         pending, ended = file_jobs_of(kind, project=project, user=request.user)
         running += pending
         for job in ended:
-            if job.status == FileJob.Status.FAILED:
-                messages.error(request, _("Not imported: %(problem)s") % {"problem": _(job.message)})
+            if not tell_ended(request, job, _("Not imported: %(problem)s")):
                 continue
-            for warning in job.warnings:
-                messages.warning(request, warning)
             if job.document:
                 imported = job.document
                 messages.success(request, _("%(name)s was imported as «%(title)s».") % {

@@ -12,11 +12,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import TaskContext, task
 
@@ -73,6 +75,17 @@ def file_jobs_of(job_kind: JobKind, *, project, user, **filters) -> tuple[list, 
     if ended:
         FileJob.objects.filter(pk__in=[job.pk for job in ended]).delete()
     return [job for job in jobs if job not in ended], ended
+
+
+def tell_ended(request, job, failed) -> bool:
+    """Tell the user how an ended job went, once: `failed` (a message with %(problem)s) if it failed, else its
+    warnings. True when it succeeded."""
+    if job.status == FileJob.Status.FAILED:
+        messages.error(request, failed % {"problem": _(job.message)})
+        return False
+    for warning in job.warnings:
+        messages.warning(request, warning)
+    return True
 
 
 def own_file_job(job_kind: JobKind, *, project, user, job_uuid, **filters):
@@ -132,11 +145,7 @@ PLAN_FILES = file_job_kind(FileJob.Kind.PLAN_FILE, lambda job_id: attach_plan_fi
 def attach_plan_file(context: TaskContext, job_id: int) -> None:
     """The worker's entry for a plan file: its text extracted (a PDF in a child process under limits,
     planner.plandocs) and stored as a Document of its plan."""
-    try:
-        PLAN_FILES.sweep()
-    except DatabaseError:
-        logger.warning("Stale plan file jobs not checked", exc_info=True)
-    PLAN_FILES.run(job_id, str(context.task_result.id), _attach)
+    PLAN_FILES.work(job_id, str(context.task_result.id), _attach)
 
 
 def _attach(job_id, attempt):

@@ -123,6 +123,15 @@ class JobKind:
         commits, and a web process that dies before then leaves neither (never a queued job without its task)."""
         self.enqueue(job.pk)
 
+    def work(self, job_id, task_id, make):
+        """A task's whole work in the worker: settle this kind's jobs whose worker died (a database error there
+        is logged and left to the next task), then `run` this one."""
+        try:
+            self.sweep()
+        except DatabaseError:
+            logger.warning("Stale %s rows not checked", self.rows.model.__name__, exc_info=True)
+        self.run(job_id, task_id, make)
+
     def mine(self, job_id, attempt):
         """The job's row while it is still this run's: every write of a run goes through it."""
         return self.rows.filter(pk=job_id, status=self.status.RUNNING, attempts=attempt)

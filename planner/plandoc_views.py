@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from planner.access import WRITE, project_for_user
-from planner.filejobs import PLAN_FILES, file_job_create, file_job_row, file_jobs_of, own_file_job
+from planner.filejobs import PLAN_FILES, file_job_create, file_job_row, file_jobs_of, own_file_job, tell_ended
 from planner.models import Document, FileJob, Plan, PlanType
 from planner.plandoc_forms import PlanExcerptForm, PlanFilesForm
 from planner.plandocs import check_plan_file, document_pages, plan_excerpt_attach
@@ -50,11 +50,8 @@ def _file_jobs(request, project, plan):
     once (a viewer starts none, so has none)."""
     reading, ended = file_jobs_of(PLAN_FILES, project=project, user=request.user, plan=plan)
     for job in ended:
-        if job.status == FileJob.Status.FAILED:
-            messages.error(request, _("Not attached: %(problem)s") % {"problem": _(job.message)})
+        if not tell_ended(request, job, _("Not attached: %(problem)s")):
             continue
-        for warning in job.warnings:
-            messages.warning(request, warning)
         if job.document:
             messages.success(request, _("%(name)s was attached as «%(title)s».") % {
                 "name": job.file_name, "title": job.document.title})

@@ -13,7 +13,6 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
@@ -65,11 +64,7 @@ def start(job):
 @task(takes_context=True)
 def export_file(context: TaskContext, job_id: int) -> None:
     """The worker's entry: settle jobs whose worker died, then make this job's file."""
-    try:
-        sweep()
-    except DatabaseError:
-        logger.warning("Stale export jobs not checked", exc_info=True)
-    run(job_id, task_id=str(context.task_result.id))
+    EXPORTS.work(job_id, str(context.task_result.id), _make)
 
 
 def run(job_id, *, task_id=""):

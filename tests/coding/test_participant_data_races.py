@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from coding.models import Excerpt
 from coding.participant_data import erasure_counts, participant_erase
@@ -17,23 +17,11 @@ from coding.services import ConflictError, excerpt_update
 from interviews.services import ERASED_SPEECH
 from planner.models import Document
 from tests.coding.test_participant_data import OTHER, SECRET, code, make_interview
-
-
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers (IMMEDIATE transactions)")
+from tests.races import postgres_only, record
 
 
 def _run(target, results, key):
-    try:
-        target()
-        results[key] = "ok"
-    except (ConflictError, ValidationError) as error:
-        results[key] = " ".join(getattr(error, "messages", [str(error)]))
-    except Exception as error:  # noqa: BLE001 (reported to the test thread)
-        results[key] = error
-    finally:
-        connection.close()
+    record(target, results, key, (ConflictError, ValidationError))
 
 
 def _both(first, second, results):
@@ -47,7 +35,7 @@ def _both(first, second, results):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_edit_from_a_page_read_before_the_erasure_waits_and_is_refused(project, analyst, lead):
-    _postgres_only()
+    postgres_only()
     document = make_interview(project, analyst)
     themes = list(project.themes.order_by("position")[:1])
     later = code(document, f"{OTHER} gir oss tilflytting", analyst, themes)
@@ -75,7 +63,7 @@ def test_an_edit_from_a_page_read_before_the_erasure_waits_and_is_refused(projec
 
 @pytest.mark.django_db(transaction=True)
 def test_two_erasures_at_once_delete_once_and_tell_the_second_lead(project, analyst, lead):
-    _postgres_only()
+    postgres_only()
     document = make_interview(project, analyst)
     code(document, SECRET, analyst, list(project.themes.order_by("position")[:1]))
     informant = document.turns.filter(participant__label="Informant 1").first().participant

@@ -9,36 +9,26 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from coding.models import Change, Excerpt
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from planner.models import Document
+from tests.races import postgres_only, record
 
 TEXT = "Informant 1: Vi har en plan.\nOla: Kvalifisering er viktig.\n"
 
 
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers (IMMEDIATE transactions)")
 
 
 def _run(target, results, key):
-    try:
-        target()
-        results[key] = "ok"
-    except ConflictError as error:
-        results[key] = str(error)
-    except Exception as error:  # noqa: BLE001 (reported to the test thread)
-        results[key] = error
-    finally:
-        connection.close()
+    record(target, results, key, (ConflictError,))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_undo_waits_for_a_colleagues_save_and_never_overwrites_it(project, analyst, lead):
     """The colleague's save holds the row; the undo that started meanwhile must see it and refuse."""
-    _postgres_only()
+    postgres_only()
     document = Document.objects.create(project=project, kind="transcript", title="Intervju", text=TEXT)
     themes = list(project.themes.order_by("position")[:2])
     excerpt = excerpt_create(document=document, start=0, end=11, coder=analyst, themes=themes[:1])
@@ -71,7 +61,7 @@ def test_undo_waits_for_a_colleagues_save_and_never_overwrites_it(project, analy
 
 @pytest.mark.django_db(transaction=True)
 def test_two_undos_of_one_delete_at_once_give_one_success_and_one_message(project, analyst):
-    _postgres_only()
+    postgres_only()
     document = Document.objects.create(project=project, kind="transcript", title="Intervju", text=TEXT)
     themes = list(project.themes.order_by("position")[:1])
     excerpt = excerpt_create(document=document, start=0, end=11, coder=analyst, themes=themes)

@@ -17,11 +17,7 @@ from interviews.importers import ParsedTranscript, Turn
 from interviews.models import ImportDraft, Participant
 from interviews.services import DraftGoneError, NewParticipant, draft_confirm, draft_create
 from planner.models import Document
-
-
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers (IMMEDIATE transactions)")
+from tests.races import postgres_only
 
 
 def _draft(project, user, name="a.txt", speaker="Kari"):
@@ -99,7 +95,7 @@ def test_a_typed_label_taken_meanwhile_is_refused_with_a_message(project, analys
 
 @pytest.mark.django_db(transaction=True)
 def test_two_confirms_of_one_draft_at_once_import_it_once(project, analyst):
-    _postgres_only()
+    postgres_only()
     draft = _draft(project, analyst)
     barrier, results = threading.Barrier(2), {}
 
@@ -120,7 +116,7 @@ def test_two_confirms_of_one_draft_at_once_import_it_once(project, analyst):
 @pytest.mark.django_db(transaction=True)
 def test_an_import_waits_for_one_allocating_the_same_label_and_takes_the_next(project, analyst, lead):
     """The first import holds «Informant 62» uncommitted; the second must not 500 on the unique label."""
-    _postgres_only()
+    postgres_only()
     first, second = _draft(project, analyst, "a.txt"), _draft(project, lead, "b.txt", speaker="Kari")
     allocated, results = threading.Event(), {}
 
@@ -149,7 +145,7 @@ def test_an_import_waits_for_one_allocating_the_same_label_and_takes_the_next(pr
 
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_at_once_with_one_suggested_label_both_succeed_with_distinct_labels(project, analyst, lead):
-    _postgres_only()
+    postgres_only()
     drafts = [_draft(project, analyst, "a.txt"), _draft(project, lead, "b.txt")]
     barrier, results = threading.Barrier(2), {}
 
