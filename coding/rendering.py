@@ -9,6 +9,7 @@ whole paragraphs (`document_window`) and loads its neighbours as the reader scro
 stay absolute, so a selection that spans two windows maps the same.
 """
 
+import bisect
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
@@ -71,8 +72,8 @@ class Pages:
 
     def starting_in(self, start, end):
         """The numbers of the pages whose first character lies in the paragraph [start, end]."""
-        first = self.document.first_page
-        return [first + i for i, at in enumerate(self.document.page_starts) if start <= at <= end]
+        starts, first = self.document.page_starts, self.document.first_page  # sorted: found, not scanned
+        return [first + i for i in range(bisect.bisect_left(starts, start), bisect.bisect_right(starts, end))]
 
     def at(self, offset):
         return self.document.page_at(offset)

@@ -8,12 +8,22 @@
 import { codePoints, pointOffset } from "./selection.js";
 
 // One paragraph of the page: [start, end) of the text, `speech` where its speech starts (after «Label: »).
+// `speech` is read when asked for: a 3-hour interview scrolled to its end has thousands of rows, and a
+// key press needs two or three of them.
 export function rowsOf(doc) {
   return Array.prototype.map.call(doc.querySelectorAll(".row"), (el) => {
     const start = Number(el.dataset.start), end = Number(el.dataset.end);
-    const label = el.querySelector(".seg.label");
-    const speech = label ? Number(label.dataset.o) + codePoints(label.textContent) : start;
-    return { el: el, start: start, end: end, speech: Math.min(speech, end) };
+    let speech = null;
+    return {
+      el: el, start: start, end: end,
+      get speech() {
+        if (speech === null) {
+          const label = el.querySelector(".seg.label");
+          speech = Math.min(label ? Number(label.dataset.o) + codePoints(label.textContent) : start, end);
+        }
+        return speech;
+      },
+    };
   });
 }
 
@@ -41,9 +51,22 @@ export function inSpeech(rows, offset, dir) {
   return dir < 0 && i > 0 ? rows[i - 1].end : row.speech;
 }
 
+// The row element that holds an offset (its paragraph and the line break after it), found by halving.
+function rowElementAt(doc, offset) {
+  const rows = doc.querySelectorAll(".row");
+  let lo = 0, hi = rows.length - 1, found = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (Number(rows[mid].dataset.start) <= offset) { found = rows[mid]; lo = mid + 1; } else { hi = mid - 1; }
+  }
+  return found;
+}
+
 // A DOM point for an offset, in the speech segment that holds it.
 export function pointAt(doc, offset) {
-  const segs = doc.querySelectorAll(".para .seg:not(.label)");
+  const row = rowElementAt(doc, offset);
+  if (!row) return null;
+  const segs = row.querySelectorAll(".para .seg:not(.label)");
   let last = null;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i], from = Number(seg.dataset.o), to = from + codePoints(seg.textContent);
