@@ -13,6 +13,10 @@ from interviews.services import NewParticipant, transcript_import
 from planner.models import Document, Plan
 from planner.textindex import CHUNK_SIZE
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 PAGES = [
     "Innvandrerbefolkningen vokser i distriktene. Fylket har mange små kommuner.",
     "Planen omtaler innvandring og integrering. Mindre kommuner trenger veiledning.",

