@@ -1,0 +1,297 @@
+"""Inter-coder agreement over characters: the figures of the agreement report, exact as fractions.
+
+A unit is one character of a document and one theme: a coder codes it when the character lies
+inside one of that coder's excerpts with that theme. Coverage is kept as intervals and swept
+once per document and theme (a few thousand interval ends), never character by character, so a
+report over twenty 100,000-character transcripts takes milliseconds (docs/benchmarks.md).
+
+The pure functions at the top know nothing of the database; `coder_codings` at the bottom reads
+the coding a report compares (a revealed double-coded document as it stood at reveal).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+Interval = tuple[int, int]
+
+
+def merged(intervals: Iterable[Interval]) -> list[Interval]:
+    """The intervals sorted, with overlapping and touching ones joined: the characters they cover."""
+    result: list[list[int]] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if result and start <= result[-1][1]:
+            result[-1][1] = max(result[-1][1], end)
+        else:
+            result.append([start, end])
+    return [(start, end) for start, end in result]
+
+
+def coverage_masks(length: int, coverage: Sequence[Iterable[Interval]]) -> Counter[int]:
+    """{mask: characters} over [0, length): bit i of a mask is set when coder i codes the character.
+
+    One sweep over the interval ends; each coder's intervals are merged first, so a coder's bit
+    turns on at a start and off at an end.
+    """
+    events = []
+    for index, intervals in enumerate(coverage):
+        bit = 1 << index
+        for start, end in merged(intervals):
+            start, end = max(0, start), min(length, end)
+            if start < end:
+                events += [(start, bit), (end, bit)]
+    events.sort()
+    masks: Counter[int] = Counter()
+    position, mask = 0, 0
+    for at, bit in events:
+        if at > position:
+            masks[mask] += at - position
+            position = at
+        mask ^= bit
+    if length > position:
+        masks[mask] += length - position
+    return masks
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Characters coded by both coders, by A only, by B only and by neither, and the figures from them.
+
+    A figure is None where it is not defined: nobody coded the theme («not applicable»).
+    """
+
+    both: int = 0
+    only_a: int = 0
+    only_b: int = 0
+    neither: int = 0
+
+    @classmethod
+    def from_masks(cls, masks: Mapping[int, int]) -> Counts:
+        return cls(both=masks.get(3, 0), only_a=masks.get(1, 0), only_b=masks.get(2, 0), neither=masks.get(0, 0))
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.both + other.both, self.only_a + other.only_a, self.only_b + other.only_b,
+                      self.neither + other.neither)
+
+    @property
+    def total(self) -> int:
+        return self.both + self.only_a + self.only_b + self.neither
+
+    @property
+    def coded(self) -> int:
+        """Characters coded by at least one of the two."""
+        return self.both + self.only_a + self.only_b
+
+    @property
+    def applicable(self) -> bool:
+        return self.coded > 0
+
+    @property
+    def percent_agreement(self) -> Fraction | None:
+        """Share of all characters on which the two agree (coded by both, or by neither)."""
+        if not self.applicable:
+            return None
+        return Fraction(self.both + self.neither, self.total)
+
+    @property
+    def coded_agreement(self) -> Fraction | None:
+        """Share of the characters coded by at least one that both coded: uncoded text is left out."""
+        if not self.applicable:
+            return None
+        return Fraction(self.both, self.coded)
+
+    @property
+    def kappa(self) -> Fraction | None:
+        """Cohen's kappa: agreement beyond what the two coders' own rates of coding give by chance."""
+        if not self.applicable:
+            return None
+        n = self.total
+        observed = Fraction(self.both + self.neither, n)
+        a, b = Fraction(self.both + self.only_a, n), Fraction(self.both + self.only_b, n)
+        expected = a * b + (1 - a) * (1 - b)
+        if expected == 1:  # both coded every character: identical
+            return Fraction(1)
+        return (observed - expected) / (1 - expected)
+
+    @property
+    def alpha(self) -> Fraction | None:
+        """Krippendorff's alpha, nominal, two coders, no missing values."""
+        if not self.applicable:
+            return None
+        return krippendorff_alpha({2: self.both, 1: self.only_a + self.only_b, 0: self.neither}, coders=2)
+
+
+def krippendorff_alpha(coded_by: Mapping[int, int], *, coders: int) -> Fraction | None:
+    """Krippendorff's alpha (nominal, two values, no missing values) from {k: units that k coders coded}.
+
+    Each unit holds `coders` values, k of them «coded». The coincidence matrix then has
+    o(coded, not) = o(not, coded) = Σ units k·(m−k)/(m−1), n(coded) = Σ k·units, n = m·units, and
+    alpha = 1 − (n−1)·(o(coded, not) + o(not, coded)) / (2·n(coded)·n(not)). None when no unit was coded.
+    """
+    if coders < 2:
+        raise ValueError("agreement needs two coders or more")
+    n = coders * sum(coded_by.values())
+    n_coded = sum(k * units for k, units in coded_by.items())
+    if n_coded == 0:
+        return None
+    n_not = n - n_coded
+    if n_not == 0:
+        return Fraction(1)
+    disagreement = sum(Fraction(2 * k * (coders - k) * units, coders - 1) for k, units in coded_by.items())
+    return 1 - (n - 1) * disagreement / (2 * n_coded * n_not)
+
+
+# --- Reports over documents and themes ---------------------------------------------------------
+
+# A coding as the report reads it: (document id, coder id, theme id, start, end).
+CodingRow = tuple[int, int, int, int, int]
+
+
+def _grouped(codings: Iterable[CodingRow], coders: Sequence[int]) -> dict[int, dict[int, list[list[Interval]]]]:
+    """{theme: {document: [intervals of coder 0, of coder 1, …]}}."""
+    index = {coder: i for i, coder in enumerate(coders)}
+    grouped: dict[int, dict[int, list[list[Interval]]]] = defaultdict(dict)
+    for document, coder, theme, start, end in codings:
+        if coder in index:
+            per_coder = grouped[theme].setdefault(document, [[] for _coder in coders])
+            per_coder[index[coder]].append((start, end))
+    return grouped
+
+
+def theme_masks(lengths: Mapping[int, int], codings: Iterable[CodingRow], coders: Sequence[int],
+                theme_ids: Iterable[int]) -> dict[int, Counter[int]]:
+    """{theme: {mask: characters}} summed over the documents of `lengths` (bit i: coders[i] coded it)."""
+    total = sum(lengths.values())
+    grouped = _grouped((row for row in codings if row[0] in lengths), coders)
+    result = {}
+    for theme in theme_ids:
+        masks: Counter[int] = Counter()
+        by_document = grouped.get(theme, {})
+        for document, coverage in by_document.items():
+            masks.update(coverage_masks(lengths[document], coverage))
+        # Documents nobody coded with the theme: every character is coded by none.
+        masks[0] += total - sum(lengths[document] for document in by_document)
+        result[theme] = masks
+    return result
+
+
+@dataclass
+class PairReport:
+    """Two coders over a set of documents: Counts per theme (in the order given) and pooled."""
+
+    themes: dict[int, Counts]
+    pooled: Counts
+    characters: int
+    documents: int
+
+
+def pair_report(lengths: Mapping[int, int], codings: Iterable[CodingRow], coders: Sequence[int],
+                theme_ids: Sequence[int]) -> PairReport:
+    """Agreement of coders[0] (A) and coders[1] (B) per theme; pooled, every (character, theme) is a unit."""
+    if len(coders) != 2 or coders[0] == coders[1]:
+        raise ValueError("a pair report compares two different coders")
+    masks = theme_masks(lengths, codings, coders, theme_ids)
+    themes = {theme: Counts.from_masks(masks[theme]) for theme in theme_ids}
+    pooled = sum(themes.values(), Counts())
+    return PairReport(themes=themes, pooled=pooled, characters=sum(lengths.values()), documents=len(lengths))
+
+
+@dataclass
+class GroupReport:
+    """Krippendorff's alpha of any number of coders, per theme and pooled; `coded_by`: {k: characters}."""
+
+    coders: int
+    themes: dict[int, Fraction | None]
+    pooled: Fraction | None
+    coded_by: dict[int, dict[int, int]] = field(default_factory=dict)
+
+
+def group_report(lengths: Mapping[int, int], codings: Iterable[CodingRow], coders: Sequence[int],
+                 theme_ids: Sequence[int]) -> GroupReport:
+    """Krippendorff's alpha (nominal) of all `coders` over the same characters, per theme and pooled."""
+    if len(set(coders)) < 2:
+        raise ValueError("agreement needs two coders or more")
+    masks = theme_masks(lengths, codings, coders, theme_ids)
+    coded_by = {}
+    for theme in theme_ids:
+        counts: Counter[int] = Counter()
+        for mask, characters in masks[theme].items():
+            counts[mask.bit_count()] += characters
+        coded_by[theme] = dict(counts)
+    pooled: Counter[int] = Counter()
+    for counts in coded_by.values():
+        pooled.update(counts)
+    return GroupReport(coders=len(coders),
+                       themes={theme: krippendorff_alpha(coded_by[theme], coders=len(coders)) for theme in theme_ids},
+                       pooled=krippendorff_alpha(pooled, coders=len(coders)) if theme_ids else None,
+                       coded_by=coded_by)
+
+
+@dataclass(frozen=True)
+class SegmentCounts:
+    """Excerpts of A with a match in B's coding, and of B in A's (segment-level agreement, as MAXQDA)."""
+
+    a_total: int = 0
+    a_matched: int = 0
+    b_total: int = 0
+    b_matched: int = 0
+
+    def __add__(self, other: SegmentCounts) -> SegmentCounts:
+        return SegmentCounts(self.a_total + other.a_total, self.a_matched + other.a_matched,
+                             self.b_total + other.b_total, self.b_matched + other.b_matched)
+
+    @property
+    def agreement(self) -> Fraction | None:
+        """Matched excerpts of both coders over all their excerpts; None when neither has one."""
+        total = self.a_total + self.b_total
+        return Fraction(self.a_matched + self.b_matched, total) if total else None
+
+
+def overlap(a: Interval, b: Interval) -> Fraction:
+    """How much two spans overlap: the characters they share over the characters either covers."""
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    if shared <= 0:
+        return Fraction(0)
+    return Fraction(shared, max(a[1], b[1]) - min(a[0], b[0]))
+
+
+def _matched(spans: list[Interval], others: list[Interval], threshold: Fraction) -> int:
+    """How many of `spans` overlap one of `others` (sorted by start) by more than nothing and at least `threshold`."""
+    starts = [start for start, _end in others]
+    longest = max((end - start for start, end in others), default=0)
+    matched = 0
+    for span in spans:
+        # Only spans starting before this one ends, and not so early that they end before it starts.
+        last = bisect.bisect_left(starts, span[1])
+        first = bisect.bisect_left(starts, span[0] - longest)
+        if any(overlap(span, other) > 0 and overlap(span, other) >= threshold for other in others[first:last]):
+            matched += 1
+    return matched
+
+
+def segment_report(codings: Iterable[CodingRow], coders: Sequence[int], theme_ids: Sequence[int], *,
+                   threshold: Fraction = Fraction(0)) -> tuple[dict[int, SegmentCounts], SegmentCounts]:
+    """Segment-level agreement of coders[0] (A) and coders[1] (B), per theme and pooled.
+
+    An excerpt of A with a theme is matched when B has an excerpt with the same theme in the same
+    document that overlaps it, by at least `threshold` (shared characters over the characters either
+    covers; 0 means any overlap); and the same for B's excerpts in A's coding.
+    """
+    if not 0 <= threshold <= 1:
+        raise ValueError("the overlap threshold lies between 0 and 1")
+    grouped = _grouped(codings, coders)
+    themes = {}
+    for theme in theme_ids:
+        counts = SegmentCounts()
+        for a_spans, b_spans in grouped.get(theme, {}).values():
+            a_sorted, b_sorted = sorted(a_spans), sorted(b_spans)
+            counts += SegmentCounts(len(a_sorted), _matched(a_sorted, b_sorted, threshold),
+                                    len(b_sorted), _matched(b_sorted, a_sorted, threshold))
+        themes[theme] = counts
+    return themes, sum(themes.values(), SegmentCounts())
