@@ -295,3 +295,74 @@ def segment_report(codings: Iterable[CodingRow], coders: Sequence[int], theme_id
                                     len(b_sorted), _matched(b_sorted, a_sorted, threshold))
         themes[theme] = counts
     return themes, sum(themes.values(), SegmentCounts())
+
+
+# --- Stretches to compare and settle -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stretch:
+    """For one theme, a stretch of text that some coder coded: a whole piece of the union of all
+    coders' excerpts with that theme. `coverage` holds each coder's coded intervals inside it."""
+
+    theme: int
+    start: int
+    end: int
+    coverage: tuple[tuple[Interval, ...], ...]
+
+    @property
+    def agreed(self) -> bool:
+        """Every coder coded exactly the same characters of it."""
+        return all(intervals == self.coverage[0] for intervals in self.coverage)
+
+
+def stretches(coverage_by_theme: Mapping[int, Sequence[Iterable[Interval]]]) -> list[Stretch]:
+    """The stretches of every theme, in text order: {theme: [intervals of coder 0, of coder 1, …]}.
+
+    The comparison view lists them (a disagreement is a stretch not agreed) and the reveal keeps
+    one coder's coding or the consensus in each; an excerpt lies inside exactly one stretch.
+    """
+    found = []
+    for theme, coverage in coverage_by_theme.items():
+        per_coder = [merged(intervals) for intervals in coverage]
+        pieces = merged(interval for intervals in per_coder for interval in intervals)
+        starts = [start for start, _end in pieces]
+        inside: list[list[list[Interval]]] = [[[] for _coder in per_coder] for _piece in pieces]
+        for index, intervals in enumerate(per_coder):
+            for interval in intervals:
+                inside[bisect.bisect_right(starts, interval[0]) - 1][index].append(interval)
+        found += [Stretch(theme, start, end, tuple(tuple(intervals) for intervals in inside[i]))
+                  for i, (start, end) in enumerate(pieces)]
+    found.sort(key=lambda stretch: (stretch.start, stretch.end, stretch.theme))
+    return found
+
+
+def stretch_of(found: Sequence[Stretch], theme: int, start: int, end: int) -> Stretch | None:
+    """The stretch of `theme` that holds [start, end), if any."""
+    return next((s for s in found if s.theme == theme and s.start <= start and end <= s.end), None)
+
+
+# --- What a report compares, read from the database --------------------------------------------
+
+def coder_codings(document_ids: Iterable[int], coder_ids: Iterable[int]) -> tuple[dict[int, int], list[CodingRow]]:
+    """({document id: length}, coding rows) of the coders in the documents, in two or three queries.
+
+    A revealed double-coded document counts as it stood at reveal (its snapshot), before settling
+    trimmed it; a consensus excerpt the lead wrote while settling is nobody's independent coding
+    and is left out.
+    """
+    from coding.models import Coding, DoubleCoding, Settlement
+    from planner.models import Document
+
+    document_ids, coder_ids = list(document_ids), set(coder_ids)
+    lengths = dict(Document.objects.filter(pk__in=document_ids).values_list("pk", "length"))
+    revealed = dict(DoubleCoding.objects.filter(document_id__in=document_ids, revealed_at__isnull=False)
+                    .values_list("document_id", "snapshot"))
+    rows: list[CodingRow] = [
+        (document, coder, theme, start, end) for document, snapshot in revealed.items()
+        for coder, start, end, themes in snapshot or [] if coder in coder_ids for theme in themes]
+    live = (Coding.objects.filter(document_id__in=[pk for pk in lengths if pk not in revealed],
+                                  excerpt__coder_id__in=coder_ids)
+            .exclude(excerpt_id__in=Settlement.objects.filter(excerpt__isnull=False).values("excerpt_id"))
+            .values_list("document_id", "excerpt__coder_id", "theme_id", "excerpt__start", "excerpt__end"))
+    rows += list(live)
+    return lengths, rows

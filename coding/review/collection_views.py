@@ -47,7 +47,7 @@ def theme_collections(request, slug):
     themes = codebook_order(list(project.themes.in_codebook_order(archived_last=True)))
     children = children_of(themes)
     quotes = {}  # theme id -> {excerpt id: is key}
-    for theme_id, excerpt_id, is_key in Coding.objects.filter(theme__project=project).values_list(
+    for theme_id, excerpt_id, is_key in Coding.objects.filter(theme__project=project).settled().values_list(
             "theme_id", "excerpt_id", "excerpt__is_key"):
         quotes.setdefault(theme_id, {})[excerpt_id] = is_key
     summaries = {(s.theme_id, s.county_id): s for s in ThemeSummary.objects.filter(project=project).select_related(

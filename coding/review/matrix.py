@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
 
 from coding import quotes
-from coding.models import Coding, Excerpt, Theme
+from coding.models import Coding, DoubleCoding, Excerpt, Theme
 from interviews.models import Participant, Turn
 from planner.models import Document
 from planner.spreadsheets import append_rows, csv_bytes
@@ -187,7 +187,10 @@ def _tables():
 
 
 def _document_filter(*, project_id, county_ids, kinds, coder_id):
-    sql = f"d.project_id = %s AND d.county_id IN ({_marks(county_ids)}) AND d.kind IN ({_marks(kinds)})"
+    # Documents still coded blind are left out until the lead reveals them (coding.models.blind_documents).
+    blind = connection.ops.quote_name(DoubleCoding._meta.db_table)
+    sql = (f"d.project_id = %s AND d.county_id IN ({_marks(county_ids)}) AND d.kind IN ({_marks(kinds)})"
+           f" AND d.id NOT IN (SELECT b.document_id FROM {blind} b WHERE b.revealed_at IS NULL)")
     params = [project_id, *county_ids, *kinds]
     if coder_id is not None:
         sql += f" AND {_plain('e.coder_id')} = %s"
