@@ -366,3 +366,118 @@ def coder_codings(document_ids: Iterable[int], coder_ids: Iterable[int]) -> tupl
             .values_list("document_id", "excerpt__coder_id", "theme_id", "excerpt__start", "excerpt__end"))
     rows += list(live)
     return lengths, rows
+
+
+# --- The report as a table: the page, the .xlsx, the command ----------------------------------
+
+@dataclass
+class ReportRow:
+    name: str  # the theme's name, or "" for the pooled row
+    counts: Counts
+    segments: SegmentCounts
+    group_alpha: Fraction | None = None  # all coders, when more than two
+
+
+@dataclass
+class ReportTable:
+    coders: list  # users: A, B, then any others (group alpha)
+    documents: list[tuple[int, str]]  # (id, title)
+    characters: int
+    threshold: Fraction
+    rows: list[ReportRow]
+    pooled: ReportRow
+
+
+def default_documents(project, coders) -> list[int]:
+    """The study's double-coded documents that every one of `coders` was named for."""
+    from coding.models import DoubleCoding
+
+    documents = DoubleCoding.objects.filter(project=project)
+    for coder in coders:
+        documents = documents.filter(coders=coder)
+    return list(documents.order_by("document_id").values_list("document_id", flat=True).distinct())
+
+
+def report_table(project, coders: Sequence, document_ids: Iterable[int] | None = None, *,
+                 threshold: Fraction = Fraction(0)) -> ReportTable:
+    """Agreement of coders[0] (A) and coders[1] (B) per theme in codebook order and pooled, over the
+    documents (default: those double-coded by all of them); with more coders, alpha of them all too."""
+    from coding.quotes import codebook_order
+    from planner.models import Document
+
+    if len({coder.pk for coder in coders}) != len(coders) or len(coders) < 2:
+        raise ValueError("name two different coders or more")
+    ids = default_documents(project, coders) if document_ids is None else list(document_ids)
+    documents = list(Document.objects.filter(project=project, pk__in=ids).order_by("title", "pk")
+                     .values_list("pk", "title"))
+    coder_ids = [coder.pk for coder in coders]
+    lengths, rows = coder_codings([pk for pk, _title in documents], coder_ids)
+    used = {row[2] for row in rows}
+    themes = [theme for theme in codebook_order(project.themes.in_codebook_order())
+              if not theme.archived or theme.pk in used]
+    theme_ids = [theme.pk for theme in themes]
+    pair = pair_report(lengths, rows, coder_ids[:2], theme_ids)
+    segments, pooled_segments = segment_report(rows, coder_ids[:2], theme_ids, threshold=threshold)
+    group = group_report(lengths, rows, coder_ids, theme_ids) if len(coders) > 2 else None
+    table_rows = [ReportRow(name=theme.name, counts=pair.themes[theme.pk], segments=segments[theme.pk],
+                            group_alpha=group.themes[theme.pk] if group else None) for theme in themes]
+    return ReportTable(coders=list(coders), documents=documents, characters=pair.characters, threshold=threshold,
+                       rows=table_rows, pooled=ReportRow(name="", counts=pair.pooled, segments=pooled_segments,
+                                                         group_alpha=group.pooled if group else None))
+
+
+def decimal(value: Fraction | None, places: int = 4) -> str | None:
+    """A figure to `places` decimals (rounded half up), None for «not applicable»."""
+    if value is None:
+        return None
+    scaled = value * 10**places
+    whole = int(scaled + Fraction(1, 2)) if scaled >= 0 else -int(-scaled + Fraction(1, 2))
+    sign = "-" if whole < 0 else ""
+    digits = str(abs(whole)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+FIGURES = ("percent_agreement", "coded_agreement", "kappa", "alpha")
+
+
+def table_values(table: ReportTable, not_applicable: str, pooled: str) -> list[list]:
+    """The header and a line per theme and the pooled line, as the .xlsx, .csv and the command give them."""
+    a, b = (coder.get_username() for coder in table.coders[:2])
+    header = ["Theme", "Both", f"Only {a}", f"Only {b}", "Neither", "Percent agreement",
+              "Agreement on coded characters", "Cohen's kappa", "Krippendorff's alpha",
+              f"Segments {a}", f"Segments {a} matched", f"Segments {b}", f"Segments {b} matched", "Segment agreement"]
+    if len(table.coders) > 2:
+        header.append(f"Krippendorff's alpha, {len(table.coders)} coders")
+    lines = [header]
+    for row in [*table.rows, table.pooled]:
+        counts, segments = row.counts, row.segments
+        figures = [decimal(getattr(counts, name)) or not_applicable for name in FIGURES]
+        line = [row.name or pooled, counts.both, counts.only_a, counts.only_b, counts.neither, *figures,
+                segments.a_total, segments.a_matched, segments.b_total, segments.b_matched,
+                decimal(segments.agreement) or not_applicable]
+        if len(table.coders) > 2:
+            line.append(decimal(row.group_alpha) or not_applicable)
+        lines.append(line)
+    return lines
+
+
+def as_json(table: ReportTable) -> dict:
+    """The table as plain data: counts, figures to 4 decimals and as exact fractions (null: not applicable)."""
+    def row_data(row):
+        data = {"theme": row.name or None, "both": row.counts.both, "only_a": row.counts.only_a,
+                "only_b": row.counts.only_b, "neither": row.counts.neither,
+                "segments": {"a": row.segments.a_total, "a_matched": row.segments.a_matched,
+                             "b": row.segments.b_total, "b_matched": row.segments.b_matched,
+                             "agreement": decimal(row.segments.agreement)}}
+        for name in FIGURES:
+            value = getattr(row.counts, name)
+            data[name] = decimal(value)
+            data[f"{name}_exact"] = str(value) if value is not None else None
+        if len(table.coders) > 2:
+            data["group_alpha"] = decimal(row.group_alpha)
+        return data
+
+    return {"coders": [coder.get_username() for coder in table.coders],
+            "documents": [title for _pk, title in table.documents], "characters": table.characters,
+            "overlap_threshold": str(table.threshold),
+            "themes": [row_data(row) for row in table.rows], "pooled": row_data(table.pooled)}
