@@ -154,3 +154,40 @@ def test_the_comparison_settles_and_reveals_through_the_pages(client, study):
     s["double_coding"].refresh_from_db()
     assert s["double_coding"].is_revealed
     assert f'data-excerpt="{s["a"].pk}"' in rows_html(client, s, s["ola"])
+
+
+def test_the_comparison_does_not_grow_queries_with_its_stretches(client, study, django_assert_max_num_queries):
+    s = study
+    client.force_login(s["lead"])
+    compare = reverse("coding:double_coding_compare", args=[s["project"].slug, s["document"].pk])
+    for n in range(6):
+        start = 21 + 4 * n
+        excerpt_create(document=s["document"], start=start, end=start + 2, coder=s["kari" if n % 2 else "ola"],
+                       themes=[s["theme"]])
+        disagreement_settle(double_coding=s["double_coding"], theme=s["theme"], start=start, end=start + 2,
+                            user=s["lead"], kept_coder=s["kari"])
+    with django_assert_max_num_queries(14):
+        html = client.get(compare).content.decode()
+    assert html.count('class="stretch disagreement"') == 8 and html.count("badge ok settled") == 6
+
+
+def test_a_third_coder_adds_alpha_of_all_and_the_command_refuses_strangers(client, study):
+    s = study
+    per = make_user("per")
+    membership_set(project=s["project"], user=per, role=Membership.Role.ANALYST)
+    double_coding_set(project=s["project"], documents=[s["document"]], coders=[s["kari"], s["ola"], per],
+                      user=s["lead"])
+    excerpt_create(document=s["document"], start=0, end=12, coder=per, themes=[s["theme"]])
+    table = report_table(s["project"], [s["kari"], s["ola"], per])
+    # Units of Bosetting over 50 characters: 4 coded by all three, 8 by two, 38 by none.
+    assert table.rows[0].group_alpha == 1 - Fraction(149 * (8 * 2 * 2 * 1 // 2), 2 * 28 * 122)
+    client.force_login(s["lead"])
+    html = client.get(reverse("coding:agreement_report", args=[s["project"].slug]),
+                      {"coders": ["kari", "ola", "per"]}).content.decode()
+    assert html.count("<th scope=\"col\" class=\"num\">") == 10
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("agreement", study=s["project"].slug, coders="kari,nobody", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("agreement", study=s["project"].slug, coders="kari,ola", overlap="2", stdout=io.StringIO())
