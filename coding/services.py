@@ -457,19 +457,28 @@ def double_coding_set(*, project: Project, documents: Iterable[Document], coders
 
 def double_coding_stretches(double_coding: DoubleCoding, coders: list[AbstractBaseUser]) -> tuple[list, dict]:
     """The stretches of the coders' coding (coding.agreement.stretches) and {excerpt id: (coder, start, end,
-    theme ids)} of their excerpts, the lead's consensus excerpts left out."""
+    theme ids)} of their excerpts, the lead's consensus excerpts left out; once revealed, from the
+    snapshot taken at reveal (keyed by position there)."""
+    index = {coder.pk: i for i, coder in enumerate(coders)}
+    if double_coding.snapshot is not None:  # revealed: the coding as it stood, before settling trimmed it
+        excerpts = {n: (coder, start, end, themes) for n, (coder, start, end, themes)
+                    in enumerate(double_coding.snapshot) if coder in index}
+        return stretches(_coverage(excerpts, index, len(coders))), excerpts
     consensus = Settlement.objects.filter(double_coding=double_coding, excerpt__isnull=False).values("excerpt_id")
     excerpts = {}
     for pk, coder, start, end, theme in (Coding.objects.filter(
             document_id=double_coding.document_id, excerpt__coder__in=coders).exclude(excerpt_id__in=consensus)
             .values_list("excerpt_id", "excerpt__coder_id", "excerpt__start", "excerpt__end", "theme_id")):
         excerpts.setdefault(pk, (coder, start, end, []))[3].append(theme)
-    index = {coder.pk: i for i, coder in enumerate(coders)}
+    return stretches(_coverage(excerpts, index, len(coders))), excerpts
+
+
+def _coverage(excerpts, index, coders):
     coverage = {}
     for coder, start, end, themes in excerpts.values():
         for theme in themes:
-            coverage.setdefault(theme, [[] for _coder in coders])[index[coder]].append((start, end))
-    return stretches(coverage), excerpts
+            coverage.setdefault(theme, [[] for _coder in range(coders)])[index[coder]].append((start, end))
+    return coverage
 
 
 @transaction.atomic
@@ -521,7 +530,9 @@ def double_coding_reveal(*, double_coding: DoubleCoding, user: AbstractBaseUser)
     for a consensus, only the lead's excerpt; an unsettled one where the coders agree keeps the
     first coder's (the same characters); an unsettled disagreement keeps every coder's. A theme
     taken off an excerpt is an excerpt change, an excerpt left without themes is deleted: each
-    recorded in history. The coders' excerpts as they stood are kept in `snapshot`, for the report.
+    recorded in history without a user (the reveal's own entry names the lead), so that nobody's
+    undo takes back one piece of a reveal, and an undo of a coder's earlier change meets it as a
+    later change and is refused. The coders' excerpts as they stood are kept in `snapshot`, for the report.
     """
     double_coding = _double_coding_locked(double_coding)
     coders = double_coding_coders(double_coding)
@@ -548,10 +559,10 @@ def double_coding_reveal(*, double_coding: DoubleCoding, user: AbstractBaseUser)
             continue
         version = Excerpt.objects.values_list("version", flat=True).get(pk=pk)
         if len(gone) == len(themes):
-            excerpt_delete(excerpt_id=pk, user=user, version=version)
+            excerpt_delete(excerpt_id=pk, user=None, version=version)
             removed += 1
         else:
-            excerpt_update(excerpt_id=pk, user=user, version=version,
+            excerpt_update(excerpt_id=pk, user=None, version=version,
                            themes=Theme.objects.filter(pk__in=set(themes) - set(gone)))
             trimmed += 1
     double_coding.snapshot = [[coder, start, end, sorted(themes)] for coder, start, end, themes in excerpts.values()]

@@ -153,6 +153,21 @@ def test_the_comparison_settles_and_reveals_through_the_pages(client, study):
     client.post(reverse("coding:double_coding_reveal", args=[s["project"].slug, s["document"].pk]))
     s["double_coding"].refresh_from_db()
     assert s["double_coding"].is_revealed
+    # After reveal the comparison still shows what the coders did; the history tells the settling and the reveal.
+    assert client.get(compare).content.decode().count('class="stretch disagreement"') == 2
+    history = client.get(reverse("coding:document_history", args=[s["project"].slug, s["document"].pk]))
+    assert "Kodere: kari, ola" in history.content.decode() and "beholdt kodingen til kari" in history.content.decode()
+    # Ola's excerpt lost Bosetting (Kari's kept) and keeps Tilskudd (unsettled, only Ola used it).
+    def coding():
+        return sorted(Excerpt.objects.filter(document=s["document"]).values_list("coder__username",
+                                                                                 "codings__theme__name"))
+
+    assert coding() == [("kari", "Bosetting"), ("ola", "Tilskudd")]
+    # Nobody's undo takes back a piece of the reveal: Ola's undo of her excerpt meets the reveal's change.
+    for user in (s["lead"], s["ola"]):
+        client.force_login(user)
+        client.post(reverse("coding:document_undo", args=[s["project"].slug, s["document"].pk]))
+    assert coding() == [("kari", "Bosetting"), ("ola", "Tilskudd")]
     assert f'data-excerpt="{s["a"].pk}"' in rows_html(client, s, s["ola"])
 
 
