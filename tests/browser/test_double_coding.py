@@ -1,6 +1,7 @@
 """Blind double coding in real Chromium: two analysts code one document without seeing each other's
 excerpts, the lead compares, settles a disagreement and reveals (issue 18). With KODEVERK_SCREENSHOTS
-set, the comparison and the agreement report are saved at 1366 px and 390 px (docs/screenshots/)."""
+set, the double coding page, the comparison and the agreement report are saved at 1366 px and 390 px
+(docs/screenshots/)."""
 
 from playwright.sync_api import expect
 
@@ -59,6 +60,7 @@ def test_two_analysts_code_blind_and_the_lead_settles_and_reveals(page, live_ser
     page.get_by_label("ola").check()
     page.locator("#double-coding-form button[type=submit]").click()
     expect(page.locator("#double-codings")).to_contain_text("kari, ola")
+    _shoot(page, screenshot_dir, "double-coding")
 
     # Kari codes «integrering av innvandrere», Ola «innvandrere i distriktene»: neither sees the other's.
     login(kari)
