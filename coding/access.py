@@ -52,6 +52,18 @@ def own_excerpts_only(membership, document_id):
     return membership.user_id
 
 
+def counts_blind_coding_of(membership, coder, *, user) -> bool:
+    """Whether review pages shown to `user` (of `membership`), filtered to one `coder` (a user or a user
+    name), count that coder's excerpts in documents still coded blind: for the lead and for the coder
+    themselves, so that each coder is counted separately before reveal; for nobody else, and never in
+    «all coders» (that would count a passage twice).
+    """
+    if coder is None or coder == "":
+        return False
+    name = coder if isinstance(coder, str) else coder.get_username()
+    return membership.is_lead or name == user.get_username()
+
+
 def excerpt_for_user(request, slug, excerpt_id, *, write=False):
     """An excerpt of the study; changing it needs an analyst or the lead. Another coder's excerpt in a
     document still coded blind is None, as if it did not exist (own_excerpts_only)."""

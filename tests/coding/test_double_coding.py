@@ -66,11 +66,24 @@ def test_it_shows_each_coder_only_their_own_excerpts_until_reveal(client, study)
     assert "ijkl" not in history.content.decode() and history.status_code == 200
 
 
-def test_review_and_exports_leave_a_blind_document_out_until_reveal(study):
+def test_review_and_exports_leave_a_blind_document_out_until_reveal(client, study):
     s = study
     theme_ids = [s["theme"].pk, s["other"].pk]
     assert not selected_excerpts(s["project"], theme_ids=theme_ids).exists()
     assert matrix(project=s["project"]).total == 0
+    # Each coder counted separately: with one coder chosen, by the lead or that coder themselves.
+    assert matrix(project=s["project"], coder=s["kari"], with_blind=True).total == 1
+    assert matrix(project=s["project"], coder=s["ola"], count="documents", with_blind=True).total == 1
+    assert selected_excerpts(s["project"], theme_ids=theme_ids, coder="ola", with_blind=True).count() == 1
+    matrix_url = reverse("coding:matrix", args=[s["project"].slug])
+    quotes_url = reverse("coding:theme_collection", args=[s["project"].slug, s["theme"].pk])
+    for user, coder, seen in [("kari", "kari", 1), ("lead", "kari", 1), ("ola", "kari", 0), ("viewer", "kari", 0),
+                              ("lead", "", 0)]:
+        client.force_login(s[user])
+        page = client.get(matrix_url, {"coder": coder})
+        assert page.context["matrix"].total == seen, (user, coder)
+        quotes = client.get(quotes_url, {"coder": coder})
+        assert quotes.context["page"].paginator.count == seen, (user, coder)
     double_coding_reveal(double_coding=s["double_coding"], user=s["lead"])
     # Unsettled: the coders disagree on Bosetting, so both excerpts stay; each counts once.
     assert selected_excerpts(s["project"], theme_ids=theme_ids).count() == 2
