@@ -562,8 +562,15 @@ def double_coding_reveal(*, double_coding: DoubleCoding, user: AbstractBaseUser)
             excerpt_delete(excerpt_id=pk, user=None, version=version)
             removed += 1
         else:
-            excerpt_update(excerpt_id=pk, user=None, version=version,
-                           themes=Theme.objects.filter(pk__in=set(themes) - set(gone)))
+            # Directly, as a merge does: the themes it keeps may be archived since, which an edit refuses.
+            excerpt = _locked(pk, version)
+            before = excerpt_snapshot(excerpt)
+            Coding.objects.filter(excerpt=excerpt, theme_id__in=gone).delete()
+            excerpt.version += 1
+            excerpt.save(update_fields=["version", "updated_at"])
+            _record(project=double_coding.project, document=double_coding.document, user=None,
+                    action=Change.Action.EXCERPT_CHANGED, object_uuid=excerpt.uuid, before=before,
+                    after=excerpt_snapshot(excerpt, sorted(set(before["themes"]) - set(gone))))
             trimmed += 1
     double_coding.snapshot = [[coder, start, end, sorted(themes)] for coder, start, end, themes in excerpts.values()]
     double_coding.revealed_at, double_coding.revealed_by = timezone.now(), user

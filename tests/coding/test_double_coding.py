@@ -219,3 +219,16 @@ def test_a_third_coder_adds_alpha_of_all_and_the_command_refuses_strangers(clien
         call_command("agreement", study=s["project"].slug, coders="kari,nobody", stdout=io.StringIO())
     with pytest.raises(CommandError):
         call_command("agreement", study=s["project"].slug, coders="kari,ola", overlap="2", stdout=io.StringIO())
+
+
+def test_reveal_keeps_an_archived_theme_an_excerpt_still_has(study):
+    s = study
+    disagreement_settle(double_coding=s["double_coding"], theme=s["theme"], start=0, end=12, user=s["lead"],
+                        kept_coder=s["kari"])
+    s["other"].archived = True
+    s["other"].save()
+    result = double_coding_reveal(double_coding=s["double_coding"], user=s["lead"])
+    assert result["trimmed"] == 1
+    assert list(s["b"].codings.values_list("theme__name", flat=True)) == ["Tilskudd"]
+    s["b"].refresh_from_db()
+    assert s["b"].version == 2
