@@ -167,7 +167,8 @@ def plan_excerpts(request, slug, plan_id):
     """The excerpts coded from one plan's documents, for the plan page (loaded into it)."""
     project, membership = study_for_reader(request, slug)
     get_object_or_404(Plan, pk=plan_id, county__project=project)
-    excerpts = excerpts_with_passages(Excerpt.objects.of_study(project).filter(document__plan_id=plan_id))
+    excerpts = excerpts_with_passages(Excerpt.objects.of_study(project).settled().filter(
+        document__plan_id=plan_id))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": False})
 
@@ -178,7 +179,7 @@ def county_excerpts(request, slug, county_id):
     """The excerpts coded from a county's plans, grouped by plan: the report's appendix 3 and 4."""
     project, membership = study_for_reader(request, slug)
     get_object_or_404(County, pk=county_id, project=project)
-    excerpts = excerpts_with_passages(Excerpt.objects.filter(
+    excerpts = excerpts_with_passages(Excerpt.objects.settled().filter(
         document__project=project, document__county_id=county_id, document__kind=Document.Kind.PLAN))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": True})

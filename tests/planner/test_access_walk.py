@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coding.models import ExportJob, SavedSearch
-from coding.services import excerpt_create
+from coding.services import double_coding_set, excerpt_create
 from interviews.importers import parse_file
 from interviews.models import NameWord
 from interviews.services import draft_create, suggest_mapping, transcript_import
@@ -33,6 +33,14 @@ def _study(ctx):
 
 def _transcript(ctx):
     return {"slug": ctx["project"].slug, "document_id": ctx["transcript"].pk}
+
+
+def _double_coded(ctx):
+    """The transcript, set to double coding by the analyst and the lead."""
+    lead = ctx["project"].memberships.get(role=Membership.Role.LEAD).user
+    double_coding_set(project=ctx["project"], documents=[ctx["transcript"]], coders=[lead, ctx["excerpt"].coder],
+                      user=lead)
+    return _transcript(ctx)
 
 
 def _participant(ctx):
@@ -189,6 +197,14 @@ TABLE = {
     "coding:watch_name_add": ("post", _study, {"kind": "other", "name": "Kari Nordmann"}, LEAD_WRITE_REDIRECT),
     "coding:watch_name_remove": ("post", _watch_name, {}, LEAD_WRITE_REDIRECT),
     "coding:watch_municipalities_load": ("post", _study, {}, LEAD_WRITE_REDIRECT),
+    # Double coding, the agreement report and the comparison: the lead's.
+    "coding:double_coding_list": ("get", _study, None, LEAD_ONLY),
+    "coding:agreement_report": ("get", _study, None, LEAD_ONLY),
+    # Without coders chosen, the download sends the lead back to the report's form.
+    "coding:agreement_xlsx": ("get", _study, None, LEAD_WRITE_REDIRECT),
+    "coding:double_coding_compare": ("get", _double_coded, None, LEAD_ONLY),
+    "coding:disagreement_settle": ("post", _double_coded, {"choice": "consensus"}, LEAD_WRITE_REDIRECT),
+    "coding:double_coding_reveal": ("post", _double_coded, {}, LEAD_WRITE_REDIRECT),
     "coding:export": ("get", _study, None, READ),
     "coding:export_count": ("get", _study, None, READ),
     # Everyone in the study exports (viewers too); empty choices are shown again with their errors.
