@@ -109,3 +109,10 @@ class DoubleCodingAdmin(admin.ModelAdmin):
     raw_id_fields = ["document", "created_by", "revealed_by"]
     readonly_fields = ["uuid", "snapshot", "revealed_at", "revealed_by"]
     inlines = [SettlementInline]
+
+
+@admin.register(Settlement)
+class SettlementAdmin(admin.ModelAdmin):
+    list_display = ["double_coding", "theme", "start", "end", "kept_coder", "decided_by", "decided_at"]
+    list_select_related = ["double_coding__document", "theme", "kept_coder", "decided_by"]
+    raw_id_fields = ["double_coding", "theme", "kept_coder", "excerpt", "decided_by"]
