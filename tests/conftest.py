@@ -27,6 +27,7 @@ import types
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import transaction
 
 from planner.models import Membership
@@ -71,7 +72,10 @@ def _plain_static_storage(settings):
 
 
 def make_user(username):
-    return get_user_model().objects.create_user(username, password=PASSWORD)
+    # Hashed with MD5 here and now (the autouse fixture above lets it be checked): a module's shared users
+    # are made before any function-scoped fixture has changed the settings.
+    md5 = MD5PasswordHasher()
+    return get_user_model().objects.create(username=username, password=md5.encode(PASSWORD, md5.salt()))
 
 
 USERNAMES = {"lead": "leder", "analyst": "analytiker", "viewer": "leser", "outsider": "utenforstaende"}
