@@ -14,6 +14,11 @@ How they work, and why they are fast:
   (browser tests with `live_server`), and the next test makes its own. A test that needs the
   real build calls `project_create(..., template="integrering")` itself;
   tests/test_studies.py checks that a copy holds what a fresh build holds.
+- A module whose tests only read the study, or change it inside their own transaction, shares one:
+  `pytestmark = pytest.mark.usefixtures("module_study")` makes the users and the study once for the
+  module, inside a transaction rolled back at its end, and each test runs in a savepoint of it (as
+  Django's TestCase does with setUpTestData). Module-scoped fixtures build the module's quotes on it
+  once as well. A test that needs an empty study there is marked `own_study`.
 - `make test` runs the suite in two processes (pytest-xdist, `-n 2`). Each has its own test
   database (on PostgreSQL `test_<name>_gw0`, `_gw1`), its own recorded study and its own
   browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
