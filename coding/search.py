@@ -1,61 +1,50 @@
-"""Keyword search across a study's documents: word prefixes and quoted phrases.
+"""Keyword search across a study's documents: terms inside words, phrases, boolean and NEAR queries.
 
-A term matches where a word starts with it («innv» finds innvandring, Innvandrerbefolkningen);
-a quoted phrase («"små kommuner"») matches those words in that order. Case is ignored.
+A term matches anywhere inside a word by default («innv» finds arbeidsinnvandrere), at the start of
+a word (`^innv`) or as the whole word (`=innv`), or the search's mode says which for every term; a
+hit is the whole word that holds it. A quoted phrase («"små kommuner"») matches whole words in that
+order, across line breaks. Case is ignored. The query language is coding/query.py's: AND, OR, NOT
+and NEAR/n join terms per document, and a document's hits are those of the terms that made it match.
 
-Hits are always found by the same regular expression in Python, on both databases, so the
-same query gives the same hits on SQLite and PostgreSQL. PostgreSQL only narrows the chunks
-to scan, through the GIN index on `to_tsvector('simple', words)` (planner/textindex.py):
-`Chunk.words` holds exactly the words the expression sees, lowercased, so a chunk that can
-hold a hit always matches the tsquery. The `simple` configuration is used, not `norwegian`:
-Norwegian stemming makes «innvandrern» of «innvandrerne», so a prefix query «innvandrern»
-would be stemmed differently from the words it must find, and hits would go missing.
+Hits are always found by the same Python matcher on both databases, so the same query gives the
+same hits on SQLite and PostgreSQL. The databases only narrow the chunks to scan, each with its own
+trigram index over `Chunk.words` (planner.textindex.narrowed): `words` holds exactly the words the
+matcher sees, lowercased, with single spaces, so a chunk with a hit always holds the needle. There
+is no stemming: it changes the words a prefix must find.
 """
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from coding.models import Coding
+from coding.query import All, Any, Near, Not, Term, parse, positive_leaves
 from coding.quotes import turn_index
 from interviews.models import Turn, format_seconds
 from planner.models import Chunk, Document
-from planner.textindex import WORD
+from planner.textindex import WORD, narrowed
 
 CONTEXT = 100  # characters on each side of a hit
 MAX_HITS_SHOWN = 10  # per document on the results page; the rest on request
-_QUOTED = re.compile(r'"([^"]*)"|«([^»]*)»|“([^”]*)”|(\S+)')
 
 
 @dataclass(frozen=True)
-class Term:
-    label: str
-    words: tuple
-    phrase: bool
+class Filters:
+    """What a search is limited to, besides its query (all optional)."""
 
-    def matcher(self):
-        """A regex that matches the term at a position where a word starts."""
-        if self.phrase:
-            return re.compile(r"\s+".join(re.escape(w) for w in self.words) + r"(?![^\W_])", re.IGNORECASE)
-        return re.compile(re.escape(self.words[0]) + r"[^\W_]*", re.IGNORECASE)
-
-    def tsquery(self):
-        if self.phrase:
-            return "(" + " & ".join(f"'{w}'" for w in self.words) + ")"
-        return f"'{self.words[0]}':*"
-
-
-def parse_query(query):
-    """Terms of a query: quoted phrases, and single words as prefixes (duplicates dropped)."""
-    terms = {}
-    for match in _QUOTED.finditer(query or ""):
-        raw = next(group for group in match.groups() if group is not None)
-        words = tuple(WORD.findall(raw.lower()))
-        if words:
-            term = Term(label=raw.strip(), words=words, phrase=len(words) > 1)
-            terms.setdefault((term.words, term.phrase), term)
-    return list(terms.values())
+    kind: str = ""
+    county: object = None
+    plan_type: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    role: str = ""  # the speaker's role: transcript hits only
+    field: str = ""  # the speaker's field
+    theme: object = None  # documents (theme_scope «document») or passages («passage») coded with it
+    theme_scope: str = "document"
+    document: object = None
 
 
 @dataclass
@@ -64,11 +53,15 @@ class Hit:
 
     start: int
     end: int
-    term: Term
+    term: object  # the Term, or the Near whose terms it joins
     chunk_text: str
     offset: int  # of the hit in chunk_text
     page: int | None = None
     timeline: tuple | None = None  # (turn starts, their seconds) of a transcript
+
+    @property
+    def label(self):
+        return self.term.label
 
     @property
     def seconds(self):
@@ -116,95 +109,265 @@ class DocumentHits:
         return self.hits[:MAX_HITS_SHOWN]
 
 
-def search(*, project, query, kind="", county=None, plan_type="", document=None, narrow=True):
-    """Documents with hits, most hits first; each hit with context, page or time code.
+def parse_query(query, mode="infix"):
+    """The terms of a query whose hits it shows (duplicates dropped); QueryError if it cannot be read."""
+    tree = parse(query, mode)
+    terms = {}
+    for term in positive_leaves(tree) if tree is not None else []:
+        terms.setdefault(term.key, term)
+    return list(terms.values())
 
-    `narrow=False` scans every chunk on PostgreSQL too (tests compare the two).
+
+def search(*, project, query, mode="infix", narrow=True, filters=None, **limits):
+    """Documents with hits, most terms and hits first; each hit with context, page or time code.
+
+    `limits` are the fields of Filters (kind, county, plan_type, …), or `filters` gives them at once.
+    `narrow=False` reads every chunk instead of asking the index (tests compare the two).
+    Raises coding.query.QueryError for a query that cannot be read.
     """
-    terms = parse_query(query)
-    if not terms:
+    tree = parse(query, mode)
+    if tree is None:
         return []
-    matchers = [(term, term.words[0], term.matcher()) for term in terms]
-    chunks = Chunk.objects.filter(document__project=project)
-    if kind:
-        chunks = chunks.filter(document__kind=kind)
-    if county:
-        chunks = chunks.filter(document__county=county)
-    if plan_type:
-        chunks = chunks.filter(document__plan__plan_type=plan_type)
-    if document is not None:
-        chunks = chunks.filter(document=document)
-    if narrow and connection.vendor == "postgresql":
-        chunks = chunks.extra(
-            where=["to_tsvector('simple'::regconfig, planner_chunk.words) @@ to_tsquery('simple'::regconfig, %s)"],
-            params=[" | ".join(t.tsquery() for t in terms)],
-        )
-    found = {}
+    filters = filters or Filters(**limits)
+    leaves = list({term.key: term for term in tree.leaves()}.values())
+    chunks = _chunks(project, filters)
+    if narrow:
+        chunks = narrowed(chunks, [term.needle for term in leaves])
+    found, texts = {}, {}
     rows = chunks.order_by("document_id", "position").values_list("document_id", "start", "end", "page", "text")
-    # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan re-computes the
-    # tsvector of every chunk instead of using the GIN index (seconds instead of milliseconds).
+    # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan may skip the index.
     for document_id, start, end, page, text in rows:
-        hits = found.setdefault(document_id, [])
-        for offset, stop, term in _scan(text, matchers, end - start):
-            hits.append(Hit(start=start + offset, end=start + stop, term=term, page=page, chunk_text=text,
-                            offset=offset))
-    return _results(found)
+        per_term = found.setdefault(document_id, {})
+        texts.setdefault(document_id, ([], []))
+        texts[document_id][0].append(start)
+        texts[document_id][1].append((end, text))
+        lowered = _lowered(text)
+        for term in leaves:
+            per_term.setdefault(term.key, []).extend(
+                Hit(start=start + offset, end=start + stop, term=term, page=page, chunk_text=text, offset=offset)
+                for offset, stop in _scan(text, lowered, term, end - start))
+    timelines = _speakers(found) if found else {}
+    if filters.role or filters.field:
+        _keep_spoken_by(found, timelines, filters.role, filters.field)
+    if filters.theme is not None and filters.theme_scope == "passage":
+        _keep_coded(found, filters.theme)
+    results = {}
+    for document_id, per_term in found.items():
+        present, hits = _evaluate(tree, per_term, _Text(*texts[document_id]))
+        if present and hits:
+            results[document_id] = _without_overlaps(hits)
+    return _results(results, timelines)
 
 
-def _scan(text, matchers, limit):
-    """(start, end, term) of the hits starting before `limit` (the rest is the overlap).
+def _chunks(project, filters):
+    chunks = Chunk.objects.filter(document__project=project)
+    if filters.kind:
+        chunks = chunks.filter(document__kind=filters.kind)
+    if filters.county:
+        chunks = chunks.filter(document__county=filters.county)
+    if filters.plan_type:
+        chunks = chunks.filter(document__plan__plan_type=filters.plan_type)
+    if filters.document is not None:
+        chunks = chunks.filter(document=filters.document)
+    if filters.year_from or filters.year_to:
+        # A plan's year, an interview's date; a document with neither is left out of a year range.
+        plans, interviews = Q(plan__isnull=False), Q(interview__date__isnull=False)
+        if filters.year_from:
+            plans &= Q(plan__year__gte=filters.year_from)
+            interviews &= Q(interview__date__year__gte=filters.year_from)
+        if filters.year_to:
+            plans &= Q(plan__year__lte=filters.year_to)
+            interviews &= Q(interview__date__year__lte=filters.year_to)
+        chunks = chunks.filter(document__in=Document.objects.filter(plans | interviews, project=project).values("pk"))
+    if filters.role or filters.field:
+        chunks = chunks.filter(document__kind=Document.Kind.TRANSCRIPT)
+    if filters.theme is not None:
+        chunks = chunks.filter(document__in=Coding.objects.filter(theme=filters.theme).values("document_id"))
+    return chunks
 
-    Finds each term's first word with str.find in the lowercased text, which is many times
-    faster than one regular expression over the text, then checks that a word starts there
-    and matches the whole term. Where two terms' hits overlap the longer, earlier one stays.
-    """
+
+def _lowered(text):
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters lowercase to two; offsets would shift
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    hits = []
-    for term, needle, matcher in matchers:
-        index = lowered.find(needle, 0, limit + len(needle) - 1)
-        while index != -1:
-            if index == 0 or not lowered[index - 1].isalnum():
-                match = matcher.match(text, index)
-                if match:
-                    hits.append((index, match.end(), term))
-            index = lowered.find(needle, index + 1, limit + len(needle) - 1)
-    hits.sort(key=lambda hit: (hit[0], -hit[1]))
+    return lowered
+
+
+def _scan(text, lowered, term, limit):
+    """(start, end) in the chunk of the term's hits that start before `limit` (the rest is overlap).
+
+    Finds the needle with str.find in the lowercased text, many times faster than one regular
+    expression over the text, then checks where it stands in its word. A hit is the whole word
+    that holds the needle (the phrase itself for a phrase).
+    """
+    needle = term.words[0]
+    phrase = _phrase(term.words) if term.phrase else None
+    found, seen = [], set()
+    index = lowered.find(needle)
+    while index != -1:
+        at_start = index == 0 or not lowered[index - 1].isalnum()
+        begin = index
+        if not at_start and term.mode == "infix":
+            while begin > 0 and lowered[begin - 1].isalnum():
+                begin -= 1
+        if begin >= limit:
+            break
+        stop = None
+        if phrase is not None:
+            if at_start:
+                match = phrase.match(lowered, index)
+                stop = match.end() if match else None
+        elif at_start or term.mode == "infix":
+            stop = index + len(needle)
+            if term.mode == "word":
+                stop = stop if stop == len(lowered) or not lowered[stop].isalnum() else None
+            else:
+                while stop < len(lowered) and lowered[stop].isalnum():
+                    stop += 1
+        if stop is not None and begin not in seen:
+            seen.add(begin)
+            found.append((begin, stop))
+        index = lowered.find(needle, index + 1)
+    return found
+
+
+_PHRASES = {}
+
+
+def _phrase(words):
+    if words not in _PHRASES:
+        _PHRASES[words] = re.compile(r"\s+".join(re.escape(w) for w in words) + r"(?![^\W_])")
+    return _PHRASES[words]
+
+
+class _Text:
+    """The loaded chunks of one document, to count the words between two hits (NEAR)."""
+
+    def __init__(self, starts, pieces):
+        self.starts, self.pieces = starts, pieces  # pieces: (end, text with overlap)
+
+    def reach(self, position, words):
+        """Where the (words + 1)-th word after `position` starts: a hit starting there or before is near."""
+        index = bisect.bisect_right(self.starts, position) - 1
+        count = 0
+        while 0 <= index < len(self.starts):
+            start, (end, text) = self.starts[index], self.pieces[index]
+            for match in WORD.finditer(text, max(0, position - start), end - start):
+                count += 1
+                if count > words:
+                    return start + match.start()
+            position = max(position, end)
+            index += 1
+            if index < len(self.starts) and self.starts[index] != end:
+                break  # a chunk in between was not read: it held none of the terms, and words
+        return position
+
+
+def _evaluate(node, per_term, text):
+    """(whether the document matches, the hits that show it) for one node of the query."""
+    if isinstance(node, Term):
+        hits = per_term.get(node.key, [])
+        return bool(hits), hits
+    if isinstance(node, Not):
+        present, _hits = _evaluate(node.child, per_term, text)
+        return not present, []
+    if isinstance(node, Any):
+        results = [_evaluate(child, per_term, text) for child in node.children]
+        return any(p for p, _h in results), [hit for p, hits in results if p for hit in hits]
+    if isinstance(node, All):
+        results = [_evaluate(child, per_term, text) for child in node.children]
+        if all(p for p, _h in results):
+            return True, [hit for _p, hits in results for hit in hits]
+        return False, []
+    if isinstance(node, Near):
+        hits = _near(_evaluate(node.left, per_term, text)[1], _evaluate(node.right, per_term, text)[1],
+                     node, text)
+        return bool(hits), hits
+    raise TypeError(node)
+
+
+def _near(left, right, node, text):
+    """One hit per pair of a left and a right hit within `node.distance` words, in either order:
+    from the first one's start to the last one's end."""
+    pairs = []
+    right = sorted(right, key=lambda hit: hit.start)
+    left = sorted(left, key=lambda hit: hit.start)
+    for ones, others in ((left, right), (right, left)):
+        starts = [hit.start for hit in others]
+        for hit in ones:
+            reach = text.reach(hit.end, node.distance)
+            for other in others[bisect.bisect_left(starts, hit.start):bisect.bisect_right(starts, reach)]:
+                first = hit if (hit.start, -hit.end) <= (other.start, -other.end) else other
+                end = max(hit.end, other.end)
+                pairs.append(Hit(start=first.start, end=end, term=node, page=first.page, chunk_text=first.chunk_text,
+                                 offset=first.offset))
+    return pairs
+
+
+def _without_overlaps(hits):
+    """Hits in text order; where two overlap, the earlier (at one start, the longer) stays."""
+    hits = sorted(hits, key=lambda hit: (hit.start, -hit.end))
     kept, reach = [], -1
     for hit in hits:
-        if hit[0] >= reach:
+        if hit.start >= reach:
             kept.append(hit)
-            reach = hit[1]
+            reach = hit.end
     return kept
 
 
-def _results(found):
-    found = {document_id: hits for document_id, hits in found.items() if hits}
+def _speakers(found):
+    """{document id: (turn starts, their seconds, their (role, field))} of the transcripts, in one query."""
+    turns = {}
+    for document_id, start, seconds, role, speaker_field in Turn.objects.filter(document_id__in=found).order_by(
+            "document_id", "start").values_list("document_id", "start", "start_seconds", "participant__role",
+                                                "participant__field"):
+        starts, times, speakers = turns.setdefault(document_id, ([], [], []))
+        starts.append(start)
+        times.append(seconds)
+        speakers.append((role, speaker_field))
+    return turns
+
+
+def _keep_spoken_by(found, timelines, role, speaker_field):
+    """Only the hits in turns of a speaker with the role and field (the speaker-turn rule)."""
+    for document_id, per_term in found.items():
+        starts, _times, speakers = timelines.get(document_id, ([], [], []))
+
+        def spoken(hit):
+            index = turn_index(starts, hit.start)
+            if index is None:
+                return False
+            speaker_role, speaker_of = speakers[index]
+            return (not role or speaker_role == role) and (not speaker_field or speaker_of == speaker_field)
+
+        for term, hits in per_term.items():
+            per_term[term] = [hit for hit in hits if spoken(hit)]
+
+
+def _keep_coded(found, theme):
+    """Only the hits inside a passage coded with the theme (one query)."""
+    spans = {}
+    for document_id, start, end in Coding.objects.filter(theme=theme, document_id__in=found).values_list(
+            "document_id", "excerpt__start", "excerpt__end"):
+        spans.setdefault(document_id, []).append((start, end))
+    for document_id, per_term in found.items():
+        coded = spans.get(document_id, [])
+        for term, hits in per_term.items():
+            per_term[term] = [hit for hit in hits if any(s <= hit.start and hit.end <= e for s, e in coded)]
+
+
+def _results(found, timelines):
     if not found:
         return []
     documents = Document.objects.filter(pk__in=found).select_related("county", "plan").without_text()
-    _add_time_codes(found)
     results = []
     for document in documents:
         hits = found[document.pk]
+        timeline = timelines.get(document.pk)
         counts = {}
         for hit in hits:
-            counts[hit.term.label] = counts.get(hit.term.label, 0) + 1
+            hit.timeline = timeline[:2] if timeline else None
+            counts[hit.label] = counts.get(hit.label, 0) + 1
         results.append(DocumentHits(document=document, hits=hits, term_counts=counts))
     results.sort(key=lambda r: (-len(r.term_counts), -r.count, r.document.title))
     return results
-
-
-def _add_time_codes(found):
-    """A transcript hit gets the time code of the turn it starts in (one query for all hits)."""
-    turns = {}
-    for document_id, start, seconds in Turn.objects.filter(document_id__in=found).order_by(
-        "document_id", "start"
-    ).values_list("document_id", "start", "start_seconds"):
-        starts, times = turns.setdefault(document_id, ([], []))
-        starts.append(start)
-        times.append(seconds)
-    for document_id, timeline in turns.items():
-        for hit in found[document_id]:
-            hit.timeline = timeline

@@ -7,6 +7,7 @@ Document.save() indexes a new document in the same transaction.
 import bisect
 import re
 
+from django.db import connections
 from django.db.models import F
 
 from planner.models import Chunk
@@ -100,3 +101,43 @@ def slices(chunks, spans):
             index += 1
         texts[key] = "".join(parts)
     return texts
+
+
+# --- Narrowing a search to the chunks that can hold a hit -------------------------------------------
+# Each database answers with its own trigram index over Chunk.words (migration 0006): pg_trgm's GIN
+# index on PostgreSQL (LIKE '%needle%'), an FTS5 table with the trigram tokenizer on SQLite where the
+# build has it. Either returns a superset of the chunks with a hit; the search's one matcher decides.
+TRIGRAM_MIN = 3  # a needle shorter than a trigram cannot be looked up: every chunk is read
+FTS_TABLE = "planner_chunk_fts"
+FTS_TRIGGERS = ("planner_chunk_fts_ai", "planner_chunk_fts_ad", "planner_chunk_fts_au")
+
+
+def sqlite_trigram_ready(connection):
+    """Whether this SQLite database has the FTS5 trigram table and the triggers that keep it current.
+
+    A table rebuilt by a later migration (SQLite's ALTER TABLE) loses its triggers: then the scan."""
+    key = connection.settings_dict["NAME"]
+    cache = connection.__dict__.setdefault("_kodeverk_fts", {})
+    if key not in cache:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name IN (%s, %s, %s, %s)",
+                           [FTS_TABLE, *FTS_TRIGGERS])
+            cache[key] = cursor.fetchone()[0] == 1 + len(FTS_TRIGGERS)
+    return cache[key]
+
+
+def narrowed(chunks, needles):
+    """`chunks` cut down to those whose words hold one of `needles` (lowercased words or phrases with
+    single spaces, as in Chunk.words) where an index can say so; else `chunks` unchanged."""
+    needles = sorted(set(needles))
+    if not needles or min(len(needle) for needle in needles) < TRIGRAM_MIN:
+        return chunks
+    connection = connections[chunks.db]
+    if connection.vendor == "postgresql":
+        where = " OR ".join(["planner_chunk.words LIKE %s"] * len(needles))
+        return chunks.extra(where=[f"({where})"], params=[f"%{needle}%" for needle in needles])
+    if connection.vendor == "sqlite" and sqlite_trigram_ready(connection):
+        match = " OR ".join('"' + needle.replace('"', '""') + '"' for needle in needles)
+        return chunks.extra(where=[f"planner_chunk.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
+                            params=[match])
+    return chunks
