@@ -1,6 +1,7 @@
 """The codebook (Theme), coded passages (Excerpt) and their themes (Coding), theme summaries, saved searches."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -217,6 +218,8 @@ class SavedSearch(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="saved_searches")
     query = models.CharField(_("search terms"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, blank=True)
+    # The rest of the search form as plain values (coding.forms.SearchForm.params): mode and filters.
+    params = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -228,6 +231,13 @@ class SavedSearch(models.Model):
 
     def __str__(self):
         return self.query
+
+    def form_data(self):
+        """The search form's data that re-runs this search."""
+        return {"q": self.query, "kind": self.kind, **{k: v for k, v in self.params.items() if v not in (None, "")}}
+
+    def querystring(self):
+        return urlencode(self.form_data())
 
 
 class Change(models.Model):

@@ -1,6 +1,6 @@
 """Views of the codebook, search and coding."""
 
-from urllib.parse import urlencode
+import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.access import document_for_coder, study_for_coder, study_for_reader
-from coding.forms import ExcerptForm, SavedSearchForm, SearchForm
+from coding.forms import ExcerptForm, SearchForm
 from coding.models import Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
@@ -30,9 +30,8 @@ def search_view(request, slug):
     form = SearchForm(request.GET or None, project=project)
     results = []
     if form.is_valid() and form.cleaned_data["q"]:
-        data = form.cleaned_data
-        results = search(project=project, query=data["q"], kind=data["kind"], county=data["county"],
-                         plan_type=data["plan_type"])
+        results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
+                         filters=form.filters())
     totals = {}
     for result in results:
         for label, n in result.term_counts.items():
@@ -53,7 +52,9 @@ def search_document(request, slug, document_id):
     form = SearchForm(request.GET or None, project=project)
     hits = []
     if form.is_valid():
-        results = search(project=project, query=form.cleaned_data["q"], document=document)
+        filters = dataclasses.replace(form.filters(), document=document)
+        results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
+                         filters=filters)
         hits = results[0].hits if results else []
     return render(request, "coding/_hits.html", {
         "project": project, "membership": membership, "hits": hits,
@@ -65,14 +66,16 @@ def search_document(request, slug, document_id):
 @login_required
 @require_POST
 def saved_search_create(request, slug):
+    """Save the search as the form holds it (query, mode and filters); saving it again updates its filters."""
     project, _membership = study_for_coder(request, slug)
-    form = SavedSearchForm(request.POST)
-    if not form.is_valid():
+    form = SearchForm(request.POST, project=project)
+    if not form.is_valid() or not form.cleaned_data["q"].strip():
         return redirect("coding:search", slug=project.slug)
-    query, kind = form.cleaned_data["query"].strip(), form.cleaned_data["kind"]
-    SavedSearch.objects.get_or_create(project=project, query=query, kind=kind, defaults={"created_by": request.user})
+    saved, _created = SavedSearch.objects.update_or_create(
+        project=project, query=form.cleaned_data["q"].strip(), kind=form.cleaned_data["kind"],
+        defaults={"params": form.params()}, create_defaults={"params": form.params(), "created_by": request.user})
     messages.success(request, _("The search was saved for the whole team."))
-    return redirect(f"{reverse('coding:search', args=[project.slug])}?{urlencode({'q': query, 'kind': kind})}")
+    return redirect(f"{reverse('coding:search', args=[project.slug])}?{saved.querystring()}")
 
 
 @login_required

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from coding.models import Coding, Excerpt
 from coding.query import QueryError, parse
@@ -59,7 +60,7 @@ def test_boolean_operators_and_parentheses_narrow_documents(project):
     ("OR innv", "OR needs a term before it."),
 ])
 def test_malformed_queries_say_what_is_wrong(query, message):
-    with pytest.raises(QueryError, match=message.replace("(", r"\(")):
+    with translation.override("en"), pytest.raises(QueryError, match=message.replace("(", r"\(")):
         parse(query)
 
 

@@ -166,7 +166,7 @@ TABLE = {
     "coding:plan_excerpts": ("get", _plan, None, READ),
     "coding:county_excerpts": ("get", _county, None, READ),
     "coding:search_document": ("get", _transcript, None, READ),
-    "coding:saved_search_create": ("post", _study, {"query": "distrikt"}, WRITE_REDIRECT),
+    "coding:saved_search_create": ("post", _study, {"q": "distrikt"}, WRITE_REDIRECT),
     "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
     "coding:hit_code": ("get", _transcript, None, WRITE),
     "coding:matrix": ("get", _study, None, READ),
