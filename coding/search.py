@@ -130,11 +130,9 @@ def search(*, project, query, mode="infix", narrow=True, filters=None, **limits)
         return []
     filters = filters or Filters(**limits)
     leaves = list({term.key: term for term in tree.leaves()}.values())
-    chunks = _chunks(project, filters)
-    if narrow:
-        chunks = narrowed(chunks, [term.needle for term in leaves])
     found, texts = {}, {}
-    rows = chunks.order_by("document_id", "position").values_list("document_id", "start", "end", "page", "text")
+    rows = candidates(project, leaves, filters, narrow=narrow).values_list("document_id", "start", "end", "page",
+                                                                          "text")
     # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan may skip the index.
     for document_id, start, end, page, text in rows:
         per_term = found.setdefault(document_id, {})
@@ -157,6 +155,14 @@ def search(*, project, query, mode="infix", narrow=True, filters=None, **limits)
         if present and hits:
             results[document_id] = _without_overlaps(hits)
     return _results(results, timelines)
+
+
+def candidates(project, terms, filters, *, narrow=True):
+    """The chunks of the study within the filters that can hold a hit of `terms`, in text order."""
+    chunks = _chunks(project, filters)
+    if narrow:
+        chunks = narrowed(chunks, [term.needle for term in terms])
+    return chunks.order_by("document_id", "position")
 
 
 def _chunks(project, filters):

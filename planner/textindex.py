@@ -134,8 +134,11 @@ def narrowed(chunks, needles):
         return chunks
     connection = connections[chunks.db]
     if connection.vendor == "postgresql":
-        where = " OR ".join(["planner_chunk.words LIKE %s"] * len(needles))
-        return chunks.extra(where=[f"({where})"], params=[f"%{needle}%" for needle in needles])
+        # A subquery of its own (OFFSET 0 keeps the planner from merging it into the outer query): asked
+        # together with the study's documents, the planner walks every chunk of the study instead.
+        where = " OR ".join(["candidate.words LIKE %s"] * len(needles))
+        return chunks.extra(where=[f"planner_chunk.id IN (SELECT candidate.id FROM planner_chunk candidate "
+                                   f"WHERE {where} OFFSET 0)"], params=[f"%{needle}%" for needle in needles])
     if connection.vendor == "sqlite" and sqlite_trigram_ready(connection):
         match = " OR ".join('"' + needle.replace('"', '""') + '"' for needle in needles)
         return chunks.extra(where=[f"planner_chunk.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],

@@ -135,3 +135,40 @@ def test_the_index_answers_on_this_database(project):
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chunk_words_trgm_idx'")
             assert "gin_trgm_ops" in cursor.fetchone()[0]
+
+
+def test_with_other_studies_present_postgresql_still_narrows_through_the_trigram_index(lead):
+    """Six studies' chunks in one table: the plan of a three-term query with NEAR reads the index."""
+    import random
+
+    from coding.query import parse
+    from coding.search import Filters, candidates
+    from planner.models import Chunk, Document
+    from planner.services import project_create
+
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN of the pg_trgm index: PostgreSQL only (SQLite's FTS5 table is checked above)")
+    rng = random.Random(5)
+    neutral = "fylket arbeider med planer tiltak samarbeid regionen utvikling kompetanse".split()
+    studies = []
+    for n in range(6):
+        study = project_create(name=f"Studie {n}", lead=lead)
+        document = Document.objects.create(project=study, kind="transcript", title="Samtale", text="x")
+        rows = []
+        for position in range(700):
+            words = " ".join(rng.choice(neutral) for _ in range(80))
+            if position % 97 == 0:
+                words += " arbeidsinnvandrere distriktskommunene flyktninger"
+            rows.append(Chunk(document=document, position=position + 1, start=0, end=0, text=words, words=words))
+        Chunk.objects.bulk_create(rows)
+        studies.append(study)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE planner_chunk")
+        cursor.execute("ANALYZE planner_document")
+        # On a test's few thousand rows reading the table beats any index; the benchmark's EXPLAIN shows
+        # the choice at full size. Here: the narrowing is planned on its own, not through the study's
+        # documents and their chunks (the plan that made a search take 1.7 s with other studies present).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    tree = parse("innv OR flyktning OR distrikt NEAR/3 kommun")
+    plan = candidates(studies[2], tree.leaves(), Filters()).explain()
+    assert "chunk_words_trgm_idx" in plan, plan
