@@ -228,3 +228,31 @@ class SummaryReviewForm(forms.Form):
 class KeyQuoteForm(forms.Form):
     is_key = forms.BooleanField(required=False)
     version = forms.IntegerField(min_value=1)
+
+
+class HitsCodeForm(forms.Form):
+    """Code the hits of a search: every hit or the ticked ones, as what, with which themes."""
+
+    themes = forms.ModelMultipleChoiceField(label=_("Themes"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    unit = forms.ChoiceField(label=_("Code"), initial="sentence", choices=[
+        ("hit", _("the hit itself")), ("sentence", _("its sentence")), ("paragraph", _("its paragraph")),
+        ("turn", _("its speaker turn"))])
+    scope = forms.ChoiceField(label=_("Which hits"), initial="all", widget=forms.RadioSelect, choices=[
+        ("all", _("every hit")), ("ticked", _("the ticked hits"))])
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].queryset = project.themes.active().in_codebook_order()
+
+    def clean(self):
+        data = super().clean()
+        hits = []
+        for value in self.data.getlist("hit") if hasattr(self.data, "getlist") else []:
+            parts = value.split(":")
+            if len(parts) != 3 or not all(part.isdigit() for part in parts):
+                raise forms.ValidationError(_("A ticked hit could not be read; search again."))
+            hits.append(tuple(int(part) for part in parts))
+        if data.get("scope") == "ticked" and not hits:
+            raise forms.ValidationError(_("Tick the hits to code, or choose every hit."))
+        data["hits"] = hits
+        return data

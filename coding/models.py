@@ -253,6 +253,9 @@ class Change(models.Model):
         THEME_CREATED = "theme_created", _("Theme created")
         THEME_CHANGED = "theme_changed", _("Theme changed")
         THEME_MERGED = "theme_merged", _("Theme merged")
+        # Search hits coded in one go, and that batch undone: one row each (coding.services.hits_code).
+        HITS_CODED = "hits_coded", _("Search hits coded")
+        HITS_UNCODED = "hits_uncoded", _("Coded search hits undone")
 
     project = models.ForeignKey(Project, models.CASCADE, related_name="changes")
     document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="changes")

@@ -54,3 +54,13 @@ def _trim(text, start, end):
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def paragraph_around(text, start, end, *, pdf=False):
+    """The span of the paragraph(s) holding [start, end): between blank lines in a plan's text, between
+    line breaks in a transcript (where a line is a speaker turn)."""
+    gap = "\n\n" if pdf else "\n"
+    begin = text.rfind(gap, 0, start)
+    begin = 0 if begin == -1 else begin + len(gap)
+    stop = text.find(gap, max(start, end - 1))
+    return _trim(text, begin, len(text) if stop == -1 else stop)

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.access import document_for_coder, study_for_coder, study_for_reader
-from coding.forms import ExcerptForm, SearchForm
-from coding.models import Excerpt, SavedSearch
+from coding.forms import ExcerptForm, HitsCodeForm, SearchForm
+from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
 from coding.search import search
-from coding.services import excerpt_create
+from coding import services
+from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
 
 RESULTS_PER_PAGE = 20  # documents
@@ -39,6 +40,7 @@ def search_view(request, slug):
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "coding/search.html", {
         "project": project, "membership": membership, "form": form, "results": results, "page": page,
+        "code_form": HitsCodeForm(project=project) if membership.can_write and results else None,
         "totals": totals, "saved": project.saved_searches.all(), "hit_count": sum(totals.values()),
     })
 
@@ -59,7 +61,7 @@ def search_document(request, slug, document_id):
     return render(request, "coding/_hits.html", {
         "project": project, "membership": membership, "hits": hits,
         "code_url": reverse("coding:hit_code", args=[project.slug, document.pk]),
-        "open_url": reverse("coding:document_code", args=[project.slug, document.pk]),
+        "open_url": reverse("coding:document_code", args=[project.slug, document.pk]), "doc": document,
     })
 
 
@@ -84,6 +86,49 @@ def saved_search_delete(request, slug, search_id):
     project, _membership = study_for_coder(request, slug)
     get_object_or_404(project.saved_searches, pk=search_id).delete()
     return redirect("coding:search", slug=project.slug)
+
+
+@login_required
+@require_POST
+def hits_code(request, slug):
+    """Code the hits of a search at once: a preview of what it makes, then the batch (one history entry)."""
+    project, membership = study_for_coder(request, slug)
+    search_form = SearchForm(request.POST, project=project)
+    form = HitsCodeForm(request.POST, project=project)
+    context = {"project": project, "membership": membership, "form": form}
+    if search_form.is_valid() and form.is_valid():
+        data = form.cleaned_data
+        hits = data["hits"]
+        if data["scope"] == "all":
+            hits = [(r.document.pk, h.start, h.end) for r in search(
+                project=project, query=search_form.cleaned_data["q"], mode=search_form.cleaned_data["mode"] or "infix",
+                filters=search_form.filters()) for h in r.hits]
+        try:
+            plan = services.hits_plan(project=project, hits=hits, themes=data["themes"], unit=data["unit"])
+            if request.POST.get("confirm"):
+                context["change"] = services.hits_code(project=project, plan=plan, coder=request.user,
+                                              query=search_form.cleaned_data["q"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            context.update(plan=plan, hit_count=len(hits), posted=[
+                (name, values) for name, values in request.POST.lists() if name not in {"csrfmiddlewaretoken", "confirm"}])
+    elif not search_form.is_valid():
+        form.add_error(None, _("The search could not be read; search again."))
+    return render(request, "coding/_hits_code.html", context)
+
+
+@login_required
+@require_POST
+def hits_code_undo(request, slug, change_id):
+    """Undo a batch of coded hits in one step."""
+    project, membership = study_for_coder(request, slug)
+    change = get_object_or_404(Change, project=project, pk=change_id, action=Change.Action.HITS_CODED)
+    try:
+        removed = services.hits_code_undo(change=change, user=request.user)
+    except ConflictError as error:
+        return render(request, "coding/_hits_code.html", {"project": project, "error": str(error)})
+    return render(request, "coding/_hits_code.html", {"project": project, "removed": removed})
 
 
 @login_required
