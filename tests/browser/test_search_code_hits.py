@@ -11,7 +11,7 @@ PAGE = ("Innvandring og innvandringspolitikk henger sammen. Mange arbeidsinnvand
 
 
 def test_it_codes_all_hits_as_sentences_skips_coded_ones_and_undoes_the_batch(page, live_server, login, project,
-                                                                              analyst):
+                                                                              analyst, screenshot_dir):
     document = plan_document(project, pages=[PAGE])
     theme = project.themes.get(name="Arbeidsinnvandrere")
     start = document.text.index("Innvandrere bosetter")
@@ -27,6 +27,9 @@ def test_it_codes_all_hits_as_sentences_skips_coded_ones_and_undoes_the_batch(pa
     form.get_by_role("button", name="Vis hva det blir").click()
     expect(page.locator("#hits-preview")).to_have_text(
         "4 treff: 2 utdrag blir laget, 1 treff hoppes over (allerede kodet med temaet).")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=screenshot_dir / f"search-code-hits-{width}.png", full_page=True)
     page.get_by_role("button", name="Lag 2 utdrag").click()
     expect(page.locator("#hits-coded")).to_have_text("2 utdrag laget; 1 treff hoppet over (allerede kodet med temaet).")
     made = Excerpt.objects.filter(document=document).exclude(start=start).order_by("start")
