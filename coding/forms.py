@@ -38,6 +38,8 @@ class SearchForm(forms.Form):
     theme_scope = forms.ChoiceField(label=_("Coded"), required=False, initial="document", choices=[
         ("document", _("in the document")), ("passage", _("the hit's passage"))])
 
+    plan = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+
     # The fields a saved search keeps besides its query and kind (SavedSearch.params), as plain values.
     PARAMS = ("mode", "county", "plan_type", "year_from", "year_to", "role", "field", "theme", "theme_scope")
 
@@ -46,6 +48,7 @@ class SearchForm(forms.Form):
         self.fields["county"].queryset = project.counties.filter(in_study=True)
         self.fields["plan_type"].choices = [("", _("All plan types")), *Plan.PlanType.choices]
         self.fields["theme"].queryset = project.themes.in_codebook_order()
+        self.fields["plan"].queryset = Plan.objects.filter(county__project=project)
 
     def clean(self):
         data = super().clean()
@@ -61,7 +64,7 @@ class SearchForm(forms.Form):
         data = self.cleaned_data
         return Filters(kind=data["kind"], county=data["county"], plan_type=data["plan_type"],
                        year_from=data["year_from"], year_to=data["year_to"], role=data["role"], field=data["field"],
-                       theme=data["theme"], theme_scope=data["theme_scope"] or "document")
+                       theme=data["theme"], theme_scope=data["theme_scope"] or "document", plan=data["plan"])
 
     def params(self):
         """The mode and filters as plain values, for a saved search."""

@@ -220,6 +220,8 @@ class SavedSearch(models.Model):
     kind = models.CharField(_("kind"), max_length=20, blank=True)
     # The rest of the search form as plain values (coding.forms.SearchForm.params): mode and filters.
     params = models.JSONField(default=dict, blank=True)
+    # Chosen by the lead: the plan register shows this search's hits per plan as a column.
+    in_register = models.BooleanField(_("column in the plan register"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

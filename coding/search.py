@@ -17,14 +17,20 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from urllib.parse import urlencode
+
 from django.db.models import Q
+from django.dispatch import receiver
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coding.models import Coding
-from coding.query import All, Any, Near, Not, Term, parse, positive_leaves
+from coding.query import All, Any, Near, Not, QueryError, Term, parse, positive_leaves
 from coding.quotes import turn_index
 from interviews.models import Turn, format_seconds
 from planner.models import Chunk, Document
+from planner.plan_io import RegisterColumn
+from planner.signals import register_columns
 from planner.textindex import WORD, narrowed
 
 CONTEXT = 100  # characters on each side of a hit
@@ -45,6 +51,7 @@ class Filters:
     theme: object = None  # documents (theme_scope «document») or passages («passage») coded with it
     theme_scope: str = "document"
     document: object = None
+    plan: object = None  # the documents of one plan (the plan register's links)
 
 
 @dataclass
@@ -175,6 +182,8 @@ def _chunks(project, filters):
         chunks = chunks.filter(document__plan__plan_type=filters.plan_type)
     if filters.document is not None:
         chunks = chunks.filter(document=filters.document)
+    if filters.plan:
+        chunks = chunks.filter(document__plan=filters.plan)
     if filters.year_from or filters.year_to:
         # A plan's year, an interview's date; a document with neither is left out of a year range.
         plans, interviews = Q(plan__isnull=False), Q(interview__date__isnull=False)
@@ -377,3 +386,35 @@ def _results(found, timelines):
         results.append(DocumentHits(document=document, hits=hits, term_counts=counts))
     results.sort(key=lambda r: (-len(r.term_counts), -r.count, r.document.title))
     return results
+
+
+# --- Saved searches as columns of the plan register ------------------------------------------------
+
+def saved_filters(saved, **overrides):
+    """The Filters of a saved search (SavedSearch.params holds ids and plain values)."""
+    params = saved.params
+    values = {name: params.get(name) for name in ("county", "plan_type", "year_from", "year_to", "role", "field",
+                                                   "theme", "theme_scope") if params.get(name) not in (None, "")}
+    return Filters(**{"kind": saved.kind, **values, **overrides})
+
+
+@receiver(register_columns, dispatch_uid="coding.search_columns")
+def search_columns(sender, *, project, plans, **kwargs):
+    """One register column per saved search the lead chose: its hits in each plan's documents."""
+    plan_ids = {plan.pk for plan in plans}
+    columns = []
+    for saved in project.saved_searches.filter(in_register=True):
+        try:
+            results = search(project=project, query=saved.query, mode=saved.params.get("mode") or "infix",
+                             filters=saved_filters(saved, kind=Document.Kind.PLAN))
+        except QueryError:
+            continue  # saved before the query language changed; the search page says what is wrong
+        counts = {}
+        for result in results:
+            if result.document.plan_id in plan_ids:
+                counts[result.document.plan_id] = counts.get(result.document.plan_id, 0) + result.count
+        url = reverse("coding:search", args=[project.slug])
+        links = {plan_id: f"{url}?{urlencode({**saved.form_data(), 'kind': 'plan', 'plan': plan_id})}"
+                 for plan_id in counts}
+        columns.append(RegisterColumn(label=saved.query, counts=counts, links=links))
+    return columns

@@ -18,6 +18,8 @@ urlpatterns = [
     path("s/<slug:slug>/counties/<int:county_id>/coded/", views.county_excerpts, name="county_excerpts"),
     path("s/<slug:slug>/search/documents/<int:document_id>/", views.search_document, name="search_document"),
     path("s/<slug:slug>/search/saved/", views.saved_search_create, name="saved_search_create"),
+    path("s/<slug:slug>/search/saved/<int:search_id>/register/", views.saved_search_register,
+         name="saved_search_register"),
     path("s/<slug:slug>/search/code/", views.hits_code, name="hits_code"),
     path("s/<slug:slug>/search/code/<int:change_id>/undo/", views.hits_code_undo, name="hits_code_undo"),
     path("s/<slug:slug>/search/saved/<int:search_id>/delete/", views.saved_search_delete, name="saved_search_delete"),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding.access import document_for_coder, study_for_coder, study_for_reader
+from coding.access import document_for_coder, study_for_coder, study_for_reader, study_for_register
 from coding.forms import ExcerptForm, HitsCodeForm, SearchForm
 from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
@@ -85,6 +85,17 @@ def saved_search_create(request, slug):
 def saved_search_delete(request, slug, search_id):
     project, _membership = study_for_coder(request, slug)
     get_object_or_404(project.saved_searches, pk=search_id).delete()
+    return redirect("coding:search", slug=project.slug)
+
+
+@login_required
+@require_POST
+def saved_search_register(request, slug, search_id):
+    """The lead shows a saved search as a column of the plan register, or takes it away."""
+    project, _membership = study_for_register(request, slug)
+    saved = get_object_or_404(project.saved_searches, pk=search_id)
+    saved.in_register = request.POST.get("in_register") == "1"
+    saved.save(update_fields=["in_register"])
     return redirect("coding:search", slug=project.slug)
 
 

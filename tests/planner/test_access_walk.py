@@ -176,6 +176,7 @@ TABLE = {
     "coding:search_document": ("get", _transcript, None, READ),
     "coding:saved_search_create": ("post", _study, {"q": "distrikt"}, WRITE_REDIRECT),
     "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
+    "coding:saved_search_register": ("post", _saved_search, {"in_register": "1"}, LEAD_WRITE_REDIRECT),
     "coding:hits_code": ("post", _study, {"q": "innv", "unit": "sentence", "scope": "all"}, WRITE),
     "coding:hits_code_undo": ("post", _hits_batch, {}, WRITE),
     "coding:hit_code": ("get", _transcript, None, WRITE),
