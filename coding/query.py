@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from planner.textindex import WORD
 
-NEAR_MAX = 50  # words; NEAR/n with a larger n is refused
+# Words; NEAR/n with a larger n is refused. Pairs are found within a chunk and its overlap into the next
+# (planner.textindex.OVERLAP, 200 characters), which twenty words and the two terms fit in.
+NEAR_MAX = 20
 MODES = ("infix", "start", "word")  # inside words, at the start of words, whole words
 _PREFIXES = {"^": "start", "=": "word"}
 _OPERATORS = {"AND": "and", "OG": "and", "OR": "or", "ELLER": "or", "NOT": "not", "IKKE": "not"}
@@ -162,6 +164,17 @@ def _term(match, mode):
     return Term(label=label, words=words, phrase=len(words) > 1, mode="word" if len(words) > 1 else term_mode)
 
 
+def _near_operand(node):
+    """NEAR joins terms, phrases, OR-groups of them and other NEARs: AND and NOT are about documents."""
+    if isinstance(node, (All, Not)) or (isinstance(node, Any) and not all(
+            isinstance(child, (Term, Any, Near)) for child in node.children)):
+        raise QueryError(_("NEAR joins terms, phrases and groups joined with OR, not AND or NOT."))
+    if isinstance(node, Any):
+        for child in node.children:
+            _near_operand(child)
+    return node
+
+
 class _Parser:
     def __init__(self, tokens):
         self.tokens, self.index = tokens, 0
@@ -212,7 +225,7 @@ class _Parser:
             distance = self.take()[1]
             if self.peek() not in {"term", "open"}:
                 raise QueryError(_("NEAR needs a term on each side, as in «distrikt NEAR/3 kommun»."))
-            node = Near(node, self.primary(), distance)
+            node = Near(_near_operand(node), _near_operand(self.primary()), distance)
         return node
 
     def primary(self):

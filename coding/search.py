@@ -137,30 +137,36 @@ def search(*, project, query, mode="infix", narrow=True, filters=None, **limits)
         return []
     filters = filters or Filters(**limits)
     leaves = list({term.key: term for term in tree.leaves()}.values())
-    found, texts = {}, {}
+    nears = _nears(tree)
+    # Hits are (start, end, chunk, node) tuples until the last step: a document can hold thousands.
+    found, chunks = {}, {}
     rows = candidates(project, leaves, filters, narrow=narrow).values_list("document_id", "start", "end", "page",
                                                                           "text")
     # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan may skip the index.
     for document_id, start, end, page, text in rows:
-        per_term = found.setdefault(document_id, {})
-        texts.setdefault(document_id, ([], []))
-        texts[document_id][0].append(start)
-        texts[document_id][1].append((end, text))
+        per_node = found.setdefault(document_id, {})
+        chunk = (start, page, text)
+        limit = end - start  # a hit belongs to the chunk it starts in; the rest is the overlap
         lowered = _lowered(text)
+        local = {term.key: _scan(lowered, term) for term in leaves}
         for term in leaves:
-            per_term.setdefault(term.key, []).extend(
-                Hit(start=start + offset, end=start + stop, term=term, page=page, chunk_text=text, offset=offset)
-                for offset, stop in _scan(text, lowered, term, end - start))
+            per_node.setdefault(term.key, []).extend(
+                (start + a, start + b, chunk, term) for a, b in local[term.key] if a < limit)
+        for near in nears:
+            per_node.setdefault(near, []).extend(
+                (start + a, start + b, chunk, near) for a, b in _near_spans(near, local, lowered) if a < limit)
     timelines = _speakers(found) if found else {}
     if filters.role or filters.field:
         _keep_spoken_by(found, timelines, filters.role, filters.field)
     if filters.theme is not None and filters.theme_scope == "passage":
         _keep_coded(found, filters.theme)
     results = {}
-    for document_id, per_term in found.items():
-        present, hits = _evaluate(tree, per_term, _Text(*texts[document_id]))
+    for document_id, per_node in found.items():
+        present, hits = _evaluate(tree, per_node)
         if present and hits:
-            results[document_id] = _without_overlaps(hits)
+            results[document_id] = [
+                Hit(start=a, end=b, term=node, page=chunk[1], chunk_text=chunk[2], offset=a - chunk[0])
+                for a, b, chunk, node in _without_overlaps(hits)]
     return _results(results, timelines)
 
 
@@ -208,45 +214,47 @@ def _lowered(text):
     return lowered
 
 
-def _scan(text, lowered, term, limit):
-    """(start, end) in the chunk of the term's hits that start before `limit` (the rest is overlap).
+def _scan(lowered, term):
+    """(start, end) in the lowercased chunk text of the term's hits.
 
-    Finds the needle with str.find in the lowercased text, many times faster than one regular
-    expression over the text, then checks where it stands in its word. A hit is the whole word
-    that holds the needle (the phrase itself for a phrase).
+    Finds the needle with str.find, many times faster than one regular expression over the text,
+    then checks where it stands in its word. A hit is the whole word that holds the needle (the
+    phrase itself for a phrase).
     """
     needle = term.words[0]
     phrase = _phrase(term.words) if term.phrase else None
-    found, seen = [], set()
+    infix, whole = term.mode == "infix", term.mode == "word"
+    found, last = [], -1
     index = lowered.find(needle)
     while index != -1:
         at_start = index == 0 or not lowered[index - 1].isalnum()
-        begin = index
-        if not at_start and term.mode == "infix":
-            while begin > 0 and lowered[begin - 1].isalnum():
-                begin -= 1
-        if begin >= limit:
-            break
         stop = None
         if phrase is not None:
             if at_start:
                 match = phrase.match(lowered, index)
                 stop = match.end() if match else None
-        elif at_start or term.mode == "infix":
+        elif at_start or infix:
             stop = index + len(needle)
-            if term.mode == "word":
+            if whole:
                 stop = stop if stop == len(lowered) or not lowered[stop].isalnum() else None
             else:
-                while stop < len(lowered) and lowered[stop].isalnum():
-                    stop += 1
-        if stop is not None and begin not in seen:
-            seen.add(begin)
-            found.append((begin, stop))
+                stop = _WORD_REST.match(lowered, stop).end()
+        if stop is not None:
+            begin = index
+            if not at_start:  # inside a word (infix): the hit is the whole word
+                while begin > 0 and lowered[begin - 1].isalnum():
+                    begin -= 1
+            if begin != last:
+                found.append((begin, stop))
+                last = begin
+            if not phrase:
+                index = stop - 1  # the rest of this word is the same hit
         index = lowered.find(needle, index + 1)
     return found
 
 
 _PHRASES = {}
+_WORD_REST = re.compile(r"[^\W_]*")  # the rest of a word from a position
 
 
 def _phrase(words):
@@ -255,78 +263,77 @@ def _phrase(words):
     return _PHRASES[words]
 
 
-class _Text:
-    """The loaded chunks of one document, to count the words between two hits (NEAR)."""
-
-    def __init__(self, starts, pieces):
-        self.starts, self.pieces = starts, pieces  # pieces: (end, text with overlap)
-
-    def reach(self, position, words):
-        """Where the (words + 1)-th word after `position` starts: a hit starting there or before is near."""
-        index = bisect.bisect_right(self.starts, position) - 1
-        count = 0
-        while 0 <= index < len(self.starts):
-            start, (end, text) = self.starts[index], self.pieces[index]
-            for match in WORD.finditer(text, max(0, position - start), end - start):
-                count += 1
-                if count > words:
-                    return start + match.start()
-            position = max(position, end)
-            index += 1
-            if index < len(self.starts) and self.starts[index] != end:
-                break  # a chunk in between was not read: it held none of the terms, and words
-        return position
+def _nears(node):
+    """The NEAR nodes of a query not inside another NEAR: each is found chunk by chunk."""
+    if isinstance(node, Near):
+        return [node]
+    if isinstance(node, Term):
+        return []
+    if isinstance(node, Not):
+        return _nears(node.child)
+    return [near for child in node.children for near in _nears(child)]
 
 
-def _evaluate(node, per_term, text):
+def _near_spans(node, local, lowered):
+    """(start, end) in one chunk of a NEAR node's hits: one per pair of a left and a right hit with at most
+    `distance` words between them, in either order, from the first one's start to the last one's end.
+
+    Within one chunk and its overlap into the next (planner.textindex.OVERLAP characters), so NEAR/n
+    finds pairs across a chunk boundary as far as the overlap reaches (coding.query.NEAR_MAX words).
+    From each hit of the smaller side it walks outwards through the other side's hits and stops at the
+    first one too far away, so the words between are counted only for pairs that are near or nearly so.
+    """
+    if isinstance(node, Term):
+        return local.get(node.key, [])
+    if isinstance(node, Any):
+        return sorted({span for child in node.children for span in _near_spans(child, local, lowered)})
+    left, right = _near_spans(node.left, local, lowered), _near_spans(node.right, local, lowered)
+    if not left or not right:
+        return []
+    if len(left) > len(right):
+        left, right = right, left  # «within n words, in either order» is symmetric
+    starts = [start for start, _end in right]
+    words, distance, spans = WORD.findall, node.distance, set()
+    for a, b in left:
+        index = bisect.bisect_left(starts, a)
+        for c, d in right[index:]:
+            if c > b and len(words(lowered, b, c)) > distance:
+                break
+            spans.add((a, max(b, d)))
+        for c, d in reversed(right[:index]):
+            if d < a and len(words(lowered, d, a)) > distance:
+                break
+            spans.add((c, max(b, d)))
+    return sorted(spans)
+
+
+def _evaluate(node, per_node):
     """(whether the document matches, the hits that show it) for one node of the query."""
     if isinstance(node, Term):
-        hits = per_term.get(node.key, [])
+        hits = per_node.get(node.key, [])
+        return bool(hits), hits
+    if isinstance(node, Near):
+        hits = per_node.get(node, [])
         return bool(hits), hits
     if isinstance(node, Not):
-        present, _hits = _evaluate(node.child, per_term, text)
+        present, _hits = _evaluate(node.child, per_node)
         return not present, []
+    results = [_evaluate(child, per_node) for child in node.children]
     if isinstance(node, Any):
-        results = [_evaluate(child, per_term, text) for child in node.children]
         return any(p for p, _h in results), [hit for p, hits in results if p for hit in hits]
-    if isinstance(node, All):
-        results = [_evaluate(child, per_term, text) for child in node.children]
-        if all(p for p, _h in results):
-            return True, [hit for _p, hits in results for hit in hits]
-        return False, []
-    if isinstance(node, Near):
-        hits = _near(_evaluate(node.left, per_term, text)[1], _evaluate(node.right, per_term, text)[1],
-                     node, text)
-        return bool(hits), hits
-    raise TypeError(node)
-
-
-def _near(left, right, node, text):
-    """One hit per pair of a left and a right hit within `node.distance` words, in either order:
-    from the first one's start to the last one's end."""
-    pairs = []
-    right = sorted(right, key=lambda hit: hit.start)
-    left = sorted(left, key=lambda hit: hit.start)
-    for ones, others in ((left, right), (right, left)):
-        starts = [hit.start for hit in others]
-        for hit in ones:
-            reach = text.reach(hit.end, node.distance)
-            for other in others[bisect.bisect_left(starts, hit.start):bisect.bisect_right(starts, reach)]:
-                first = hit if (hit.start, -hit.end) <= (other.start, -other.end) else other
-                end = max(hit.end, other.end)
-                pairs.append(Hit(start=first.start, end=end, term=node, page=first.page, chunk_text=first.chunk_text,
-                                 offset=first.offset))
-    return pairs
+    if all(p for p, _h in results):  # All
+        return True, [hit for _p, hits in results for hit in hits]
+    return False, []
 
 
 def _without_overlaps(hits):
     """Hits in text order; where two overlap, the earlier (at one start, the longer) stays."""
-    hits = sorted(hits, key=lambda hit: (hit.start, -hit.end))
+    hits = sorted(hits, key=lambda hit: (hit[0], -hit[1]))
     kept, reach = [], -1
     for hit in hits:
-        if hit.start >= reach:
+        if hit[0] >= reach:
             kept.append(hit)
-            reach = hit.end
+            reach = hit[1]
     return kept
 
 
@@ -349,7 +356,7 @@ def _keep_spoken_by(found, timelines, role, speaker_field):
         starts, _times, speakers = timelines.get(document_id, ([], [], []))
 
         def spoken(hit):
-            index = turn_index(starts, hit.start)
+            index = turn_index(starts, hit[0])
             if index is None:
                 return False
             speaker_role, speaker_of = speakers[index]
@@ -368,7 +375,7 @@ def _keep_coded(found, theme):
     for document_id, per_term in found.items():
         coded = spans.get(document_id, [])
         for term, hits in per_term.items():
-            per_term[term] = [hit for hit in hits if any(s <= hit.start and hit.end <= e for s, e in coded)]
+            per_term[term] = [hit for hit in hits if any(s <= hit[0] and hit[1] <= e for s, e in coded)]
 
 
 def _results(found, timelines):
