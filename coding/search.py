@@ -125,10 +125,11 @@ def parse_query(query, mode="infix"):
     return list(terms.values())
 
 
-def search(*, project, query, mode="infix", narrow=True, filters=None, **limits):
+def search(*, project, query, mode="infix", narrow=True, filters=None, time_codes=True, **limits):
     """Documents with hits, most terms and hits first; each hit with context, page or time code.
 
     `limits` are the fields of Filters (kind, county, plan_type, …), or `filters` gives them at once.
+    `time_codes=False` leaves the transcript hits' time codes to add_time_codes (for the page shown).
     `narrow=False` reads every chunk instead of asking the index (tests compare the two).
     Raises coding.query.QueryError for a query that cannot be read.
     """
@@ -138,9 +139,10 @@ def search(*, project, query, mode="infix", narrow=True, filters=None, **limits)
     filters = filters or Filters(**limits)
     leaves = list({term.key: term for term in tree.leaves()}.values())
     nears = _nears(tree)
+    direct = {term.key: term for term in _direct(tree)}.values()  # the terms not only inside a NEAR
     # Hits are (start, end, chunk, node) tuples until the last step: a document can hold thousands.
     found, chunks = {}, {}
-    rows = candidates(project, leaves, filters, narrow=narrow).values_list("document_id", "start", "end", "page",
+    rows = candidates(project, tree, filters, narrow=narrow).values_list("document_id", "start", "end", "page",
                                                                           "text")
     # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan may skip the index.
     for document_id, start, end, page, text in rows:
@@ -149,13 +151,14 @@ def search(*, project, query, mode="infix", narrow=True, filters=None, **limits)
         limit = end - start  # a hit belongs to the chunk it starts in; the rest is the overlap
         lowered = _lowered(text)
         local = {term.key: _scan(lowered, term) for term in leaves}
-        for term in leaves:
+        for term in direct:
             per_node.setdefault(term.key, []).extend(
                 (start + a, start + b, chunk, term) for a, b in local[term.key] if a < limit)
         for near in nears:
             per_node.setdefault(near, []).extend(
                 (start + a, start + b, chunk, near) for a, b in _near_spans(near, local, lowered) if a < limit)
-    timelines = _speakers(found) if found else {}
+    speakers = bool(found) and (time_codes or filters.role or filters.field)
+    timelines = _speakers(found) if speakers else {}
     if filters.role or filters.field:
         _keep_spoken_by(found, timelines, filters.role, filters.field)
     if filters.theme is not None and filters.theme_scope == "passage":
@@ -170,12 +173,35 @@ def search(*, project, query, mode="infix", narrow=True, filters=None, **limits)
     return _results(results, timelines)
 
 
-def candidates(project, terms, filters, *, narrow=True):
-    """The chunks of the study within the filters that can hold a hit of `terms`, in text order."""
+def candidates(project, tree, filters, *, narrow=True):
+    """The chunks of the study within the filters that can hold a hit of the query, in text order."""
     chunks = _chunks(project, filters)
     if narrow:
-        chunks = narrowed(chunks, [term.needle for term in terms])
+        chunks = narrowed(chunks, ("or", [_needles(tree), *(term.needle for term in _negated(tree))]))
     return chunks.order_by("document_id", "position")
+
+
+def _needles(node):
+    """What a chunk must hold to hold a hit of the node: a NEAR pair lies in one chunk (with its overlap),
+    so both sides; for AND (about documents) either side; NOT adds nothing here (see _negated)."""
+    if isinstance(node, Term):
+        return node.needle
+    if isinstance(node, Near):
+        return ("and", [_needles(node.left), _needles(node.right)])
+    if isinstance(node, Not):
+        return ("or", [])
+    return ("or", [_needles(child) for child in node.children])
+
+
+def _negated(node):
+    """The terms under a NOT: the chunks that hold them tell which documents a NOT leaves out."""
+    if isinstance(node, Not):
+        return node.child.leaves()
+    if isinstance(node, Term):
+        return []
+    if isinstance(node, Near):
+        return _negated(node.left) + _negated(node.right)
+    return [term for child in node.children for term in _negated(child)]
 
 
 def _chunks(project, filters):
@@ -263,6 +289,17 @@ def _phrase(words):
     return _PHRASES[words]
 
 
+def _direct(node):
+    """The terms whose own hits the query evaluates: all but those only inside a NEAR."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Near):
+        return []
+    if isinstance(node, Not):
+        return _direct(node.child)
+    return [term for child in node.children for term in _direct(child)]
+
+
 def _nears(node):
     """The NEAR nodes of a query not inside another NEAR: each is found chunk by chunk."""
     if isinstance(node, Near):
@@ -348,6 +385,16 @@ def _speakers(found):
         times.append(seconds)
         speakers.append((role, speaker_field))
     return turns
+
+
+def add_time_codes(results):
+    """The time codes of the hits of these DocumentHits (a page of results), in one query."""
+    timelines = _speakers({result.document.pk for result in results if result.document.kind ==
+                           Document.Kind.TRANSCRIPT})
+    for result in results:
+        timeline = timelines.get(result.document.pk)
+        for hit in result.hits:
+            hit.timeline = timeline[:2] if timeline else None
 
 
 def _keep_spoken_by(found, timelines, role, speaker_field):

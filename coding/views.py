@@ -16,7 +16,7 @@ from coding.forms import ExcerptForm, HitsCodeForm, SearchForm
 from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
-from coding.search import search
+from coding.search import add_time_codes, search
 from coding import services
 from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
@@ -32,12 +32,13 @@ def search_view(request, slug):
     results = []
     if form.is_valid() and form.cleaned_data["q"]:
         results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
-                         filters=form.filters())
+                         filters=form.filters(), time_codes=False)
     totals = {}
     for result in results:
         for label, n in result.term_counts.items():
             totals[label] = totals.get(label, 0) + n
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    add_time_codes(page.object_list)
     return render(request, "coding/search.html", {
         "project": project, "membership": membership, "form": form, "results": results, "page": page,
         "code_form": HitsCodeForm(project=project) if membership.can_write and results else None,

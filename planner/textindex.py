@@ -127,20 +127,53 @@ def sqlite_trigram_ready(connection):
 
 
 def narrowed(chunks, needles):
-    """`chunks` cut down to those whose words hold one of `needles` (lowercased words or phrases with
-    single spaces, as in Chunk.words) where an index can say so; else `chunks` unchanged."""
-    needles = sorted(set(needles))
-    if not needles or min(len(needle) for needle in needles) < TRIGRAM_MIN:
+    """`chunks` cut down to those whose words can hold a hit, where an index can say so; else unchanged.
+
+    `needles` is a list of needles (lowercased words or phrases with single spaces, as in Chunk.words),
+    any of which a chunk must hold, or an expression of them: ("or", [...]) or ("and", [...]).
+    """
+    expression = _simplified(("or", list(needles)) if isinstance(needles, list) else needles)
+    if expression is None or min(len(needle) for needle in _all_needles(expression)) < TRIGRAM_MIN:
         return chunks
     connection = connections[chunks.db]
     if connection.vendor == "postgresql":
+        where, params = _like(expression)
         # A subquery of its own (OFFSET 0 keeps the planner from merging it into the outer query): asked
         # together with the study's documents, the planner walks every chunk of the study instead.
-        where = " OR ".join(["candidate.words LIKE %s"] * len(needles))
         return chunks.extra(where=[f"planner_chunk.id IN (SELECT candidate.id FROM planner_chunk candidate "
-                                   f"WHERE {where} OFFSET 0)"], params=[f"%{needle}%" for needle in needles])
+                                   f"WHERE {where} OFFSET 0)"], params=params)
     if connection.vendor == "sqlite" and sqlite_trigram_ready(connection):
-        match = " OR ".join('"' + needle.replace('"', '""') + '"' for needle in needles)
         return chunks.extra(where=[f"planner_chunk.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
-                            params=[match])
+                            params=[_match(expression)])
     return chunks
+
+
+def _simplified(expression):
+    """The expression without empty groups, and a group of one as that one; None when nothing is left."""
+    if isinstance(expression, str):
+        return expression
+    parts = [part for part in (_simplified(part) for part in expression[1]) if part is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else (expression[0], parts)
+
+
+def _all_needles(expression):
+    if isinstance(expression, str):
+        return [expression]
+    return [needle for part in expression[1] for needle in _all_needles(part)]
+
+
+def _like(expression):
+    if isinstance(expression, str):
+        return "candidate.words LIKE %s", [f"%{expression}%"]
+    parts = [_like(part) for part in expression[1]]
+    joiner = " AND " if expression[0] == "and" else " OR "
+    return "(" + joiner.join(sql for sql, _params in parts) + ")", [p for _sql, params in parts for p in params]
+
+
+def _match(expression):
+    if isinstance(expression, str):
+        return '"' + expression.replace('"', '""') + '"'
+    joiner = " AND " if expression[0] == "and" else " OR "
+    return "(" + joiner.join(_match(part) for part in expression[1]) + ")"
