@@ -259,3 +259,34 @@ class HitsCodeForm(forms.Form):
             raise forms.ValidationError(_("Tick the hits to code, or choose every hit."))
         data["hits"] = hits
         return data
+
+
+class WordListForm(forms.Form):
+    """Which documents the word list counts, and which words it shows."""
+
+    kind = forms.ChoiceField(label=_("Documents"), required=False,
+                             choices=[("", _("All documents")), *Document.Kind.choices])
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("All counties"))
+    documents = forms.ModelMultipleChoiceField(label=_("Only these documents"), queryset=None, required=False,
+                                               widget=forms.SelectMultiple(attrs={"size": 6}))
+    min_length = forms.IntegerField(label=_("Shortest word"), min_value=1, max_value=40, initial=3, required=False)
+    contains = forms.CharField(label=_("Words containing"), max_length=60, required=False)
+    stop_words = forms.BooleanField(label=_("Leave out stop words (Norwegian and English)"), required=False,
+                                    initial=True)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.filter(in_study=True)
+        self.fields["documents"].queryset = Document.objects.filter(project=project).without_text().order_by(
+            "kind", "title")
+
+    def documents_chosen(self, project):
+        data = self.cleaned_data
+        documents = Document.objects.filter(project=project)
+        if data["documents"]:
+            documents = documents.filter(pk__in=[d.pk for d in data["documents"]])
+        if data["kind"]:
+            documents = documents.filter(kind=data["kind"])
+        if data["county"]:
+            documents = documents.filter(county=data["county"])
+        return documents

@@ -21,6 +21,8 @@ urlpatterns = [
     path("s/<slug:slug>/search/saved/<int:search_id>/register/", views.saved_search_register,
          name="saved_search_register"),
     path("s/<slug:slug>/search/code/", views.hits_code, name="hits_code"),
+    path("s/<slug:slug>/words/", views.word_list, name="word_list"),
+    path("s/<slug:slug>/code-frequency/", views.code_frequency, name="code_frequency"),
     path("s/<slug:slug>/search/code/<int:change_id>/undo/", views.hits_code_undo, name="hits_code_undo"),
     path("s/<slug:slug>/search/saved/<int:search_id>/delete/", views.saved_search_delete, name="saved_search_delete"),
     path("s/<slug:slug>/documents/<int:document_id>/code-hit/", views.hit_code, name="hit_code"),

@@ -6,13 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coding.access import document_for_coder, study_for_coder, study_for_reader, study_for_register
-from coding.forms import ExcerptForm, HitsCodeForm, SearchForm
+from coding.forms import ExcerptForm, HitsCodeForm, SearchForm, WordListForm
+from coding.frequencies import code_frequencies, word_frequencies
+from coding.frequencies import xlsx as frequencies_xlsx
 from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
@@ -242,3 +247,52 @@ def county_excerpts(request, slug, county_id):
         document__project=project, document__county_id=county_id, document__kind=Document.Kind.PLAN))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": True})
+
+
+WORDS_SHOWN = 300  # rows of the word list page; the .xlsx has every word
+
+
+@login_required
+@require_GET
+def word_list(request, slug):
+    """The words of the chosen documents: how often, in how many documents; as a page or .xlsx."""
+    project, membership = study_for_reader(request, slug)
+    form = WordListForm(request.GET or None, project=project)
+    words = []
+    if form.is_valid():
+        data = form.cleaned_data
+        words = word_frequencies(form.documents_chosen(project), min_length=data["min_length"] or 1,
+                                 skip_stop_words=data["stop_words"], contains=data["contains"].strip())
+        if request.GET.get("format") == "xlsx":
+            return _xlsx_response(frequencies_xlsx([_("Word"), _("Occurrences"), _("Documents")],
+                                                   [[w.word, w.count, w.documents] for w in words], _("Words")),
+                                  f"ordliste-{project.slug}.xlsx")
+    return render(request, "coding/word_list.html", {
+        "project": project, "membership": membership, "form": form, "words": words[:WORDS_SHOWN],
+        "word_count": len(words), "query": request.GET.urlencode()})
+
+
+@login_required
+@require_GET
+def code_frequency(request, slug):
+    """Excerpts per theme for each document, participant, or role and field; as a page or .xlsx."""
+    project, membership = study_for_reader(request, slug)
+    by = request.GET.get("by") if request.GET.get("by") in FREQUENCY_BY else "document"
+    table = code_frequencies(project, by)
+    if request.GET.get("format") == "xlsx":
+        headers = [str(FREQUENCY_BY[by]), *(theme.name for theme in table.themes), _("Total")]
+        return _xlsx_response(frequencies_xlsx(headers, [[label, *counts, total] for label, counts, total
+                                                         in table.rows], _("Code frequencies")),
+                              f"kodefrekvens-{by}-{project.slug}.xlsx")
+    return render(request, "coding/code_frequency.html", {
+        "project": project, "membership": membership, "table": table, "by": by, "choices": FREQUENCY_BY.items()})
+
+
+FREQUENCY_BY = {"document": gettext_lazy("Document"), "participant": gettext_lazy("Participant"),
+                "role": gettext_lazy("Role and field")}
+
+
+def _xlsx_response(data, name):
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

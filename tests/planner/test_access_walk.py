@@ -177,6 +177,8 @@ TABLE = {
     "coding:saved_search_create": ("post", _study, {"q": "distrikt"}, WRITE_REDIRECT),
     "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
     "coding:saved_search_register": ("post", _saved_search, {"in_register": "1"}, LEAD_WRITE_REDIRECT),
+    "coding:word_list": ("get", _study, None, READ),
+    "coding:code_frequency": ("get", _study, None, READ),
     "coding:hits_code": ("post", _study, {"q": "innv", "unit": "sentence", "scope": "all"}, WRITE),
     "coding:hits_code_undo": ("post", _hits_batch, {}, WRITE),
     "coding:hit_code": ("get", _transcript, None, WRITE),
