@@ -23,6 +23,7 @@ class SearchForm(forms.Form):
                                     "within three words. Terms side by side: any of them."))
     mode = forms.ChoiceField(label=_("Match"), required=False, initial="infix", choices=[
         ("infix", _("inside words")), ("start", _("at word start")), ("word", _("whole words"))])
+    aa = forms.BooleanField(label=_("aa = å"), required=False)
     kind = forms.ChoiceField(label=_("Documents"), required=False,
                              choices=[("", _("All documents")), *Document.Kind.choices])
     county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("All counties"))
@@ -41,7 +42,7 @@ class SearchForm(forms.Form):
     plan = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
     # The fields a saved search keeps besides its query and kind (SavedSearch.params), as plain values.
-    PARAMS = ("mode", "county", "plan_type", "year_from", "year_to", "role", "field", "theme", "theme_scope")
+    PARAMS = ("mode", "aa", "county", "plan_type", "year_from", "year_to", "role", "field", "theme", "theme_scope")
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,7 +56,7 @@ class SearchForm(forms.Form):
         if data.get("year_from") and data.get("year_to") and data["year_from"] > data["year_to"]:
             self.add_error("year_to", _("The last year comes before the first."))
         try:
-            self.tree = parse(data.get("q", ""), data.get("mode") or "infix")
+            self.tree = parse(data.get("q", ""), data.get("mode") or "infix", aa=bool(data.get("aa")))
         except QueryError as error:
             self.add_error("q", str(error))
         return data
@@ -72,7 +73,7 @@ class SearchForm(forms.Form):
         for name in self.PARAMS:
             value = self.cleaned_data.get(name)
             value = getattr(value, "pk", value)
-            if value not in (None, ""):
+            if value not in (None, "", False):
                 values[name] = value
         return values
 

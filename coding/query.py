@@ -143,6 +143,17 @@ def _tokens(query, mode):
     return tokens
 
 
+def _with_aa(term):
+    """The term, or it and its spellings with «aa» for «å» and «å» for «aa» (one label, one count)."""
+    variants = {term.words}
+    for old, new in (("å", "aa"), ("aa", "å")):
+        variants.add(tuple(word.replace(old, new) for word in term.words))
+    if len(variants) == 1:
+        return term
+    return Any(tuple(Term(label=term.label, words=words, phrase=term.phrase, mode=term.mode)
+                     for words in sorted(variants)))
+
+
 def _term(match, mode):
     for quoted, closed in (("q1", "e1"), ("q2", "e2"), ("q3", "e3")):
         if match[quoted] is not None:
@@ -250,11 +261,15 @@ class _Parser:
         raise QueryError(_("%(operator)s needs a term before it.") % {"operator": self.tokens[self.index][1]})
 
 
-def parse(query, mode="infix"):
-    """The tree of a query, or None for a query with no terms; QueryError says what is wrong."""
+def parse(query, mode="infix", *, aa=False):
+    """The tree of a query, or None for a query with no terms; QueryError says what is wrong.
+
+    `aa`: the old spelling «aa» and «å» find each other («Aalesund» and «Ålesund»), only when asked."""
     if mode not in MODES:
         mode = "infix"
     tokens = _tokens(query, mode)
+    if aa:
+        tokens = [(kind, _with_aa(value) if kind == "term" else value) for kind, value in tokens]
     if not tokens:
         return None
     parser = _Parser(tokens)

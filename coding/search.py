@@ -125,15 +125,16 @@ def parse_query(query, mode="infix"):
     return list(terms.values())
 
 
-def search(*, project, query, mode="infix", narrow=True, filters=None, time_codes=True, **limits):
+def search(*, project, query, mode="infix", aa=False, narrow=True, filters=None, time_codes=True, **limits):
     """Documents with hits, most terms and hits first; each hit with context, page or time code.
 
     `limits` are the fields of Filters (kind, county, plan_type, …), or `filters` gives them at once.
     `time_codes=False` leaves the transcript hits' time codes to add_time_codes (for the page shown).
+    `aa`: «aa» and «å» find each other (coding.query.parse).
     `narrow=False` reads every chunk instead of asking the index (tests compare the two).
     Raises coding.query.QueryError for a query that cannot be read.
     """
-    tree = parse(query, mode)
+    tree = parse(query, mode, aa=aa)
     if tree is None:
         return []
     filters = filters or Filters(**limits)
@@ -460,7 +461,7 @@ def search_columns(sender, *, project, plans, **kwargs):
     for saved in project.saved_searches.filter(in_register=True):
         try:
             results = search(project=project, query=saved.query, mode=saved.params.get("mode") or "infix",
-                             filters=saved_filters(saved, kind=Document.Kind.PLAN))
+                             aa=bool(saved.params.get("aa")), filters=saved_filters(saved, kind=Document.Kind.PLAN))
         except QueryError:
             continue  # saved before the query language changed; the search page says what is wrong
         counts = {}

@@ -37,7 +37,7 @@ def search_view(request, slug):
     results = []
     if form.is_valid() and form.cleaned_data["q"]:
         results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
-                         filters=form.filters(), time_codes=False)
+                         aa=form.cleaned_data["aa"], filters=form.filters(), time_codes=False)
     totals = {}
     for result in results:
         for label, n in result.term_counts.items():
@@ -62,7 +62,7 @@ def search_document(request, slug, document_id):
     if form.is_valid():
         filters = dataclasses.replace(form.filters(), document=document)
         results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
-                         filters=filters)
+                         aa=form.cleaned_data["aa"], filters=filters)
         hits = results[0].hits if results else []
     return render(request, "coding/_hits.html", {
         "project": project, "membership": membership, "hits": hits,
@@ -119,7 +119,7 @@ def hits_code(request, slug):
         if data["scope"] == "all":
             hits = [(r.document.pk, h.start, h.end) for r in search(
                 project=project, query=search_form.cleaned_data["q"], mode=search_form.cleaned_data["mode"] or "infix",
-                filters=search_form.filters()) for h in r.hits]
+                aa=search_form.cleaned_data["aa"], filters=search_form.filters()) for h in r.hits]
         try:
             plan = services.hits_plan(project=project, hits=hits, themes=data["themes"], unit=data["unit"])
             if request.POST.get("confirm"):

@@ -173,3 +173,12 @@ def test_with_other_studies_present_postgresql_still_narrows_through_the_trigram
     tree = parse("innv OR flyktning OR distrikt NEAR/3 kommun")
     plan = candidates(studies[2], tree, Filters()).explain()
     assert "chunk_words_trgm_idx" in plan, plan
+
+
+def test_aa_and_å_find_each_other_only_when_asked(project):
+    plan_document(project, pages=["Aalesund og Ålesund, Aasen i Åsnes."])
+    assert _matches(project, "ålesund") == [("Regionplan Agder 2030", "Ålesund")]
+    assert _matches(project, "ålesund", aa=True) == [("Regionplan Agder 2030", "Aalesund"),
+                                                     ("Regionplan Agder 2030", "Ålesund")]
+    hits = search(project=project, query="aas", aa=True)
+    assert [h.match for h in hits[0].hits] == ["Aasen", "Åsnes"] and hits[0].term_counts == {"aas": 2}
