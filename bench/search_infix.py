@@ -136,6 +136,16 @@ def main():
             print(f"{'ok  ' if ok else 'SLOW'} {label}: median {median:.0f} ms (target {target} ms; runs {runs})")
 
         hits = sum(r.count for r in search(project=project, query=QUERY))
+        from coding.query import parse
+        from coding.search import Filters, candidates
+
+        def read():
+            return len(candidates(project, parse(QUERY), Filters()).values_list("document_id", "start", "end",
+                                                                                "page", "text"))
+        chunks = read()
+        median, times = base.median_ms(read)
+        print(f"info reading the {chunks} candidate chunks (of the study's "
+              f"{Chunk.objects.filter(document__project=project).count()}) alone: median {median:.0f} ms")
         target = 300 if connection.vendor == "postgresql" else 1000
         median, times = base.median_ms(lambda: search(project=project, query=QUERY))
         report(f"search «{QUERY}», {hits} hits (the search function)", median, target, times)

@@ -151,7 +151,7 @@ def search(*, project, query, mode="infix", aa=False, narrow=True, filters=None,
         chunk = (start, page, text)
         limit = end - start  # a hit belongs to the chunk it starts in; the rest is the overlap
         lowered = _lowered(text)
-        local = {term.key: _scan(lowered, term) for term in leaves}
+        local = _Scans(lowered, leaves)
         for term in direct:
             per_node.setdefault(term.key, []).extend(
                 (start + a, start + b, chunk, term) for a, b in local[term.key] if a < limit)
@@ -301,6 +301,19 @@ def _direct(node):
     return [term for child in node.children for term in _direct(child)]
 
 
+class _Scans(dict):
+    """The hits of each term in one chunk, scanned when first asked for: a term only inside a NEAR is
+    not scanned in a chunk where the NEAR's other side has no hit."""
+
+    def __init__(self, lowered, terms):
+        super().__init__()
+        self.lowered, self.terms = lowered, {term.key: term for term in terms}
+
+    def __missing__(self, key):
+        self[key] = hits = _scan(self.lowered, self.terms[key])
+        return hits
+
+
 def _nears(node):
     """The NEAR nodes of a query not inside another NEAR: each is found chunk by chunk."""
     if isinstance(node, Near):
@@ -322,11 +335,12 @@ def _near_spans(node, local, lowered):
     first one too far away, so the words between are counted only for pairs that are near or nearly so.
     """
     if isinstance(node, Term):
-        return local.get(node.key, [])
+        return local[node.key]
     if isinstance(node, Any):
         return sorted({span for child in node.children for span in _near_spans(child, local, lowered)})
-    left, right = _near_spans(node.left, local, lowered), _near_spans(node.right, local, lowered)
-    if not left or not right:
+    left = _near_spans(node.left, local, lowered)
+    right = _near_spans(node.right, local, lowered) if left else []
+    if not right:
         return []
     if len(left) > len(right):
         left, right = right, left  # «within n words, in either order» is symmetric
