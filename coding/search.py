@@ -475,7 +475,8 @@ def search_columns(sender, *, project, plans, **kwargs):
     for saved in project.saved_searches.filter(in_register=True):
         try:
             results = search(project=project, query=saved.query, mode=saved.params.get("mode") or "infix",
-                             aa=bool(saved.params.get("aa")), filters=saved_filters(saved, kind=Document.Kind.PLAN))
+                             aa=bool(saved.params.get("aa")), filters=saved_filters(saved, kind=Document.Kind.PLAN),
+                             time_codes=False)
         except QueryError:
             continue  # saved before the query language changed; the search page says what is wrong
         counts = {}

@@ -119,7 +119,7 @@ def hits_code(request, slug):
         if data["scope"] == "all":
             hits = [(r.document.pk, h.start, h.end) for r in search(
                 project=project, query=search_form.cleaned_data["q"], mode=search_form.cleaned_data["mode"] or "infix",
-                aa=search_form.cleaned_data["aa"], filters=search_form.filters()) for h in r.hits]
+                aa=search_form.cleaned_data["aa"], filters=search_form.filters(), time_codes=False) for h in r.hits]
         try:
             plan = services.hits_plan(project=project, hits=hits, themes=data["themes"], unit=data["unit"])
             if request.POST.get("confirm"):
