@@ -20,6 +20,9 @@ from planner.textindex import WORD
 
 DATA = Path(__file__).resolve().parent / "data"
 BY = ("document", "participant", "role")  # what the code frequencies count per
+# The word list is counted in the request: up to this many characters (about 1.5 s), more asks for
+# a smaller choice of documents. Longer work belongs in the task worker (not built yet for this).
+WORD_LIST_MAX_CHARACTERS = 5_000_000
 
 
 @cache

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -22,7 +23,7 @@ from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
 from coding.search import add_time_codes, search
-from coding import services
+from coding import frequencies, services
 from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
 
@@ -259,6 +260,14 @@ def word_list(request, slug):
     project, membership = study_for_reader(request, slug)
     form = WordListForm(request.GET or None, project=project)
     words = []
+    if form.is_valid():
+        data = form.cleaned_data
+        size = form.documents_chosen(project).aggregate(total=Sum("length"))["total"] or 0
+        if size > frequencies.WORD_LIST_MAX_CHARACTERS:
+            form.add_error("documents", _("These documents hold %(size)s million characters; the word list counts "
+                                          "up to %(max)s million at a time. Choose fewer documents, a kind or a "
+                                          "county.") % {"size": round(size / 1e6, 1),
+                                                        "max": round(frequencies.WORD_LIST_MAX_CHARACTERS / 1e6, 1)})
     if form.is_valid():
         data = form.cleaned_data
         words = word_frequencies(form.documents_chosen(project), min_length=data["min_length"] or 1,

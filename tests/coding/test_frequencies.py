@@ -36,6 +36,16 @@ def test_the_word_list_page_and_its_xlsx(client, project, viewer):
     assert rows == [("Ord", "Forekomster", "Dokumenter"), ("innvandring", 2, 1), ("distriktene", 1, 1)]
 
 
+def test_too_many_characters_ask_for_fewer_documents(client, project, viewer, monkeypatch):
+    from coding import frequencies
+
+    plan_document(project)
+    monkeypatch.setattr(frequencies, "WORD_LIST_MAX_CHARACTERS", 100)
+    client.force_login(viewer)
+    response = client.get(reverse("coding:word_list", args=[project.slug]), {"min_length": 3})
+    assert response.context["words"] == [] and "Velg færre dokumenter" in response.content.decode()
+
+
 def test_code_frequencies_per_document_participant_and_role(client, project, analyst, viewer,
                                                            django_assert_num_queries):
     talk = transcript(project, analyst, VTT)
