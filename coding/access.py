@@ -25,6 +25,11 @@ def study_for_codebook_manager(request, slug):
     return project_for_user(request, slug, need=LEAD)
 
 
+def study_for_register(request, slug):
+    """Choosing the saved searches the plan register shows as columns: the project lead only."""
+    return project_for_user(request, slug, need=LEAD)
+
+
 def _document(project, document_id, with_text):
     documents = Document.objects.select_related("county", "plan")
     return get_object_or_404(documents if with_text else documents.without_text(), project=project, pk=document_id)

@@ -1,6 +1,7 @@
 """The codebook (Theme), coded passages (Excerpt) and their themes (Coding), theme summaries, saved searches."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -229,6 +230,10 @@ class SavedSearch(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="saved_searches")
     query = models.CharField(_("search terms"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, blank=True)
+    # The rest of the search form as plain values (coding.forms.SearchForm.params): mode and filters.
+    params = models.JSONField(default=dict, blank=True)
+    # Chosen by the lead: the plan register shows this search's hits per plan as a column.
+    in_register = models.BooleanField(_("column in the plan register"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -240,6 +245,13 @@ class SavedSearch(models.Model):
 
     def __str__(self):
         return self.query
+
+    def form_data(self):
+        """The search form's data that re-runs this search."""
+        return {"q": self.query, "kind": self.kind, **{k: v for k, v in self.params.items() if v not in (None, "")}}
+
+    def querystring(self):
+        return urlencode(self.form_data())
 
 
 class Change(models.Model):
@@ -258,6 +270,9 @@ class Change(models.Model):
         DOUBLE_CODING_SET = "double_coding_set", _("Set to double coding")
         DISAGREEMENT_SETTLED = "settled", _("Disagreement settled")
         DOUBLE_CODING_REVEALED = "revealed", _("Double coding revealed")
+        # Search hits coded in one go, and that batch undone: one row each (coding.services.hits_code).
+        HITS_CODED = "hits_coded", _("Search hits coded")
+        HITS_UNCODED = "hits_uncoded", _("Coded search hits undone")
 
     project = models.ForeignKey(Project, models.CASCADE, related_name="changes")
     document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="changes")

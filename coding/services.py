@@ -1,8 +1,9 @@
 """Writes on the codebook and the coding: every one validated, atomic and recorded in history."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -13,6 +14,9 @@ from django.utils.translation import gettext as _
 
 from coding.agreement import stretches
 from coding.models import Change, Coding, DoubleCoding, Excerpt, Settlement, Theme, ThemeSummary
+from coding.passages import paragraph_around, sentence_around
+from coding.quotes import speech_span, turn_index
+from interviews.models import Turn
 from planner.models import County, Document, Membership, Project
 from planner.signals import template_applied
 from planner.textindex import text_slice
@@ -580,3 +584,111 @@ def double_coding_reveal(*, double_coding: DoubleCoding, user: AbstractBaseUser)
     _record(project=double_coding.project, document=double_coding.document, user=user,
             action=Change.Action.DOUBLE_CODING_REVEALED, object_uuid=double_coding.uuid, after=result)
     return result
+# --- Coding every hit of a search in one go -------------------------------------------------------
+
+UNITS = ("hit", "sentence", "paragraph", "turn")  # what of the text around a hit becomes the excerpt
+
+
+@dataclass
+class HitsPlan:
+    """What coding a set of hits will make: one excerpt per distinct passage, with the themes it lacks."""
+
+    passages: dict = field(default_factory=dict)  # (document id, start, end) -> set of theme ids
+    skipped: int = 0  # hits already inside a passage coded with every chosen theme
+
+    @property
+    def count(self) -> int:
+        return len(self.passages)
+
+
+def hits_plan(*, project: Project, hits: Iterable[tuple[int, int, int]], themes: Iterable[Theme],
+              unit: str) -> HitsPlan:
+    """The excerpts coding `hits` ((document id, start, end)) as `unit` with `themes` would make.
+
+    A hit inside a passage already coded with a theme does not get that theme again; a hit that
+    gets no theme is skipped. Hits whose passages coincide (two in one sentence) make one excerpt.
+    Reads each document's text once, its turns and the chosen themes' excerpts in one query each.
+    """
+    themes = _check_themes(project, themes)
+    if unit not in UNITS:
+        raise ValidationError(_("Choose what to code: the hit, its sentence, its paragraph or its speaker turn."))
+    hits = sorted(set(hits))
+    document_ids = {document_id for document_id, _start, _end in hits}
+    documents = {document.pk: document for document in Document.objects.filter(project=project, pk__in=document_ids)}
+    coded = {}
+    for document_id, theme_id, start, end in Coding.objects.filter(
+            theme__in=themes, document_id__in=document_ids).values_list("document_id", "theme_id", "excerpt__start",
+                                                                       "excerpt__end"):
+        coded.setdefault((document_id, theme_id), []).append((start, end))
+    turns = {}
+    for document_id, start, speech, end in Turn.objects.filter(document_id__in=document_ids).order_by(
+            "document_id", "start").values_list("document_id", "start", "speech_start", "end"):
+        turns.setdefault(document_id, []).append((start, speech, end))
+    plan = HitsPlan()
+    for document_id, start, end in hits:
+        document = documents.get(document_id)
+        if document is None or not 0 <= start < end <= document.length:
+            continue
+        wanted = {theme.pk for theme in themes
+                  if not any(s <= start and end <= e for s, e in coded.get((document_id, theme.pk), ()))}
+        span = _hit_passage(document, turns.get(document_id, []), start, end, unit) if wanted else None
+        if span is None:
+            plan.skipped += 1
+            continue
+        plan.passages.setdefault((document_id, *span), set()).update(wanted)
+    return plan
+
+
+def _hit_passage(document, turns, start, end, unit):
+    """The passage of `unit` around a hit, within the speech of a transcript (quotes.speech_span)."""
+    text, pdf = document.text, document.kind == Document.Kind.PLAN
+    if unit == "sentence":
+        start, end = sentence_around(text, start, end, pdf=pdf)
+    elif unit == "paragraph":
+        start, end = paragraph_around(text, start, end, pdf=pdf)
+    elif unit == "turn" and turns:
+        index = turn_index([turn[0] for turn in turns], start)
+        if index is not None:
+            start, end = turns[index][1], max(turns[index][2], turns[index][1])
+    if unit != "turn" and document.kind == Document.Kind.TRANSCRIPT:
+        return speech_span(document, start, end)
+    return (start, end) if end > start else None
+
+
+@transaction.atomic
+def hits_code(*, project: Project, plan: HitsPlan, coder: AbstractBaseUser, query: str = "") -> Change:
+    """Make the excerpts of a HitsPlan: one history entry for the whole batch, undone in one step."""
+    if not plan.passages:
+        raise ValidationError(_("Every hit is coded with these themes already: nothing to make."))
+    themes = {theme.pk: theme for theme in _check_themes(
+        project, Theme.objects.filter(pk__in={pk for ids in plan.passages.values() for pk in ids}))}
+    excerpts = [Excerpt(document_id=document_id, start=start, end=end, coder=coder)
+                for document_id, start, end in plan.passages]
+    Excerpt.objects.bulk_create(excerpts, batch_size=500)
+    Coding.objects.bulk_create((Coding(excerpt=excerpt, theme=themes[pk], document_id=excerpt.document_id)
+                                for excerpt, ids in zip(excerpts, plan.passages.values(), strict=True)
+                                for pk in sorted(ids)), batch_size=500)
+    snapshots = [excerpt_snapshot(excerpt, ids) for excerpt, ids in zip(excerpts, plan.passages.values(),
+                                                                          strict=True)]
+    return _record(project=project, document=None, user=coder, action=Change.Action.HITS_CODED,
+                   object_uuid=uuid4(), after={"query": query, "skipped": plan.skipped, "excerpts": snapshots})
+
+
+@transaction.atomic
+def hits_code_undo(*, change: Change, user: AbstractBaseUser) -> int:
+    """Remove the excerpts a batch of coded hits made, if none has changed since; returns how many."""
+    change = Change.objects.select_for_update().filter(pk=change.pk, action=Change.Action.HITS_CODED).first()
+    if change is None or change.undone_at or change.user_id != user.pk:
+        raise ConflictError(_("This change cannot be undone."))
+    snapshots = {snapshot["uuid"]: snapshot for snapshot in change.after["excerpts"]}
+    current = list(Excerpt.objects.select_for_update().filter(uuid__in=list(snapshots)).values_list("uuid",
+                                                                                                     "version"))
+    if any(version != snapshots[str(uuid)]["version"] for uuid, version in current):
+        raise ConflictError(_("Some of these excerpts have been changed since; nothing was undone."))
+    Excerpt.objects.filter(uuid__in=[uuid for uuid, _version in current]).delete()
+    change.undone_at = timezone.now()
+    change.save(update_fields=["undone_at"])
+    undo = _record(project=change.project, document=None, user=user, action=Change.Action.HITS_UNCODED,
+                   object_uuid=change.object_uuid, before=change.after, after={"removed": len(current)})
+    Change.objects.filter(pk=undo.pk).update(undoes=change)
+    return len(current)

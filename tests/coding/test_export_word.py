@@ -341,10 +341,10 @@ def test_plan_tables_list_the_register_and_each_countys_plan_excerpts(project, s
     assert headings(document, 1)[-2:] == ["Vedlegg: Planoversikt", "Vedlegg: Planutdrag per fylke"]
     overview, *per_county = document.tables
     rows = table_rows(overview)
-    assert rows[0] == ["Fylke", "Type", "Tittel", "År"]
+    assert rows[0] == ["Fylke", "Type", "Tittel", "År", "Vurdering"]
     assert len(rows) - 1 == Plan.objects.filter(county__project=project).count() == 43
     strategy = Plan.objects.get(county__name="Vestland", plan_type="strategy", county__project=project)
-    assert ["Vestland", "Planstrategi", strategy.title, str(strategy.year)] in rows
+    assert ["Vestland", "Planstrategi", strategy.title, str(strategy.year), ""] in rows
     assert [row[0] for row in rows[1:]] == sorted((row[0] for row in rows[1:]),
                                                   key=lambda n: n.replace("Ø", "Z~"))
     assert [table_rows(t) for t in per_county] == [

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coding.models import ExportJob, SavedSearch
-from coding.services import double_coding_set, excerpt_create
+from coding.services import double_coding_set, excerpt_create, hits_code, hits_plan
 from interviews.importers import parse_file
 from interviews.models import NameWord
 from interviews.services import draft_create, suggest_mapping, transcript_import
@@ -92,6 +92,14 @@ def _watch_name(ctx):
 def _name_word(ctx):
     word = NameWord.objects.get_or_create(project=ctx["project"], word="Sjø")[0]
     return {"slug": ctx["project"].slug, "word_id": word.pk}
+
+
+def _hits_batch(ctx):
+    start = ctx["transcript"].text.index("Hallo")
+    plan = hits_plan(project=ctx["project"], hits=[(ctx["transcript"].pk, start, start + 5)], themes=[ctx["theme"]],
+                     unit="hit")
+    change = hits_code(project=ctx["project"], plan=plan, coder=ctx["transcript"].created_by)
+    return {"slug": ctx["project"].slug, "change_id": change.pk}
 
 
 def _export_job(ctx):
@@ -178,8 +186,13 @@ TABLE = {
     "coding:plan_excerpts": ("get", _plan, None, READ),
     "coding:county_excerpts": ("get", _county, None, READ),
     "coding:search_document": ("get", _transcript, None, READ),
-    "coding:saved_search_create": ("post", _study, {"query": "distrikt"}, WRITE_REDIRECT),
+    "coding:saved_search_create": ("post", _study, {"q": "distrikt"}, WRITE_REDIRECT),
     "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
+    "coding:saved_search_register": ("post", _saved_search, {"in_register": "1"}, LEAD_WRITE_REDIRECT),
+    "coding:word_list": ("get", _study, None, READ),
+    "coding:code_frequency": ("get", _study, None, READ),
+    "coding:hits_code": ("post", _study, {"q": "innv", "unit": "sentence", "scope": "all"}, WRITE),
+    "coding:hits_code_undo": ("post", _hits_batch, {}, WRITE),
     "coding:hit_code": ("get", _transcript, None, WRITE),
     "coding:matrix": ("get", _study, None, READ),
     "coding:matrix_xlsx": ("get", _study, None, READ),

@@ -74,7 +74,7 @@ def _add_plans(project, n):
 
 @pytest.mark.parametrize(
     ("name", "queries"),
-    [("planner:project_detail", 9), ("planner:county_list", 4), ("planner:plan_list", 5),
+    [("planner:project_detail", 9), ("planner:county_list", 4), ("planner:plan_list", 6),
      ("planner:member_list", 5), ("coding:theme_list", 4)],  # member_list: + the lockouts
 )
 def test_list_views_do_not_grow_with_rows(client, project, lead, django_assert_num_queries, name, queries):
