@@ -16,7 +16,6 @@ is no stemming: it changes the words a prefix must find.
 import bisect
 import re
 from dataclasses import dataclass, field
-
 from urllib.parse import urlencode
 
 from django.db.models import Q
@@ -25,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coding.models import Coding
-from coding.query import All, Any, Near, Not, QueryError, Term, parse, positive_leaves
+from coding.query import Any, Near, Not, QueryError, Term, parse, positive_leaves
 from coding.quotes import turn_index
 from interviews.models import Turn, format_seconds
 from planner.models import Chunk, Document
@@ -142,7 +141,7 @@ def search(*, project, query, mode="infix", aa=False, narrow=True, filters=None,
     nears = _nears(tree)
     direct = {term.key: term for term in _direct(tree)}.values()  # the terms not only inside a NEAR
     # Hits are (start, end, chunk, node) tuples until the last step: a document can hold thousands.
-    found, chunks = {}, {}
+    found = {}
     rows = candidates(project, tree, filters, narrow=narrow).values_list("document_id", "start", "end", "page",
                                                                           "text")
     # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan may skip the index.
@@ -417,7 +416,7 @@ def _keep_spoken_by(found, timelines, role, speaker_field):
     for document_id, per_term in found.items():
         starts, _times, speakers = timelines.get(document_id, ([], [], []))
 
-        def spoken(hit):
+        def spoken(hit, starts=starts, speakers=speakers):
             index = turn_index(starts, hit[0])
             if index is None:
                 return False

@@ -9,12 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from coding import frequencies, services
 from coding.access import document_for_coder, study_for_coder, study_for_reader, study_for_register
 from coding.forms import ExcerptForm, HitsCodeForm, SearchForm, WordListForm
 from coding.frequencies import code_frequencies, word_frequencies
@@ -23,7 +24,6 @@ from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
 from coding.search import add_time_codes, search
-from coding import frequencies, services
 from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
 
@@ -130,7 +130,8 @@ def hits_code(request, slug):
             form.add_error(None, error)
         else:
             context.update(plan=plan, hit_count=len(hits), posted=[
-                (name, values) for name, values in request.POST.lists() if name not in {"csrfmiddlewaretoken", "confirm"}])
+                (name, values) for name, values in request.POST.lists()
+                if name not in {"csrfmiddlewaretoken", "confirm"}])
     elif not search_form.is_valid():
         form.add_error(None, _("The search could not be read; search again."))
     return render(request, "coding/_hits_code.html", context)

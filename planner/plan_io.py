@@ -121,8 +121,8 @@ class RegisterColumn:
 
 def register_columns(project, plans):
     """The columns every app adds to the register of these plans (planner.signals.register_columns)."""
-    return [column for _receiver, columns in register_columns_signal.send(sender=Plan, project=project, plans=list(plans))
-            for column in columns or ()]
+    answers = register_columns_signal.send(sender=Plan, project=project, plans=list(plans))
+    return [column for _receiver, columns in answers for column in columns or ()]
 
 
 def headers(columns=()):

@@ -13,7 +13,8 @@ from tests.coding.test_search import VTT, plan_document, transcript
 
 
 def test_the_word_list_counts_words_and_documents_without_stop_words(project, analyst):
-    plan_document(project, title="A", pages=["Kommunene og kommunene i distriktene. The municipalities and the region."])
+    plan_document(project, title="A",
+                  pages=["Kommunene og kommunene i distriktene. The municipalities and the region."])
     plan_document(project, title="B", pages=["Kommunene har små budsjett."])
     words = {w.word: (w.count, w.documents) for w in word_frequencies(Document.objects.filter(project=project))}
     assert words["kommunene"] == (3, 2) and words["distriktene"] == (1, 1) and words["municipalities"] == (1, 1)

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from coding.models import Change, Excerpt
-from coding.services import ConflictError, excerpt_update, hits_code, hits_code_undo, hits_plan
 from coding.search import search
+from coding.services import ConflictError, excerpt_update, hits_code, hits_code_undo, hits_plan
 from tests.coding.test_search import VTT, plan_document, transcript
 
 
