@@ -3,6 +3,7 @@
 import io
 
 import openpyxl
+import pytest
 from django.urls import reverse
 
 from coding.frequencies import code_frequencies, word_frequencies
@@ -10,6 +11,10 @@ from coding.services import excerpt_create
 from interviews.models import Participant
 from planner.models import Document
 from tests.coding.test_search import VTT, plan_document, transcript
+
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
 
 
 def test_the_word_list_counts_words_and_documents_without_stop_words(project, analyst):

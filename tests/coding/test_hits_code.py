@@ -8,6 +8,10 @@ from coding.search import search
 from coding.services import ConflictError, excerpt_update, hits_code, hits_code_undo, hits_plan
 from tests.coding.test_search import VTT, plan_document, transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def _hits(project, query):
     return [(r.document.pk, h.start, h.end) for r in search(project=project, query=query) for h in r.hits]

@@ -4,6 +4,7 @@ import io
 
 import docx
 import openpyxl
+import pytest
 from django.urls import reverse
 
 from coding.exports.build import produce
@@ -12,6 +13,10 @@ from coding.models import SavedSearch
 from planner.models import Plan
 from planner.plan_io import read_plan_file
 from tests.coding.test_search import plan_document
+
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
 
 
 def _study(project, lead):

@@ -14,6 +14,10 @@ from interviews.models import Interview, Participant
 from planner.textindex import sqlite_trigram_ready
 from tests.coding.test_search import VTT, plan_document, transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def _matches(project, query, **options):
     return sorted((r.document.title, h.match) for r in search(project=project, query=query, **options)
