@@ -144,7 +144,10 @@ def build(scale, log=print):
     return {"version": VERSION, "scale": scale, "studies": studies, "users": [u.username for u in users]}
 
 
-def build_study(n, users, scale):
+def build_study(n, users, scale, *, long_count=None, long_cues=5300, big_pages=650, name=None):
+    """One study of the corpus; the study under test (n = 0) has five 3-hour interviews (`long_count`,
+    `long_cues` cues each) and the 200,000-word plan document (`big_pages`). The tests' short form
+    (tests/test_bench_short.py) builds smaller ones with the same code."""
     from coding.models import Theme
     from planner.models import Membership
     from planner.services import membership_set
@@ -152,8 +155,8 @@ def build_study(n, users, scale):
 
     rng = random.Random(100 + n)
     lead = users[0]
-    project = study_from_template(name="Benchmark under test" if n == 0 else f"Annen studie {n}", lead=lead,
-                                  key="integrering")
+    name = name or ("Benchmark under test" if n == 0 else f"Annen studie {n}")
+    project = study_from_template(name=name, lead=lead, key="integrering")
     for user in users[1:]:
         membership_set(project=project, user=user, role=Membership.Role.ANALYST)
     # Sub-themes: two under each of the first five themes.
@@ -161,24 +164,26 @@ def build_study(n, users, scale):
     Theme.objects.bulk_create(
         Theme(project=project, name=f"{parent.name}: del {k}", parent=parent, position=100 + 10 * i + k,
               colour=parent.colour) for i, parent in enumerate(parents) for k in (1, 2))
-    long_count = 5 if n == 0 else max(1, round(5 * scale))
+    if long_count is None:
+        long_count = 5 if n == 0 else max(1, round(5 * scale))
     short_count = max(4, round(215 * scale))
-    long_ids = _transcripts(project, lead, rng, long_count, cues=5300, seconds=3 * 3600, seed=1000 * n + 1)
+    long_ids = _transcripts(project, lead, rng, long_count, cues=long_cues, seconds=3 * 3600 * long_cues // 5300,
+                            seed=1000 * n + 1)
     short_ids = _transcripts(project, lead, rng, short_count, cues=700, seconds=90 * 60, seed=1000 * n + 2)
     plan_ids = _plans(project, lead, rng, pages=max(5, round(100 * scale)))
     # The study under test also holds a plan document of 200,000 words (650 pages), with 1,000 excerpts.
-    big = _plans(project, lead, rng, pages=650, only=1, title="Regional plan, samlet utgave") if n == 0 else []
-    excerpts = _excerpts(project, users, rng, long_ids + short_ids, plan_ids, count=max(500, round(100_000 * scale)))
+    big = _plans(project, lead, rng, pages=big_pages, only=1, title="Regional plan, samlet utgave") if n == 0 else []
+    excerpts = _excerpts(project, users, rng, long_ids + short_ids, plan_ids,
+                         count=max(500, round(100_000 * scale)))
     if big:
-        excerpts += _excerpts(project, users, rng, big, big, count=1000)
-    return {"big": big,"slug": project.slug, "id": project.pk, "transcripts": long_count + short_count,
+        excerpts += _excerpts(project, users, rng, big, big, count=min(1000, big_pages * 2))
+    return {"big": big, "slug": project.slug, "id": project.pk, "transcripts": long_count + short_count,
             "long": long_ids, "short": short_ids[:5], "plans": plan_ids[:5], "excerpts": excerpts}
 
 
 def _transcripts(project, lead, rng, count, *, cues, seconds, seed):
     """`count` transcripts: one imported through the importer, the others copies of its rows."""
-    from run import group_vtt  # bench/run.py: the 3-hour group interview's generator
-
+    from bench.run import group_vtt  # bench/run.py: the 3-hour group interview's generator
     from interviews.importers import parse_file
     from interviews.models import Interview, Participant, Turn
     from interviews.services import suggest_mapping, transcript_import
@@ -222,8 +227,7 @@ def _transcripts(project, lead, rng, count, *, cues, seconds, seed):
 
 
 def _plans(project, lead, rng, pages, only=None, title=None):
-    from run import plan_pages
-
+    from bench.run import plan_pages
     from planner.models import Chunk, Document, Plan, normalise_text, text_checksum
     from planner.textindex import chunk_rows
 

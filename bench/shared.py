@@ -170,7 +170,7 @@ def measure_exports(meta, runs, results):
         chosen.append(theme.pk)
         total += Coding.objects.filter(theme=theme).count()
     options = ExportOptions(themes=tuple(chosen), memos=True, plan_tables=True)
-    from run import _export_in_child
+    from bench.run import _export_in_child
 
     child_runs = [_export_in_child(project, options) for _ in range(max(1, runs // 3))]
     row(results, "export_5000", f"Word export of {child_runs[0]['quotes']:,} quotes, time",
@@ -183,8 +183,8 @@ def measure_import(client, meta, runs, results):
     """The 3-hour Teams import: the worker's parse and store (in this process, as the worker runs them),
     then the transcript page it lands on over HTTP."""
     from django.contrib.auth import get_user_model
-    from run import group_vtt
 
+    from bench.run import group_vtt
     from interviews.importers import parse_file
     from interviews.services import suggest_mapping, transcript_import
     from planner.models import Document, Project

@@ -218,14 +218,11 @@ def name_word_remove_view(request, slug, word_id):
     return redirect("interviews:import_start", slug=project.slug)
 
 
-@login_required
-@require_GET
-def transcript_list(request, slug):
-    project, membership = study_for_reader(request, slug)
-    # Counted in subqueries, not by a join and GROUP BY: grouping selects (and on SQLite sorts)
-    # every column, a long transcript's whole text included.
+def transcript_rows(project):
+    """The interview list's rows: counted in subqueries, not by a join and GROUP BY, which selects (and on
+    SQLite sorts) every column, a long transcript's whole text included (tests/test_bench_short.py)."""
     turns = Turn.objects.filter(document=OuterRef("pk")).order_by().values("document")
-    documents = (
+    return (
         Document.objects.filter(project=project, kind=Document.Kind.TRANSCRIPT)
         .select_related("county", "interview").defer("text", "page_starts")
         .annotate(turn_count=Coalesce(Subquery(turns.annotate(n=Count("pk")).values("n")), 0),
@@ -233,8 +230,14 @@ def transcript_list(request, slug):
                                          0))
         .order_by("county__name", "title")
     )
+
+
+@login_required
+@require_GET
+def transcript_list(request, slug):
+    project, membership = study_for_reader(request, slug)
     return render(request, "interviews/transcript_list.html", {
-        "project": project, "membership": membership, "documents": documents})
+        "project": project, "membership": membership, "documents": transcript_rows(project)})
 
 
 # Turns per window of the transcript page: a 3-hour interview has some 4,000, and the first page
