@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-VERSION = "4"  # change it whenever the corpus changes shape: cached databases are then built again
+VERSION = "5"  # change it whenever the corpus changes shape: cached databases are then built again
 OUT = ROOT / "bench" / "out"
 STUDIES = 6  # the study under test and five others
 CODERS = 5
@@ -177,6 +177,9 @@ def build_study(n, users, scale, *, long_count=None, long_cues=5300, big_pages=6
                          count=max(500, round(100_000 * scale)))
     if big:
         excerpts += _excerpts(project, users, rng, big, big, count=min(1000, big_pages * 2))
+    if n == 0:  # «one theme of 200 quotes», the one-theme Word export's theme (as in bench/run.py export)
+        single = Theme.objects.create(project=project, name="Eksporttema", position=999, colour="#222222")
+        excerpts += _excerpts(project, users, rng, long_ids + short_ids, plan_ids, count=200, themes=[single])
     return {"big": big, "slug": project.slug, "id": project.pk, "transcripts": long_count + short_count,
             "long": long_ids, "short": short_ids[:5], "plans": plan_ids[:5], "excerpts": excerpts}
 
@@ -248,7 +251,7 @@ def _plans(project, lead, rng, pages, only=None, title=None):
     return ids
 
 
-def _excerpts(project, users, rng, transcripts, plans, count):
+def _excerpts(project, users, rng, transcripts, plans, count, themes=None):
     """`count` excerpts by the coders, four in five on transcripts, with one or two themes each."""
     from django.utils import timezone
 
@@ -256,7 +259,7 @@ def _excerpts(project, users, rng, transcripts, plans, count):
     from planner.models import Document
 
     lengths = dict(Document.objects.filter(pk__in=transcripts + plans).values_list("pk", "length"))
-    themes = list(project.themes.all())
+    themes = themes or list(project.themes.exclude(name="Eksporttema"))
     now = timezone.now()
     made = 0
     while made < count:
@@ -270,7 +273,7 @@ def _excerpts(project, users, rng, transcripts, plans, count):
         Excerpt.objects.bulk_create(batch, batch_size=2000)
         Coding.objects.bulk_create(
             (Coding(excerpt=e, theme=t, document_id=e.document_id) for e in batch
-             for t in rng.sample(themes, rng.choice((1, 1, 2)))), batch_size=5000)
+             for t in rng.sample(themes, min(len(themes), rng.choice((1, 1, 2))))), batch_size=5000)
         made += len(batch)
     return made
 
