@@ -93,13 +93,14 @@ def test_every_page_and_adding_a_coding_within_three_times_the_target(client, le
     document = Document.objects.get(pk=corpus["short"][0])
     rng = random.Random(1)
     times = []
-    for _ in range(2 * RUNS):
+    for _ in range(3 * RUNS):  # 19 statements each: more runs, for one undisturbed one
         start = rng.randrange(0, document.length - 300)
         started = time.perf_counter()
         response = client.post(f"{base}/documents/{document.pk}/excerpts/",
                                {"start": start, "end": start + 120, "themes": [theme.pk]}, HTTP_HX_REQUEST="true")
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
+    factor = max(factor, _slowdown(client))  # the load as it was at the start, or now
     if min(times[1:]) > BOUND * 12 * factor:
         slow["add a coding"] = (round(min(times[1:]), 1), round(BOUND * 12 * factor))
     assert slow == {}, (f"slower than three times the target, times the machine's slowdown {factor:.1f} "
