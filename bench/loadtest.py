@@ -201,7 +201,7 @@ class Servers:
         self.worker_starts += 1
         log = (self.logs / f"worker-{self.worker_starts}.log").open("w")
         self.worker = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "1"],
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def _supervise(self):

@@ -1,12 +1,15 @@
 """Participants in the app: the list with the report's method table, a participant's page where the lead
 edits and merges, and assigning transcript turns to participants."""
 
+from html import escape
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,8 +50,47 @@ def participant_list(request, slug):
         participant.turn_count, participant.document_count = sum(documents.values()), len(documents)
     return render(request, "interviews/participant_list.html", {
         "project": project, "membership": membership, "participants": participants,
+        "rows": participant_rows(project, participants, lead=membership.is_lead),
         "method": method_table(project, participants, spoke),
     })
+
+
+def _url_maker(name, slug):
+    """A function of a participant's id to the URL `name`, reversed once (not once per row)."""
+    before, after = reverse(name, args=[slug, 0]).rsplit("/0/", 1)
+    return lambda pk: f"{before}/{pk}/{after}"
+
+
+def participant_rows(project, participants, *, lead):
+    """The list's rows as HTML, made here rather than in the template: there each row cost three URL
+    reversals, two translations and the display lookups, 0.3 ms a row; a study of 220 interviews has some
+    900 participants (issue 15). Every value is escaped (html.escape, as Django's escape)."""
+    detail = _url_maker("interviews:participant_detail", project.slug)
+    export = _url_maker("coding:participant_data_export", project.slug)
+    erase = _url_maker("coding:participant_erase", project.slug)
+    roles = {key: escape(str(label)) for key, label in ParticipantRole.choices}
+    fields = {key: escape(str(label)) for key, label in ParticipantField.choices}
+    export_text, delete_text, deleted = escape(_("Export")), escape(_("Delete")), escape(_("deleted"))
+    export_label, delete_label = _("Export the data of %(label)s"), _("Delete the data of %(label)s")
+    rows = []
+    for p in participants:
+        label = escape(p.label)
+        field = escape(p.field_other) if p.field == ParticipantField.OTHER and p.field_other else fields.get(
+            p.field, escape(p.field))
+        county = escape(p.county.name) if p.county else "–"
+        row = (f'<tr><th scope="row"><a href="{escape(detail(p.pk))}">{label}</a></th>'
+               f'<td>{roles.get(p.role, escape(p.role))}</td><td>{field}</td><td>{county}</td>'
+               f'<td class="num">{p.document_count}</td><td class="num">{p.turn_count}</td>')
+        if lead:
+            if p.erased_at:
+                removal = f'<span class="muted">{deleted}</span>'
+            else:
+                removal = (f'<a href="{escape(erase(p.pk))}" class="danger" '
+                           f'aria-label="{escape(delete_label % {"label": p.label})}">{delete_text}</a>')
+            row += (f'<td class="row-actions"><a href="{escape(export(p.pk))}" '
+                    f'aria-label="{escape(export_label % {"label": p.label})}">{export_text}</a> {removal}</td>')
+        rows.append(mark_safe(row + "</tr>"))  # noqa: S308 - every value above is escaped
+    return rows
 
 
 def spoken_in(project) -> dict[int, dict[int, int]]:

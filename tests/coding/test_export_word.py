@@ -378,3 +378,22 @@ def test_progress_is_reported_up_to_the_total(project, study):
     calls = []
     produce(project, ExportOptions(), "docx", progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (0, 9) and calls[-1] == (9, 9)
+
+
+def test_the_file_carries_only_the_parts_and_styles_it_uses(project, study):
+    """python-docx's template brings Word 2010's second copy of its styles, a thumbnail, a custom XML store
+    and some 160 styles: a one-theme file was three times Taguette's size (issue 15)."""
+    produced, document = make(project, memos=True, plan_tables=True)
+    names = zipfile.ZipFile(io.BytesIO(produced.data)).namelist()
+    assert not [n for n in names if "stylesWithEffects" in n or "thumbnail" in n or n.startswith("customXml")]
+    defined = {s.style_id for s in document.styles}
+    body = document.element.body
+    referenced = {node.get(qn("w:val")) for tag in ("w:pStyle", "w:rStyle", "w:tblStyle")
+                  for node in body.iter(qn(tag))}
+    # Every style a paragraph names is still there (CommentReference never was: Word shows the mark without it).
+    assert referenced - {"CommentReference"} <= defined, referenced - defined
+    assert {"toc1", "toc2", "TOCHeading", "Sitat", "Kilde"} <= defined  # Word applies them as it fills the contents
+    assert len(defined) < 40
+    assert document.styles.element.find(qn("w:latentStyles")) is None
+    empty = produce(project, ExportOptions(themes=()), "docx")
+    assert len(empty.data) < 16_000, len(empty.data)

@@ -436,3 +436,27 @@ def test_a_selection_snaps_to_speech_at_both_ends(project, analyst):
     plan = Document.objects.create(project=project, kind="plan", title="Plan", text="Informant: ikke et navn",
                                    plan=Plan.objects.filter(county__project=project).first())
     assert speech_span(plan, 0, 9) == (0, 9)  # a plan has no labels
+
+
+def test_a_few_quotes_read_only_the_chunks_that_hold_them(project, analyst):
+    """A one-theme export of a few quotes reads the chunks around them, chosen by their spans, and not every
+    chunk of their documents tested against the excerpts (issue 15: 150-800 ms on SQLite at bench scale)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coding.quotes import SPANS_IN_STATEMENT, read_quotes
+    from coding.services import excerpt_create
+    from planner.models import Chunk
+    from tests.long_transcript import long_transcript
+
+    document = long_transcript(project, analyst, cues=600)
+    theme = project.themes.first()
+    made = [excerpt_create(document=document, start=start, end=start + 300, coder=analyst, themes=[theme])
+            for start in (1000, 30_000, document.length - 400)]
+    with CaptureQueriesContext(connection) as queries:
+        quotes = read_quotes(Excerpt.objects.filter(pk__in=[e.pk for e in made]))
+    assert [quotes[e.pk].text[:40] for e in made] == [
+        shown[:40] for shown in (quote_text(document, e.start, e.end) for e in made)]
+    chunk_sql = [q["sql"] for q in queries if Chunk._meta.db_table in q["sql"] and "coding_excerpt" not in q["sql"]]
+    assert len(chunk_sql) == 1, [q["sql"] for q in queries]
+    assert Chunk.objects.filter(document=document).count() > 10 and SPANS_IN_STATEMENT >= 3

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from coding.models import WatchName
 from interviews.importers import ParsedTranscript, Turn
@@ -61,6 +61,26 @@ def test_the_list_sorts_labels_naturally_and_links_each_to_its_page(client, proj
     assert [p.label for p in response.context["participants"]] == [
         "Informant 1", "Informant 2", "Informant 10", "Intervjuer"]
     assert f'href="{detail_url(Participant.objects.get(label="Informant 10"))}"' in response.content.decode()
+
+
+def test_the_rows_made_in_python_escape_every_value_and_offer_the_lead_its_actions(client, project, lead, viewer):
+    """The rows are built without the template (issue 15: 0.3 ms a row through it): nothing goes unescaped."""
+    hostile = person(project, '<b>"Informant"</b> & co', role="leader", field="other", field_other="<i>Plan</i>")
+    erased = person(project, "Informant 2")
+    Participant.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    url = reverse("interviews:participant_list", args=[project.slug])
+    client.force_login(viewer)
+    page = client.get(url).content.decode()
+    assert "<b>" not in page and "<i>Plan" not in page
+    assert "&lt;b&gt;&quot;Informant&quot;&lt;/b&gt; &amp; co" in page and "&lt;i&gt;Plan&lt;/i&gt;" in page
+    assert f'href="{detail_url(hostile)}"' in page and "data-export" not in page
+    client.force_login(lead)
+    page = client.get(url).content.decode()
+    export = reverse("coding:participant_data_export", args=[project.slug, hostile.pk])
+    erase = reverse("coding:participant_erase", args=[project.slug, hostile.pk])
+    assert f'href="{export}"' in page and f'href="{erase}"' in page
+    assert 'aria-label="Slett dataene til &lt;b&gt;' in page or 'aria-label="Delete the data of &lt;b&gt;' in page
+    assert page.count('class="danger"') == 1  # the erased participant's data is shown as deleted instead
 
 
 def test_the_method_table_counts_informants_per_county_role_and_field_in_group_interviews_and_workshops(

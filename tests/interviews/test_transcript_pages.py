@@ -58,6 +58,26 @@ def test_html_in_a_transcript_is_shown_as_text(client, project, viewer, analyst)
     assert "&lt;i&gt;Tittel&lt;/i&gt;" in page
 
 
+def test_turn_rows_made_in_python_escape_labels_and_fields_and_link_assignment_for_writers(
+        client, project, viewer, analyst):
+    """The turns are written without the template (issue 15): labels and free-text fields stay text."""
+    parsed = parse_file("x.txt", b"Kari: Hei.\nOla: Hallo.")
+    document = transcript_import(
+        project=project, user=analyst, parsed=parsed, title="Agder", interview_format="group_interview",
+        mapping={"Kari": NewParticipant(label='<b>"I1"</b>', role="leader", field="other", field_other="<i>Vei</i>"),
+                 "Ola": NewParticipant(label="Intervjuer", role="interviewer", field="other")})
+    url = reverse("interviews:transcript_detail", args=[project.slug, document.pk])
+    client.force_login(viewer)
+    page = client.get(url).content.decode()
+    assert "<b>" not in page and "<i>Vei" not in page
+    assert "&lt;b&gt;&quot;I1&quot;&lt;/b&gt;" in page and "&lt;i&gt;vei&lt;/i&gt;" in page  # the field in lower case
+    assert page.count('class="turn interviewer"') == 1 and "assign-from" not in page
+    client.force_login(analyst)
+    page = client.get(url).content.decode()
+    assign = reverse("interviews:turn_assign", args=[project.slug, document.pk])
+    assert f'href="{assign}?first=1"' in page and f'href="{assign}?first=2"' in page
+
+
 @pytest.mark.parametrize(("name", "queries"), [
     ("interviews:transcript_list", 4), ("interviews:participant_list", 6), ("interviews:transcript_detail", 8),
 ])
