@@ -170,6 +170,8 @@ class ThemeSummary(models.Model):
         DRAFT = "draft", _("Draft")
         REVIEWED = "reviewed", _("Reviewed")
 
+    # The summary's GUID in REFI-QDA exchange files (a Note): the same in every export.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="theme_summaries")
     # PROTECT, like Coding: written analysis never disappears with a theme; merged themes are archived.
     theme = models.ForeignKey(Theme, models.PROTECT, related_name="summaries", verbose_name=_("theme"))
