@@ -324,6 +324,9 @@ class ExportJob(BackgroundJob):
         DOCX = "docx", "Word (.docx)"
         XLSX = "xlsx", "Excel (.xlsx)"
         CSV = "csv", "CSV (.csv)"
+        QDPX = "qdpx", "REFI-QDA (.qdpx)"
+        QDC = "qdc", "REFI-QDA codebook (.qdc)"
+        BACKUP = "backup", _("Backup (.qdpx)")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="export_jobs")
@@ -341,7 +344,8 @@ class ExportJob(BackgroundJob):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
                                    name="exportjob_status_valid"),
-            models.CheckConstraint(condition=Q(format__in=["docx", "xlsx", "csv"]), name="exportjob_format_valid"),
+            models.CheckConstraint(condition=Q(format__in=["docx", "xlsx", "csv", "qdpx", "qdc", "backup"]),
+                                   name="exportjob_format_valid"),
         ]
         indexes = [
             # The export page: one user's recent exports in one study.

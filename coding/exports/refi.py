@@ -150,9 +150,9 @@ def project_xml(project: Project, *, text_in_file=True, progress=None) -> tuple[
 
     `text_in_file` False puts each text inline (PlainTextContent) instead of in sources/.
     """
-    now = timezone.now()
+    # No modifiedDateTime of the export itself: two exports of an unchanged study are the same bytes.
     root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS}, name=project.name, origin=ORIGIN,
-                         creationDateTime=_utc(project.created_at), modifiedDateTime=_utc(now))
+                         creationDateTime=_utc(project.created_at))
     users = _users(project, root)
 
     themes = list(Theme.objects.filter(project=project).in_codebook_order())

@@ -8,6 +8,8 @@ urlpatterns = [
     path("s/<slug:slug>/export/", export_views.export_page, name="export"),
     path("s/<slug:slug>/export/count/", export_views.export_count, name="export_count"),
     path("s/<slug:slug>/export/start/", export_views.export_start, name="export_start"),
+    path("s/<slug:slug>/export/study/", export_views.study_export_start, name="study_export_start"),
+    path("s/<slug:slug>/export/backup/", export_views.backup_start, name="backup_start"),
     path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/", export_views.export_job, name="export_job"),
     path("s/<slug:slug>/export/jobs/<uuid:job_uuid>/download/", export_views.export_download,
          name="export_download"),

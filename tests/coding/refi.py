@@ -11,8 +11,8 @@ from coding.services import excerpt_create, summary_save, theme_create
 from interviews.importers import parse_file
 from interviews.models import Participant
 from interviews.services import NewParticipant, transcript_import
-from planner.models import County, Document
-from planner.services import project_create
+from planner.models import County, Document, Membership
+from planner.services import membership_set, project_create
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +58,8 @@ def demo_study(lead, analyst=None, *, name="Utveksling"):
     """A small study: two counties, two transcripts and a plan text, nested themes (one archived), overlapping
     excerpts with several themes and memos, a theme summary; participants with roles, fields and counties."""
     project = project_create(name=name, lead=lead)
+    if analyst:
+        membership_set(project=project, user=analyst, role=Membership.Role.ANALYST)
     vestland = County.objects.create(project=project, name="Vestland", municipalities=43,
                                      district_municipalities=30, district_share=70)
     agder = County.objects.create(project=project, name="Agder", municipalities=25, district_share=40)

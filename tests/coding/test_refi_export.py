@@ -70,3 +70,24 @@ def test_two_exports_of_an_unchanged_study_have_the_same_guids(lead):
     second = GUID.findall(_open(project_archive(project).data)[1].decode())
     assert first == second and len(first) == len(set(first)) > 20
     assert GUID.findall(codebook_xml(project).decode()) == GUID.findall(codebook_xml(project).decode())
+
+
+def test_the_command_and_the_export_page_make_the_same_files(client, lead, analyst, tmp_path):
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from coding.models import ExportJob
+
+    project = demo_study(lead, analyst)
+    call_command("export_refi", "--study", project.slug, "-o", str(tmp_path / "a.qdpx"))
+    call_command("export_refi", "--study", project.slug, "--codebook-only", "-o", str(tmp_path / "a.qdc"))
+    assert_valid((tmp_path / "a.qdc").read_bytes(), "Codebook.xsd")
+    client.force_login(analyst)
+    page = client.get(reverse("coding:export", args=[project.slug])).content.decode()
+    assert "study_export_start" not in page and reverse("coding:study_export_start", args=[project.slug]) in page
+    assert reverse("coding:backup_start", args=[project.slug]) not in page  # the lead's only
+    client.post(reverse("coding:study_export_start", args=[project.slug]), {"format": "qdpx"})
+    job = ExportJob.objects.get(format="qdpx")
+    assert job.status == "done" and job.file_name.endswith(".qdpx")
+    download = client.get(reverse("coding:export_download", args=[project.slug, job.uuid]))
+    assert _open(download.content)[1] == _open((tmp_path / "a.qdpx").read_bytes())[1]

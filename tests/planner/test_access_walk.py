@@ -190,6 +190,10 @@ TABLE = {
     # Everyone in the study exports (viewers too); empty choices are shown again with their errors.
     "coding:export_start": ("post", _study, {}, READ),
     # Each user sees only their own exports: the lead's job is not found for anyone else.
+    # The whole study for other analysis tools: everyone who may export quotes; the backup: the lead only.
+    "coding:study_export_start": ("post", _study, {"format": "qdc"}, {"lead": 303, "analyst": 303, "viewer": 303,
+                                                                      "outsider": 404}),
+    "coding:backup_start": ("post", _study, {}, {"lead": 303, "analyst": 403, "viewer": 403, "outsider": 404}),
     "coding:export_job": ("get", _export_job, None, {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
     "coding:export_download": ("get", _export_job, None,
                                {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
