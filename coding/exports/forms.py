@@ -39,8 +39,8 @@ class ExportForm(forms.Form):
     attribution = forms.ChoiceField(label=_("Attribution"), choices=ATTRIBUTIONS, initial="internal",
                                     widget=forms.RadioSelect)
     format = forms.ChoiceField(
-        label=_("File format"), choices=[(value, label) for value, label in ExportJob.Format.choices if value in FORMATS],
-        initial="docx", widget=forms.RadioSelect)
+        label=_("File format"), initial="docx", widget=forms.RadioSelect,
+        choices=[(value, label) for value, label in ExportJob.Format.choices if value in FORMATS])
     grouping = forms.ChoiceField(
         label=_("Grouping"), choices=GROUPINGS, initial="theme", widget=forms.RadioSelect,
         help_text=_("A publication export groups by theme only: it never puts an informant's quote under a county, "

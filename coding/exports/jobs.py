@@ -49,7 +49,8 @@ def job_create(*, project, user, options: ExportOptions | None, fmt: str, decisi
     """A queued export of the user's choices; the anonymity decisions are keyed by str(excerpt id) in JSON.
     A whole-study export (build.STUDY_FORMATS) has no options."""
     purge()
-    job = ExportJob(project=project, created_by=user, format=fmt, options=options.to_json() if options else {"whole_study": True},
+    job = ExportJob(project=project, created_by=user, format=fmt,
+                    options=options.to_json() if options else {"whole_study": True},
                     decisions={str(excerpt_id): choice for excerpt_id, choice in (decisions or {}).items()})
     job.full_clean()
     job.save()

@@ -24,7 +24,6 @@ import zipfile
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from lxml import etree
 
 from coding.models import Coding, Excerpt, Theme, ThemeSummary
