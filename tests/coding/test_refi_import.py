@@ -1,0 +1,158 @@
+"""REFI-QDA import: a Kodeverk export comes back whole, and hand-built files in the forms real exporters write
+(Sources/, another .qde name, inline text, a BOM, CRLF, UTF-16 positions) land every selection on its characters."""
+
+import io
+import zipfile
+
+import pytest
+
+from coding.exports.refi import project_archive
+from coding.exports.refi_import import import_project
+from coding.models import Excerpt, Theme, ThemeSummary
+from interviews.models import Participant, Turn
+from planner.models import County, Document
+from planner.textfiles import ImporterError
+from tests.coding.refi import demo_study
+
+
+def snapshot(project):
+    """Everything the round trip must keep, without ids or GUIDs."""
+    themes = {t.pk: t for t in Theme.objects.filter(project=project)}
+    return {
+        "texts": sorted((d.title, d.text, d.county.name if d.county else None)
+                        for d in Document.objects.filter(project=project).select_related("county")),
+        "themes": sorted((t.name, t.colour.upper(), t.description, t.archived,
+                          themes[t.parent_id].name if t.parent_id else None) for t in themes.values()),
+        "excerpts": sorted((e.document.title, e.start, e.end, e.text(), e.memo, e.coder.username if e.coder else None,
+                            tuple(sorted(t.name for t in e.themes.all())))
+                           for e in Excerpt.objects.of_study(project).select_related("document", "coder")),
+        "summaries": sorted((s.theme.name, s.text) for s in ThemeSummary.objects.filter(project=project, county=None)),
+        "counties": sorted((c.name, c.district_share) for c in County.objects.filter(project=project)
+                           if c.documents.exists() or c.participants.exists()),
+        "participants": sorted((p.label, p.role, p.field, p.field_other, p.county.name if p.county else None)
+                               for p in Participant.objects.filter(project=project).select_related("county")),
+        "turns": sorted((t.document.title, t.start, t.speech_start, t.end, t.participant.label)
+                        for t in Turn.objects.filter(document__project=project).select_related("document",
+                                                                                               "participant")),
+    }
+
+
+def test_a_study_comes_back_whole_from_its_export(lead, analyst):
+    project = demo_study(lead, analyst)
+    data = project_archive(project).data
+    copy, report = import_project(data, name="Kopi", lead=lead)
+    assert copy.pk != project.pk and copy.name == "Kopi"
+    before, after = snapshot(project), snapshot(copy)
+    for key in before:
+        assert after[key] == before[key], key
+    assert report.counts["excerpts"] == 5 and not report.dropped and not report.adjusted
+    assert not [n for n in report.notes if "UTF-16" in n]
+    assert "😀" in after["excerpts"][0][3] + after["excerpts"][1][3] + after["excerpts"][2][3]
+
+
+def qdpx(files, *, qde_name="project.qde"):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(qde_name if name == "qde" else name, data)
+    return buffer.getvalue()
+
+
+CODES = """<CodeBook><Codes><Code guid="11111111-1111-4111-8111-111111111111" name="Arbeid" isCodable="true"
+ color="#abc"><Code guid="22222222-2222-4222-8222-222222222222" name="Lønn" isCodable="true"/></Code></Codes>
+ </CodeBook>"""
+
+
+def project_xml(source):
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Fra NVivo">{CODES}<Sources>{source}</Sources></Project>"""
+
+
+def selection(guid, start, end, code="22222222-2222-4222-8222-222222222222"):
+    return (f'<PlainTextSelection guid="{guid}" startPosition="{start}" endPosition="{end}"><Coding '
+            f'guid="{guid[:-3]}999"><CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>')
+
+
+GUID_A, GUID_B = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaa001", "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaa002"
+TEXT = "Først 😀 kom lønna.\r\nSå kom 👍🏽 arbeidet med ære."
+
+
+def _selected(project):
+    return sorted((e.text(), sorted(t.name for t in e.themes.all())) for e in Excerpt.objects.of_study(project))
+
+
+def _cp(text, phrase):
+    start = text.index(phrase)
+    return start, start + len(phrase)
+
+
+def _u16(text, phrase):
+    start = len(text[:text.index(phrase)].encode("utf-16-le")) // 2
+    return start, start + len(phrase.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize("variant", ["Sources folder and another .qde name", "inline text", "BOM", "CRLF",
+                                     "UTF-16 positions"])
+def test_hand_built_files_land_every_selection_on_its_characters(lead, variant):
+    text, qde_name, folder, encoded, inline = TEXT, "Mitt prosjekt.qde", "Sources", None, False
+    measure = _u16 if variant == "UTF-16 positions" else _cp
+    if variant == "BOM":
+        encoded = b"\xef\xbb\xbf" + text.encode()
+    if variant == "inline text":
+        inline = True
+    if variant != "CRLF":
+        pass  # TEXT has one CRLF line end in every variant; this variant also has several
+    else:
+        text = "A\r\nB\r\n" + TEXT
+    if variant != "Sources folder and another .qde name":
+        qde_name, folder = "project.qde", "sources"
+    a, b = measure(text, "lønna"), measure(text, "arbeidet med ære")
+    body = selection(GUID_A, *a) + selection(GUID_B, *b, code="11111111-1111-4111-8111-111111111111")
+    from xml.sax.saxutils import escape
+
+    if inline:
+        source = (f'<TextSource guid="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb" name="Intervju"><PlainTextContent>'
+                  f'{escape(text).replace(chr(13), "&#13;")}</PlainTextContent>{body}</TextSource>')
+        files = {"qde": project_xml(source)}
+    else:
+        source = (f'<TextSource guid="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb" name="Intervju" '
+                  f'plainTextPath="internal://bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb.txt">{body}</TextSource>')
+        files = {"qde": project_xml(source),
+                 f"{folder}/bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb.txt": encoded or text.encode()}
+    project, report = import_project(qdpx(files, qde_name=qde_name), name=variant, lead=lead)
+    assert _selected(project) == [("arbeidet med ære", ["Arbeid"]), ("lønna", ["Lønn"])]
+    document = project.documents.get()
+    assert "\r" not in document.text and not document.text.startswith("\ufeff")
+    assert Theme.objects.get(project=project, name="Arbeid").colour == "#AABBCC"
+    assert Theme.objects.get(project=project, name="Lønn").parent.name == "Arbeid"
+    assert not report.dropped
+    assert any("UTF-16" in note for note in report.notes) == (variant == "UTF-16 positions")
+
+
+def test_what_kodeverk_cannot_store_is_reported_and_bad_selections_dropped_with_a_reason(lead):
+    source = ('<TextSource guid="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb" name="T"><PlainTextContent>Hei på deg.'
+              '</PlainTextContent>' + selection(GUID_A, 0, 3) + selection(GUID_B, 4, 99)
+              + '<PlainTextSelection guid="aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaa003" startPosition="40" endPosition="50"/>'
+              '</TextSource><AudioSource guid="cccccccc-cccc-4ccc-8ccc-cccccccccccc" path="internal://x.mp3"/>')
+    xml = project_xml(source).replace("</Sources>", "</Sources><Sets><Set guid=\"dddddddd-dddd-4ddd-8ddd-"
+                                                    "dddddddddddd\" name=\"S\"/></Sets>")
+    project, report = import_project(qdpx({"qde": xml}), name="Rapport", lead=lead)
+    assert _selected(project) == [("Hei", ["Lønn"]), ("på deg.", ["Lønn"])]
+    assert [d["guid"] for d in report.adjusted] == [GUID_B]
+    assert len(report.dropped) == 1 and "aaa003" in report.dropped[0]["guid"]
+    assert any("audio" in item for item in report.not_stored) and any("sets" in item for item in report.not_stored)
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"not a zip", "zip"), (qdpx({"a.txt": b"x"}), ".qde"), (qdpx({"qde": b"<Project"}), "XML"),
+    (qdpx({"qde": b"<x/>"}), "root element"),
+    (qdpx({"qde": project_xml('<TextSource guid="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb" '
+                              'plainTextPath="internal://missing.txt"/>')}), "not in the archive"),
+])
+def test_a_broken_file_is_refused_by_name_and_nothing_is_stored(lead, data, problem):
+    from planner.models import Project
+
+    before = Project.objects.count()
+    with pytest.raises(ImporterError, match=problem):
+        import_project(data, name="X", lead=lead)
+    assert Project.objects.count() == before
