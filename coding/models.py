@@ -354,3 +354,32 @@ class ExportJob(BackgroundJob):
 
     def __str__(self):
         return f"{self.format} {self.uuid}"
+
+
+class ExchangeImport(models.Model):
+    """The report of one REFI-QDA import (coding.exports.refi_import.ImportReport as JSON): what came in, what the
+    file held that Kodeverk cannot store, and each selection moved or left out, with the reason. Kept with the
+    study it made or changed, so that its members can read it again."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("Project (.qdpx)")
+        CODEBOOK = "codebook", _("Codebook")
+        BACKUP = "backup", _("Backup")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="exchange_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PROJECT)
+    file_name = models.CharField(max_length=255, blank=True)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["project", "codebook", "backup"]),
+                                   name="exchangeimport_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.file_name

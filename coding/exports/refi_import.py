@@ -30,7 +30,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from coding.models import THEME_COLOURS, Change, Coding, Excerpt, Theme, ThemeSummary
+from coding.models import THEME_COLOURS, Change, Coding, Excerpt, ExchangeImport, Theme, ThemeSummary
 from coding.quotes import display_names
 from interviews.models import Interview, Participant, ParticipantField, ParticipantRole, Turn
 from planner.models import County, Document, normalise_text
@@ -499,11 +499,12 @@ def _users_for(read, lead, report):
 
 
 @transaction.atomic
-def store_project(read: ReadProject, *, name: str, lead, slug=None, progress=None):
-    """The read project as a new study led by `lead`: (study, report). One transaction."""
+def store_project(read: ReadProject, *, project, lead, progress=None) -> ImportReport:
+    """The read project into `project`, a new and empty study led by `lead`. One transaction."""
     report = read.report
-    project = project_create(name=name or read.name or _("Imported study"), lead=lead, slug=slug,
-                             description=read.description)
+    if read.description and not project.description:
+        project.description = read.description
+        project.save(update_fields=["description"])
     users = _users_for(read, lead, report)
     themes = _store_codes(project, read.codes, report, lead)
     theme_by_guid = {code.guid: theme for code, theme in zip(read.codes, themes, strict=True) if code.guid}
@@ -543,7 +544,7 @@ def store_project(read: ReadProject, *, name: str, lead, slug=None, progress=Non
     report.counts = {"documents": len(read.sources), "themes": len(themes), "excerpts": n_excerpts,
                      "codings": n_codings, "summaries": len(summaries), "counties": len(counties),
                      "participants": len(participants), "users": len(users)}
-    return project, report
+    return report
 
 
 def _store_codes(project, codes, report, lead):
@@ -726,10 +727,24 @@ def _store_turns(document, text, turns, taken):
     Turn.objects.bulk_create(rows, batch_size=5000)
 
 
-def import_project(data: bytes, *, name: str, lead, slug=None):
-    """Read and store a .qdpx as a new study: (study, report)."""
+@transaction.atomic
+def import_project(data: bytes, *, name: str, lead, slug=None, file_name=""):
+    """Read and store a .qdpx as a new study, with its report kept beside it: (study, report)."""
     read = read_project(data)
-    return store_project(read, name=name, lead=lead, slug=slug)
+    project = project_create(name=name or read.name or _("Imported study"), lead=lead, slug=slug)
+    report = store_project(read, project=project, lead=lead)
+    report_keep(project, report, user=lead, file_name=file_name)
+    return project, report
+
+
+def report_keep(project, report, *, user, file_name="", kind="project", uuid=None):
+    """The report as a row of the study (ExchangeImport), for its report page."""
+    row = ExchangeImport(project=project, created_by=user, kind=kind, file_name=file_name[:255],
+                         report=report.to_json())
+    if uuid:
+        row.uuid = uuid
+    row.save()
+    return row
 
 
 # --- A codebook into an existing study ------------------------------------------------------------------------

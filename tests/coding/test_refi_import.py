@@ -156,3 +156,55 @@ def test_a_broken_file_is_refused_by_name_and_nothing_is_stored(lead, data, prob
     with pytest.raises(ImporterError, match=problem):
         import_project(data, name="X", lead=lead)
     assert Project.objects.count() == before
+
+
+def test_the_import_page_reads_the_file_in_the_worker_and_shows_the_report(client, lead, analyst):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from coding.models import ExchangeImport
+    from planner.models import FileJob, Project
+
+    data = project_archive(demo_study(lead, analyst)).data
+    client.force_login(analyst)
+    response = client.post(reverse("coding:refi_import"), {
+        "name": "Fra fil", "file": SimpleUploadedFile("studie.qdpx", data)}, follow=True)
+    project = Project.objects.get(name="Fra fil")
+    assert project.memberships.get().user == analyst and project.memberships.get().role == "lead"
+    report = ExchangeImport.objects.get(project=project)
+    assert response.redirect_chain[-1][0] == reverse("coding:refi_import_report", args=[project.slug, report.uuid])
+    page = response.content.decode()
+    assert "Intervju Vestland 🙂" in page and "?at=" in page and not FileJob.objects.exists()
+    # A file that is no .qdpx is refused on the form; one that fails in the worker leaves no empty study.
+    bad = client.post(reverse("coding:refi_import"), {"name": "Feil", "file": SimpleUploadedFile("x.qdpx", b"zip?")})
+    assert "zip" in bad.content.decode() and not Project.objects.filter(name="Feil").exists()
+    broken = qdpx({"qde": project_xml('<TextSource guid="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb" '
+                                      'plainTextPath="internal://missing.txt"/>')})
+    failed = client.post(reverse("coding:refi_import"), {"name": "Halv", "file": SimpleUploadedFile("h.qdpx", broken)},
+                         follow=True)
+    assert "missing.txt" in failed.content.decode() and not Project.objects.filter(name="Halv").exists()
+
+
+def test_the_commands_export_and_import_a_study_and_a_codebook(lead, analyst, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from planner.models import Project
+
+    project = demo_study(lead, analyst)
+    call_command("export_refi", "--study", project.slug, "-o", str(tmp_path / "s.qdpx"))
+    out = io.StringIO()
+    call_command("import_refi", str(tmp_path / "s.qdpx"), "--name", "Kommando", "--lead", lead.username, stdout=out)
+    copy = Project.objects.get(name="Kommando")
+    assert "excerpts: 5" in out.getvalue() and snapshot(copy) == snapshot(project)
+    # The codebook into the copy: nothing changes; renamed in the file, the theme is matched by its GUID.
+    call_command("export_refi", "--study", project.slug, "--codebook-only", "-o", str(tmp_path / "k.qdc"))
+    text = (tmp_path / "k.qdc").read_text().replace('name="Kvalifisering"', 'name="Kvalifisering og kompetanse"')
+    (tmp_path / "k.qdc").write_text(text)
+    out = io.StringIO()
+    call_command("import_refi", str(tmp_path / "k.qdc"), "--study", project.slug, "--lead", lead.username,
+                 stdout=out)
+    assert "0 themes added, 1 changed" in out.getvalue()
+    assert project.themes.filter(name="Kvalifisering og kompetanse").exists()
+    with pytest.raises(CommandError, match="zip"):
+        (tmp_path / "x.qdpx").write_bytes(b"nope")
+        call_command("import_refi", str(tmp_path / "x.qdpx"), "--lead", lead.username)
