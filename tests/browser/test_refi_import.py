@@ -4,7 +4,7 @@ characters the file named (after emoji, which the file counts as one code point 
 from playwright.sync_api import expect
 
 from coding.exports.refi import project_archive
-from coding.models import ExchangeImport, Excerpt
+from coding.models import Excerpt, ExchangeImport
 from tests.coding.refi import demo_study
 
 
