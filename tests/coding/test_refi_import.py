@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import pytest
+from django.utils import translation
 
 from coding.exports.refi import project_archive
 from coding.exports.refi_import import import_project
@@ -136,7 +137,8 @@ def test_what_kodeverk_cannot_store_is_reported_and_bad_selections_dropped_with_
               '</TextSource><AudioSource guid="cccccccc-cccc-4ccc-8ccc-cccccccccccc" path="internal://x.mp3"/>')
     xml = project_xml(source).replace("</Sources>", "</Sources><Sets><Set guid=\"dddddddd-dddd-4ddd-8ddd-"
                                                     "dddddddddddd\" name=\"S\"/></Sets>")
-    project, report = import_project(qdpx({"qde": xml}), name="Rapport", lead=lead)
+    with translation.override("en"):
+        project, report = import_project(qdpx({"qde": xml}), name="Rapport", lead=lead)
     assert _selected(project) == [("Hei", ["Lønn"]), ("på deg.", ["Lønn"])]
     assert [d["guid"] for d in report.adjusted] == [GUID_B]
     assert len(report.dropped) == 1 and "aaa003" in report.dropped[0]["guid"]
@@ -153,7 +155,7 @@ def test_a_broken_file_is_refused_by_name_and_nothing_is_stored(lead, data, prob
     from planner.models import Project
 
     before = Project.objects.count()
-    with pytest.raises(ImporterError, match=problem):
+    with translation.override("en"), pytest.raises(ImporterError, match=problem):
         import_project(data, name="X", lead=lead)
     assert Project.objects.count() == before
 
