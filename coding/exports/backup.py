@@ -12,7 +12,6 @@ and reports) are passing work, not the study, and are left out.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import uuid as uuidlib
@@ -24,7 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from coding.exports import refi
-from coding.exports.refi_import import open_package
+from coding.exports.refi_import import open_package, stored_times
 from coding.models import Change, Coding, Excerpt, SavedSearch, Theme, ThemeSummary, WatchName
 from interviews.models import Interview, NameWord, Participant, SpeakerChange, Turn
 from planner.models import County, Document, Membership, Plan, Project
@@ -178,22 +177,6 @@ def backup_archive(project: Project, *, progress=None) -> refi.Produced:
 
 # --- Restoring ------------------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _stored_times():
-    """Row times as the backup gives them: auto_now and auto_now_add set nothing while rows are restored."""
-    switched = []
-    for model in [*TABLES, Project]:
-        for field in model._meta.concrete_fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                switched.append((field, field.auto_now, field.auto_now_add))
-                field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, auto_now, auto_now_add in switched:
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
-
-
 def _value(field, value):
     if value is None:
         return None
@@ -243,7 +226,7 @@ def restore_study(data: bytes, *, lead) -> Restored:
             user.save()
         keys.user_ids[person["username"]] = user.pk
     total = 0
-    with _stored_times():
+    with stored_times(*TABLES, Project):
         # bulk_create sends no post_save: the receivers that fill a new study's watch list stay quiet, since the
         # backup's watch list is restored as it was.
         project = Project.objects.bulk_create([Project(
