@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime
+import functools
 import io
 import posixpath
 import re
@@ -27,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -732,13 +733,18 @@ def _store_source(project, source, report, *, users, themes, notes, county, turn
 def insert_rows(model, names, rows, batch=5000):
     """INSERT the rows (tuples of values of the fields `names`) in batches, each value prepared by its field as the
     ORM would; no model instances, no signals, no defaults: every value is given."""
+    db = connections[router.db_for_write(model)]  # the connection itself, not the proxy: read once, not per value
     fields = [model._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
-    with connection.cursor() as cursor:
+    plain = (models.IntegerField, models.BooleanField, models.CharField, models.TextField, models.ForeignKey)
+    prepare = [None if isinstance(f, plain) else functools.lru_cache(maxsize=64)(
+        lambda value, f=f: f.get_db_prep_save(value, db)) if isinstance(f, models.DateTimeField) else
+        (lambda value, f=f: f.get_db_prep_save(value, db)) for f in fields]
+    with db.cursor() as cursor:
         for at in range(0, len(rows), batch):
-            cursor.executemany(sql, [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+            cursor.executemany(sql, [[v if p is None or v is None else p(v) for p, v in zip(prepare, row, strict=True)]
                                      for row in rows[at:at + batch]])
 
 
