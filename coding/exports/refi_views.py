@@ -4,21 +4,36 @@ Anyone signed in may start a study (as on the new-study page), so anyone may imp
 The report page is the study's: its members read it, outsiders get 404.
 """
 
+from dataclasses import asdict
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coding.access import study_for_codebook_manager, study_for_reader
-from coding.exports.refi_import import ImportReport, open_package
+from coding.exports.build import CONTENT_TYPES
+from coding.exports.codebook_files import codebook_docx, codebook_xlsx, read_codebook_xlsx
+from coding.exports.refi_import import (
+    ImportReport,
+    ReadCode,
+    codebook_apply,
+    codebook_changes,
+    open_package,
+    read_codebook,
+    report_keep,
+)
 from coding.exports.refi_jobs import REFI_IMPORTS, discard_empty_study
 from coding.models import Excerpt, ExchangeImport
+from coding.quotes import language_of
 from planner.filejobs import file_job_create, file_job_row, own_file_job
 from planner.models import FileJob
 from planner.services import project_create
@@ -101,3 +116,68 @@ def import_report(request, slug, report_uuid):
         "project": project, "membership": membership, "row": row, "report": report,
         "documents": [(document, first.get(document.pk)) for document in documents],
     })
+
+
+@login_required
+@require_GET
+def codebook_download(request, slug, fmt):
+    """The codebook as .xlsx or as a Word table, for a report's method appendix (small: made in the request)."""
+    project, _membership = study_for_reader(request, slug)
+    language = language_of(request.LANGUAGE_CODE)
+    if fmt == "xlsx":
+        data, kind = codebook_xlsx(project, language), CONTENT_TYPES["xlsx"]
+    elif fmt == "docx":
+        data, kind = codebook_docx(project, language), CONTENT_TYPES["docx"]
+    else:
+        raise Http404
+    response = HttpResponse(data, content_type=kind)
+    name = f"{project.slug}-{'kodebok' if language == 'nb' else 'codebook'}.{fmt}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+class CodebookImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Codebook file (.qdc or .xlsx)"),
+                           help_text=gettext_lazy("A REFI-QDA codebook from another tool, or a sheet with the columns "
+                                                  "Tema, Beskrivelse, Farge and Overordnet tema."))
+
+
+SIGNING_SALT = "coding.exports.codebook_import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def codebook_import(request, slug):
+    """Upload a codebook, see what it would change, then confirm: the lead only."""
+    project, membership = study_for_codebook_manager(request, slug)
+    context = {"project": project, "membership": membership}
+    if request.method == "POST" and "plan" in request.POST:
+        try:
+            codes = [ReadCode(**code) for code in signing.loads(request.POST["plan"], salt=SIGNING_SALT,
+                                                                 max_age=3600)]
+        except (signing.BadSignature, TypeError):
+            messages.error(request, _("The preview is too old or was changed. Upload the file again."))
+            return redirect("coding:codebook_import", slug=slug)
+        planned = codebook_apply(project, codes, user=request.user)
+        report = ImportReport(counts={"added": sum(c.action == "add" for c in planned),
+                                      "changed": sum(c.action == "change" for c in planned)},
+                              notes=[f"{c.name}: {'; '.join(c.details)}" for c in planned if c.details])
+        row = report_keep(project, report, user=request.user, file_name=request.POST.get("file_name", ""),
+                          kind="codebook")
+        return redirect("coding:refi_import_report", slug=slug, report_uuid=row.uuid)
+    form = CodebookImportForm(request.POST or None, request.FILES or None)
+    for problem in refused_uploads(request):
+        form.add_error("file", problem)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = upload.read()
+            codes = read_codebook_xlsx(data) if upload.name.lower().endswith(".xlsx") else read_codebook(data)
+            if not codes:
+                raise ImporterError(_("The file holds no themes."))
+        except ImporterError as error:
+            form.add_error("file", f"{upload.name}: {error.message}")
+        else:
+            context |= {"planned": codebook_changes(project, codes), "file_name": upload.name,
+                        "plan": signing.dumps([asdict(code) for code in codes], salt=SIGNING_SALT, compress=True)}
+    return render(request, "coding/codebook_import.html", {**context, "form": form})

@@ -7,6 +7,8 @@ from coding.exports import views as export_views
 
 urlpatterns = [
     path("studies/import/", refi_views.project_import, name="refi_import"),
+    path("s/<slug:slug>/codebook/file.<str:fmt>", refi_views.codebook_download, name="codebook_download"),
+    path("s/<slug:slug>/codebook/import/", refi_views.codebook_import, name="codebook_import"),
     path("s/<slug:slug>/exchange/import/<uuid:job_uuid>/", refi_views.project_import_job, name="refi_import_job"),
     path("s/<slug:slug>/exchange/reports/<uuid:report_uuid>/", refi_views.import_report,
          name="refi_import_report"),

@@ -211,6 +211,8 @@ TABLE = {
     "coding:refi_import": ("get", None, None, ALL_200),
     "coding:refi_import_job": ("get", _refi_import_job, None, LEAD_ONLY),
     "coding:refi_import_report": ("get", _refi_import_report, None, READ),
+    "coding:codebook_download": ("get", lambda ctx: {**_study(ctx), "fmt": "xlsx"}, None, READ),
+    "coding:codebook_import": ("get", _study, None, LEAD_ONLY),
     "coding:export_job": ("get", _export_job, None, {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
     "coding:export_download": ("get", _export_job, None,
                                {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
