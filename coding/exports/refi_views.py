@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -108,13 +109,13 @@ def import_report(request, slug, report_uuid):
     project, membership = study_for_reader(request, slug)
     row = get_object_or_404(ExchangeImport, project=project, uuid=report_uuid)
     report = ImportReport.from_json(row.report)
-    documents = list(project.documents.without_text().order_by("title"))
-    first = {}
-    for excerpt in Excerpt.objects.of_study(project).order_by("document", "start").only("document", "start", "end"):
-        first.setdefault(excerpt.document_id, excerpt)
+    # Each document with its first excerpt, to open in the coding view: one query, whatever the study's size.
+    first = Excerpt.objects.filter(document=OuterRef("pk")).order_by("start", "end")
+    documents = list(project.documents.without_text().annotate(
+        first_start=Subquery(first.values("start")[:1]), first_end=Subquery(first.values("end")[:1]))
+        .order_by("title"))
     return render(request, "coding/refi_import_report.html", {
-        "project": project, "membership": membership, "row": row, "report": report,
-        "documents": [(document, first.get(document.pk)) for document in documents],
+        "project": project, "membership": membership, "row": row, "report": report, "documents": documents,
     })
 
 

@@ -23,7 +23,12 @@ def test_it_imports_a_study_reads_the_report_and_opens_an_excerpt(page, live_ser
     report = ExchangeImport.objects.get(project__name="Importert")
     expect(page.locator(".report-counts")).to_contain_text("5")
     expect(page.locator("#not-stored-heading")).to_be_visible()
-    page.screenshot(path=screenshot_dir / "refi-report.png", full_page=True)
+    for width in (1366, 390):  # the report fits a phone: no sideways scrolling of the page
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=screenshot_dir / f"refi-report-{width}.png", full_page=True)
+        scroll, client = page.evaluate("() => [document.documentElement.scrollWidth, "
+                                       "document.documentElement.clientWidth]")
+        assert scroll <= client, f"the report scrolls sideways at {width} px"
     first = Excerpt.objects.of_study(report.project).select_related("document").order_by("document__title",
                                                                                          "start").first()
     expected = first.text()

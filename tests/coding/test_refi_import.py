@@ -210,3 +210,20 @@ def test_the_commands_export_and_import_a_study_and_a_codebook(lead, analyst, tm
     with pytest.raises(CommandError, match="zip"):
         (tmp_path / "x.qdpx").write_bytes(b"nope")
         call_command("import_refi", str(tmp_path / "x.qdpx"), "--lead", lead.username)
+
+
+def test_the_report_page_reads_the_same_number_of_rows_whatever_the_study_holds(client, lead,
+                                                                               django_assert_num_queries):
+    from django.urls import reverse
+
+    from coding.models import ExchangeImport
+
+    project = demo_study(lead)
+    small, _report = import_project(project_archive(project).data, name="Liten", lead=lead)
+    Document.objects.create(project=project, kind="transcript", title="Ekstra", text="Mer tekst her.")
+    large, _report = import_project(project_archive(project).data, name="Stor", lead=lead)
+    client.force_login(lead)
+    for study in (small, large):
+        url = reverse("coding:refi_import_report", args=[study.slug, ExchangeImport.objects.get(project=study).uuid])
+        with django_assert_num_queries(5):
+            assert client.get(url).status_code == 200
