@@ -868,3 +868,10 @@ def codebook_apply(project, codes: list[ReadCode], *, user) -> list[CodebookChan
                 theme = theme_update(theme=theme, user=user, **fields)
         made[index] = theme
     return planned
+
+
+def codebook_report(planned: list[CodebookChange]) -> ImportReport:
+    """What a codebook import did, for its report page and the command's output."""
+    return ImportReport(counts={"added": sum(c.action == "add" for c in planned),
+                                "changed": sum(c.action == "change" for c in planned)},
+                        notes=[f"{c.name}: {'; '.join(c.details)}" for c in planned if c.details])

@@ -28,6 +28,7 @@ from coding.exports.refi_import import (
     ReadCode,
     codebook_apply,
     codebook_changes,
+    codebook_report,
     open_package,
     read_codebook,
     report_keep,
@@ -160,11 +161,8 @@ def codebook_import(request, slug):
             messages.error(request, _("The preview is too old or was changed. Upload the file again."))
             return redirect("coding:codebook_import", slug=slug)
         planned = codebook_apply(project, codes, user=request.user)
-        report = ImportReport(counts={"added": sum(c.action == "add" for c in planned),
-                                      "changed": sum(c.action == "change" for c in planned)},
-                              notes=[f"{c.name}: {'; '.join(c.details)}" for c in planned if c.details])
-        row = report_keep(project, report, user=request.user, file_name=request.POST.get("file_name", ""),
-                          kind="codebook")
+        row = report_keep(project, codebook_report(planned), user=request.user, kind="codebook",
+                          file_name=request.POST.get("file_name", ""))
         return redirect("coding:refi_import_report", slug=slug, report_uuid=row.uuid)
     form = CodebookImportForm(request.POST or None, request.FILES or None)
     for problem in refused_uploads(request):

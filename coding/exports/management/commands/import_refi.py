@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from coding.exports.refi_import import (
-    ImportReport,
     codebook_apply,
+    codebook_report,
     import_project,
     read_codebook,
     report_keep,
@@ -50,9 +50,7 @@ class Command(BaseCommand):
     def _codebook(self, project, data, user, file_name):
         with transaction.atomic():
             planned = codebook_apply(project, read_codebook(data), user=user)
-            report = ImportReport(counts={"added": sum(c.action == "add" for c in planned),
-                                          "changed": sum(c.action == "change" for c in planned)},
-                                  notes=[f"{c.name}: {'; '.join(c.details)}" for c in planned if c.details])
+            report = codebook_report(planned)
             report_keep(project, report, user=user, file_name=file_name, kind="codebook")
         self.stdout.write(f"Codebook of {project.name!r}: {report.counts['added']} themes added, "
                           f"{report.counts['changed']} changed.")
