@@ -168,3 +168,15 @@ def test_the_commands_back_up_and_restore_and_the_lead_starts_a_backup_on_the_ex
     assert canonical(Project.objects.get(slug=project.slug)) == before
     with pytest.raises(CommandError, match="already|allerede"):
         call_command("restore_study", str(tmp_path / "b.qdpx"), "--lead", lead.username)
+
+
+def test_the_lead_finds_the_backup_on_the_members_page(client, lead, analyst):
+    from django.urls import reverse
+
+    from tests.coding.refi import demo_study
+
+    project = demo_study(lead, analyst)
+    backup = reverse("coding:backup_start", args=[project.slug])
+    for user, shown in ((lead, True), (analyst, False)):
+        client.force_login(user)
+        assert (backup in client.get(reverse("planner:member_list", args=[project.slug])).content.decode()) is shown
