@@ -190,8 +190,9 @@ def project_xml(project: Project, *, text_in_file=True, progress=None) -> tuple[
                 _sub(case, "SourceRef", targetGUID=guid)
         turns_of = {}
         for document_turns in turns.values():
-            for guid, participant_id, _start, _end in document_turns:
-                turns_of.setdefault(participant_id, []).append(guid)
+            for guid, participant_id, start, end in document_turns:
+                if end > start:  # an empty turn (speech erased to nothing) is no selection
+                    turns_of.setdefault(participant_id, []).append(guid)
         for participant in participants:
             case = _sub(cases, "Case", guid=str(participant.uuid), name=participant.label)
             if participant.county_id:
