@@ -227,3 +227,33 @@ def test_the_report_page_reads_the_same_number_of_rows_whatever_the_study_holds(
         url = reverse("coding:refi_import_report", args=[study.slug, ExchangeImport.objects.get(project=study).uuid])
         with django_assert_num_queries(5):
             assert client.get(url).status_code == 200
+
+
+def test_cases_become_counties_and_participants_whatever_their_variables_are_called(lead):
+    variables = ('<Variables><Variable guid="eeeeeeee-eeee-4eee-8eee-eeeeeeeeee01" name="Fylke" typeOfVariable="Text"/>'
+                 '<Variable guid="eeeeeeee-eeee-4eee-8eee-eeeeeeeeee02" name="rolle" typeOfVariable="Text"/>'
+                 '<Variable guid="eeeeeeee-eeee-4eee-8eee-eeeeeeeeee03" name="Field" typeOfVariable="Text"/>'
+                 '<Variable guid="eeeeeeee-eeee-4eee-8eee-eeeeeeeeee04" name="Kjønn" typeOfVariable="Text"/>'
+                 '</Variables>')
+
+    def value(n, text):
+        return (f'<VariableValue><VariableRef targetGUID="eeeeeeee-eeee-4eee-8eee-eeeeeeeeee0{n}"/>'
+                f'<TextValue>{text}</TextValue></VariableValue>')
+
+    cases = ('<Cases><Case guid="ffffffff-ffff-4fff-8fff-fffffffff001" name="Nordland">' + value(1, "Nordland")
+             + '<SourceRef targetGUID="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"/></Case>'
+             '<Case guid="ffffffff-ffff-4fff-8fff-fffffffff002" name="P1">' + value(1, "Nordland")
+             + value(2, "Leder") + value(3, "Public health") + '</Case>'
+             '<Case guid="ffffffff-ffff-4fff-8fff-fffffffff003" name="P2">' + value(2, "Adviser") + value(3, "Kultur")
+             + '</Case><Case guid="ffffffff-ffff-4fff-8fff-fffffffff004" name="Kvinner">' + value(4, "K")
+             + '</Case></Cases>')
+    source = ('<TextSource guid="bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb" name="T"><PlainTextContent>Hei.'
+              '</PlainTextContent></TextSource>')
+    xml = project_xml(source).replace("<Sources>", variables + cases + "<Sources>")
+    with translation.override("en"):
+        project, report = import_project(qdpx({"qde": xml}), name="Variabler", lead=lead)
+    assert project.documents.get().county.name == "Nordland"
+    people = {p.label: (p.role, p.field, p.field_other, p.county.name if p.county else None)
+              for p in Participant.objects.filter(project=project)}
+    assert people == {"P1": ("leader", "public_health", "", "Nordland"), "P2": ("advisor", "other", "Kultur", None)}
+    assert any("Kvinner" in item for item in report.not_stored)
