@@ -31,6 +31,7 @@ from planner.models import Membership, Plan, Project
 from planner.plandocs import plan_excerpt_attach
 from planner.services import membership_set
 from planner.textfiles import ImporterError
+from tests.coding.refi import assert_valid
 from tests.studies import study_from_template
 
 # Passing work, not the study: files being read or made, drafts, import reports, and the task framework's rows.
@@ -138,7 +139,7 @@ def test_a_backup_restores_the_study_exactly(lead, analyst):
     for table in before:
         assert after[table] == before[table], table
     assert len(before["coding.Change"]) > 10 and before["planner.Plan"] and before["interviews.SpeakerChange"]
-    assert zipfile.ZipFile(io.BytesIO(data)).read("project.qde")  # the .qdpx other tools read
+    assert_valid(zipfile.ZipFile(io.BytesIO(data)).read("project.qde"), "Project.xsd")  # what other tools read
     with pytest.raises(ImporterError, match="already|allerede"):
         restore_study(data, lead=lead)
     assert Theme.objects.filter(project=restored, name="Undertema 🌱").get().parent.project == restored
