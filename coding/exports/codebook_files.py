@@ -102,7 +102,7 @@ def read_codebook_xlsx(data: bytes) -> list[ReadCode]:
     entries = [row for row in rows[1:] if cell(row, "name")]
     index_of = {cell(row, "name").lower(): i for i, row in enumerate(entries)}
     codes = [ReadCode(guid=None, name=cell(row, "name")[:120], colour=_colour(cell(row, "colour")),
-                      description=cell(row, "description"), codable=True, notes=[],
+                      description=cell(row, "description"), codable=None, notes=[],
                       parent=index_of.get(cell(row, "parent").lower())) for row in entries]
     # Parents before their children, as codebook_apply needs them.
     ordered, placed = [], {}
@@ -123,5 +123,5 @@ def read_codebook_xlsx(data: bytes) -> list[ReadCode]:
         code = codes[i]
         parent = code.parent if code.parent is not None and code.parent != i and code.parent in placed else None
         result.append(ReadCode(guid=None, name=code.name, colour=code.colour, description=code.description,
-                               codable=True, notes=[], parent=placed[parent] if parent is not None else None))
+                               codable=None, notes=[], parent=placed[parent] if parent is not None else None))
     return result

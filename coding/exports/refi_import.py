@@ -269,7 +269,7 @@ class ReadCode:
     name: str
     colour: str
     description: str
-    codable: bool
+    codable: bool | None  # None: the file does not say (a sheet)
     parent: int | None  # index into the list
     notes: list
 
@@ -829,7 +829,7 @@ def codebook_changes(project, codes: list[ReadCode]) -> list[CodebookChange]:
             details.append(_("colour %(old)s → %(new)s") % {"old": theme.colour, "new": code.colour})
         if code.description and code.description != theme.description:
             details.append(_("new description"))
-        if theme.archived == code.codable:
+        if code.codable is not None and theme.archived == code.codable:
             details.append(_("restored") if code.codable else _("archived"))
         parent = codes[code.parent].name if code.parent is not None else None
         current_parent = theme.parent.name if theme.parent_id else None
@@ -855,12 +855,14 @@ def codebook_apply(project, codes: list[ReadCode], *, user) -> list[CodebookChan
                 name, n = f"{code.name[:110]} ({n})", n + 1
             theme = theme_create(project=project, user=user, name=name, colour=code.colour,
                                  description=code.description, parent=parent)
-            if not code.codable:
+            if code.codable is False:
                 theme = theme_update(theme=theme, user=user, archived=True)
         else:
             theme = Theme.objects.get(pk=change.theme_id)
             if change.action == "change":
-                fields = {"name": code.name, "parent": parent, "archived": not code.codable}
+                fields = {"name": code.name, "parent": parent}
+                if code.codable is not None:  # a sheet says nothing of it: the theme stays as it is
+                    fields["archived"] = not code.codable
                 if code.colour:
                     fields["colour"] = code.colour
                 if code.description:

@@ -55,7 +55,10 @@ def test_a_codebook_is_previewed_then_imported_and_recorded(client, lead):
     buffer = io.BytesIO()
     book.save(buffer)
     preview = client.post(url, {"file": SimpleUploadedFile("kodebok.xlsx", buffer.getvalue())})
+    # A sheet says nothing of archiving: the archived theme stays archived, and nothing else changes.
+    assert [c.action for c in preview.context["planned"]] == ["same"] * 6 + ["add"]
     client.post(url, {"plan": preview.context["plan"], "file_name": "kodebok.xlsx"})
     assert Theme.objects.get(project=project, name="Fylker").parent.name == "Samarbeid"
+    assert Theme.objects.get(project=project, name="Gammelt tema").archived
     bad = client.post(url, {"file": SimpleUploadedFile("kodebok.xlsx", b"not a workbook")})
     assert bad.context["form"].errors["file"]
