@@ -514,6 +514,10 @@ def _users_for(read, lead, report):
     if made:
         report.notes.append(_("Accounts without a password were made for the coders %(names)s; they cannot log in "
                               "until an administrator sets a password.") % {"names": ", ".join(made)})
+    others = sorted({user.get_username() for user in found.values() if user != lead})
+    if others:
+        report.notes.append(_("The coders %(names)s keep their excerpts but are not members of the new study; add "
+                              "them on the members page if they are to work in it.") % {"names": ", ".join(others)})
     return found
 
 
