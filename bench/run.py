@@ -504,8 +504,61 @@ def bench_export(project, user):
     return results
 
 
+def bench_agreement(project, user):
+    """The agreement report of two coders over 20 double-coded transcripts of 100,000 characters, 2,000 excerpts."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from coding.agreement import report_table
+    from coding.models import Coding, Excerpt
+    from coding.services import double_coding_set
+    from planner.models import Document, Membership
+    from planner.services import membership_set
+
+    rng = random.Random(18)
+    coders = [get_user_model().objects.create_user(name) for name in ("koder_a", "koder_b")]
+    for coder in coders:
+        membership_set(project=project, user=coder, role=Membership.Role.ANALYST)
+    documents = []
+    for n in range(20):
+        text = []
+        while sum(map(len, text)) < 100_000:
+            text.append(sentence(rng, 12))
+        body = " ".join(text)[:100_000]
+        documents.append(Document.objects.create(project=project, kind=Document.Kind.TRANSCRIPT, title=f"Intervju {n}",
+                                                 text=body))
+    double_coding_set(project=project, documents=documents, coders=coders, user=user)
+    themes = list(project.themes.all())
+    now = timezone.now()
+    excerpts = []
+    for n in range(2_000):
+        document, coder = documents[n % 20], coders[n // 20 % 2]
+        start = rng.randrange(0, 100_000 - 1_500)
+        excerpts.append(Excerpt(document=document, start=start, end=start + rng.randint(40, 1_500), coder=coder,
+                                created_at=now, updated_at=now))
+    Excerpt.objects.bulk_create(excerpts, batch_size=2000)
+    Coding.objects.bulk_create((Coding(excerpt=e, theme=theme, document_id=e.document_id)
+                                for e in excerpts for theme in rng.sample(themes, rng.choice((1, 1, 2)))),
+                               batch_size=5000)
+    settle()
+    table = report_table(project, coders)
+    assert table.characters == 2_000_000 and table.pooled.counts.coded > 0
+    client = Client()
+    client.force_login(user)
+    url = f"/s/{project.slug}/agreement/?coders=koder_a&coders=koder_b"
+    assert client.get(url).status_code == 200
+    label = "20 transcripts × 100,000 characters, 2,000 excerpts, 17 themes"
+    results = []
+    median, times = median_ms(lambda: report_table(project, coders))
+    results.append((f"agreement report (coding.agreement.report_table): {label}", median, 2000, times))
+    median, times = median_ms(lambda: client.get(url))
+    results.append((f"agreement page (the whole view): {label}", median, 2000, times))
+    return results
+
+
 BENCHES = {"transcripts": bench_transcripts, "search": bench_search, "coding": bench_coding, "pdf": bench_pdf,
-           "review": bench_review, "export": bench_export, "long": bench_long}
+           "review": bench_review, "export": bench_export, "long": bench_long, "agreement": bench_agreement}
 
 
 def main():

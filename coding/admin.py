@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from coding.models import Change, Coding, Excerpt, ExportJob, SavedSearch, Theme, ThemeSummary, WatchName
+from coding.models import (
+    Change,
+    Coding,
+    DoubleCoding,
+    Excerpt,
+    ExportJob,
+    SavedSearch,
+    Settlement,
+    Theme,
+    ThemeSummary,
+    WatchName,
+)
 
 
 @admin.register(Theme)
@@ -81,3 +92,27 @@ class ExportJobAdmin(admin.ModelAdmin):
     exclude = ["content"]
     readonly_fields = ["uuid", "options", "decisions", "status", "done", "total", "message", "file_name",
                        "finished_at", "heartbeat_at", "attempts"]
+
+
+class SettlementInline(admin.TabularInline):
+    model = Settlement
+    raw_id_fields = ["theme", "kept_coder", "excerpt", "decided_by"]
+    extra = 0
+
+
+@admin.register(DoubleCoding)
+class DoubleCodingAdmin(admin.ModelAdmin):
+    # Read-mostly: setting, settling and revealing go through coding.services, which record history.
+    list_display = ["document", "project", "created_by", "created_at", "revealed_at"]
+    list_filter = ["project"]
+    list_select_related = ["document", "project", "created_by"]
+    raw_id_fields = ["document", "created_by", "revealed_by"]
+    readonly_fields = ["uuid", "snapshot", "revealed_at", "revealed_by"]
+    inlines = [SettlementInline]
+
+
+@admin.register(Settlement)
+class SettlementAdmin(admin.ModelAdmin):
+    list_display = ["double_coding", "theme", "start", "end", "kept_coder", "decided_by", "decided_at"]
+    list_select_related = ["double_coding__document", "theme", "kept_coder", "decided_by"]
+    raw_id_fields = ["double_coding", "theme", "kept_coder", "excerpt", "decided_by"]

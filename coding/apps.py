@@ -9,4 +9,5 @@ class CodingConfig(AppConfig):
     def ready(self):
         # Connect the receivers: the study template's codebook (services), the counties and the
         # real names recorded at import on the watch list (watchlist).
-        from coding import services, watchlist  # noqa: F401
+        # The plan register's search columns (search).
+        from coding import search, services, watchlist  # noqa: F401

@@ -17,9 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from coding.access import document_for_coder, document_for_reader, excerpt_for_user, study_for_reader
+from coding.access import (
+    document_for_coder,
+    document_for_reader,
+    excerpt_for_user,
+    own_excerpts_only,
+    study_for_reader,
+)
 from coding.forms import ExcerptEditForm
-from coding.models import Change, Theme
+from coding.models import Change, DoubleCoding, Theme
 from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn_starts
 from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
@@ -58,12 +64,15 @@ CONTEXT_CHARS = 1500
 def document_code(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     at = _int(request.GET.get("at"), 0)
-    window = document_window(document, _turns_for(document), at=max(0, at - CONTEXT_CHARS))
+    own = own_excerpts_only(membership, document.pk)
+    window = document_window(document, _turns_for(document), at=max(0, at - CONTEXT_CHARS), coder_id=own)
     themes = project.themes.active().in_codebook_order()
+    excerpts = document.excerpts.all() if own is None else document.excerpts.filter(coder_id=own)
     return render(request, "coding/document_code.html", {
         "project": project, "membership": membership, "document": document, "themes": themes,
-        "window": window, "since": _last_change_id(document), "excerpt_count": document.excerpts.count(),
-        "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS,
+        "window": window, "since": _last_change_id(document), "excerpt_count": excerpts.count(),
+        "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS, "blind": own is not None,
+        "compare": membership.is_lead and DoubleCoding.objects.unrevealed().filter(document=document).exists(),
     })
 
 
@@ -72,25 +81,29 @@ def document_code(request, slug, document_id):
 def document_rows(request, slug, document_id):
     """A window of the coding view: `from` a paragraph start on, `upto` the one before it, or `at` an offset."""
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
-    turns = _turns_for(document)
+    turns, own = _turns_for(document), own_excerpts_only(membership, document.pk)
     if "upto" in request.GET:
-        window = document_window(document, turns, upto=_int(request.GET["upto"]))
+        window = document_window(document, turns, upto=_int(request.GET["upto"]), coder_id=own)
         window.later = False  # the page already holds what follows
     elif "from" in request.GET:
-        window = document_window(document, turns, at=_int(request.GET["from"]))
+        window = document_window(document, turns, at=_int(request.GET["from"]), coder_id=own)
         window.earlier = False
     else:  # a jump to a place not loaded: this window replaces the page's rows
-        window = document_window(document, turns, at=max(0, _int(request.GET.get("at")) - CONTEXT_CHARS))
+        window = document_window(document, turns, at=max(0, _int(request.GET.get("at")) - CONTEXT_CHARS),
+                                 coder_id=own)
     return render(request, "coding/_rows_window.html", {"project": project, "document": document,
                                                         "window": window})
 
 
-def _rows_response(request, document, spans, *, panel_template="coding/_excerpt_panel.html", context=None):
-    """The panel, with the rows of every touched span swapped out of band."""
+def _rows_response(request, membership, document, spans, *, panel_template="coding/_excerpt_panel.html",
+                   context=None):
+    """The panel, with the rows of every touched span swapped out of band (for `membership`: a member who
+    codes blind sees only their own excerpts there)."""
     rows = {}
+    own = own_excerpts_only(membership, document.pk)
     for start, end in spans:
         for row_start, html in window_rows(document.pk, start, end, _turns_for(document), document.length,
-                                           Pages.of(document)):
+                                           Pages.of(document), coder_id=own):
             rows[row_start] = html.replace('<div class="row"', '<div class="row" hx-swap-oob="true"', 1)
     return render(request, panel_template, {"rows": rows.values(), **(context or {})})
 
@@ -141,7 +154,7 @@ def excerpt_create_view(request, slug, document_id):
     except ValidationError as error:
         return render(request, "coding/_excerpt_panel.html", {"message": " ".join(error.messages), "error": True})
     excerpt.document = document
-    return _rows_response(request, document, [(excerpt.start, excerpt.end)], context=_panel_context(
+    return _rows_response(request, membership, document, [(excerpt.start, excerpt.end)], context=_panel_context(
         project, membership, excerpt, chosen={t.pk for t in themes}, passage=excerpt.passage))
 
 
@@ -189,7 +202,7 @@ def excerpt_update_view(request, slug, excerpt_id):
         excerpt = excerpt_for_user(request, slug, excerpt_id)[2]
     spans = [before] + ([(excerpt.start, excerpt.end)] if excerpt else [])
     context = _panel_context(project, membership, excerpt) if excerpt else {}
-    return _rows_response(request, document, spans, context={**context, "message": message, "error": error})
+    return _rows_response(request, membership, document, spans, context={**context, "message": message, "error": error})
 
 
 @login_required
@@ -203,10 +216,10 @@ def excerpt_delete_view(request, slug, excerpt_id):
         before = excerpt_delete(excerpt_id=excerpt.pk, user=request.user, version=_int(request.POST.get("version"),
                                                                                       None))
     except ConflictError as error:
-        return _rows_response(request, excerpt.document, [(excerpt.start, excerpt.end)], context={
+        return _rows_response(request, membership, excerpt.document, [(excerpt.start, excerpt.end)], context={
             **_panel_context(project, membership, excerpt_for_user(request, slug, excerpt_id)[2]),
             "message": str(error), "error": True})
-    return _rows_response(request, excerpt.document, [(before["start"], before["end"])], context={
+    return _rows_response(request, membership, excerpt.document, [(before["start"], before["end"])], context={
         "message": _("The excerpt was deleted. Ctrl+Z or «Undo» brings it back.")})
 
 
@@ -222,7 +235,7 @@ def document_undo(request, slug, document_id):
     except ConflictError as error:
         return render(request, "coding/_excerpt_panel.html", {"message": str(error), "error": True})
     spans = [(s["start"], s["end"]) for s in (change.before, change.after) if s]
-    response = _rows_response(request, document, spans, context={
+    response = _rows_response(request, membership, document, spans, context={
         "message": _("Undone: %(action)s.") % {"action": change.get_action_display().lower()}})
     # The place may lie in a window the page has not loaded: static/js/coding/windows.js loads it and scrolls there.
     start, end = spans[0]
@@ -240,8 +253,8 @@ def document_changes(request, slug, document_id):
         "id", "before", "after"))
     if not changes:
         return HttpResponse(status=204)
-    spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s]
-    return _rows_response(request, document, spans, panel_template="coding/_poller.html", context={
+    spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s and "start" in s]
+    return _rows_response(request, membership, document, spans, panel_template="coding/_poller.html", context={
         "project": project, "document": document, "since": changes[-1]["id"],
         "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS})
 
@@ -250,7 +263,11 @@ def document_changes(request, slug, document_id):
 @require_GET
 def document_history(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
-    changes = list(Change.objects.filter(document=document).select_related("user").order_by("-id")[:500])
+    changes = Change.objects.filter(document=document)
+    own = own_excerpts_only(membership, document.pk)
+    if own is not None:  # coded blind: the member's own changes only
+        changes = changes.filter(user_id=own)
+    changes = list(changes.select_related("user").order_by("-id")[:500])
     names = dict(project.themes.values_list("id", "name"))
     base = reverse("coding:document_code", args=[project.slug, document.pk])
     passages = _passages(document, changes)
@@ -259,7 +276,7 @@ def document_history(request, slug, document_id):
             _describe(s, names, passages.get((change.pk, side))) for side, s in (("before", change.before),
                                                                                   ("after", change.after)))
         change.before_href, change.after_href = (
-            place_url(project.slug, document.pk, s["start"], s["end"], base=base) if s else ""
+            place_url(project.slug, document.pk, s["start"], s["end"], base=base) if s and "start" in s else ""
             for s in (change.before, change.after))
     speaker_changes = list(SpeakerChange.objects.filter(document=document).select_related("user")[:500])
     for change in speaker_changes:
@@ -319,9 +336,22 @@ def _describe(snapshot, names, passage):
     """«The passage's words»: themes · «memo», for one side of a change in the history."""
     if not snapshot:
         return ""
+    if "themes" not in snapshot:  # double coding set, settled or revealed: coding.services says what it holds
+        return _describe_double_coding(snapshot, names)
     themes = ", ".join(names.get(pk, "?") for pk in snapshot["themes"])
     memo = f" · «{snapshot['memo'][:60]}»" if snapshot["memo"] else ""
     return f"«{passage or ''}»: {themes}{memo}"
+
+
+def _describe_double_coding(snapshot, names):
+    if "coders" in snapshot:
+        return _("Coders: %(coders)s") % {"coders": ", ".join(snapshot["coders"])}
+    if "from" in snapshot:
+        kept = (_("kept %(coder)s's coding") % {"coder": snapshot["kept"]} if snapshot["kept"]
+                else _("consensus excerpt"))
+        return f"{names.get(snapshot['theme'], '?')} {snapshot['from']}–{snapshot['to']}: {kept}"
+    return _("%(removed)s excerpts removed, %(trimmed)s changed; %(disagreements)s of %(stretches)s stretches "
+             "disagreed") % snapshot
 
 
 @login_required

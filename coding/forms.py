@@ -5,6 +5,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coding.query import QueryError, parse
+from coding.search import Filters
 from interviews.models import ParticipantField, ParticipantRole
 from planner.models import Document, Plan
 from planner.textindex import OVERLAP
@@ -12,23 +14,68 @@ from planner.validators import note_length
 
 
 class SearchForm(forms.Form):
+    """A search: its query (coding/query.py), its mode and its filters (coding.search.Filters)."""
+
     q = forms.CharField(label=_("Search terms"), max_length=300, required=False,
-                        help_text=_("Each word matches the start of words (innv finds innvandring); "
-                                    "put phrases in quotes: \"små kommuner\"."))
+                        help_text=_("innv finds innvandring and arbeidsinnvandrere; ^innv only at the start of a word, "
+                                    "=innv only the whole word. \"små kommuner\" is a phrase. Join terms with AND, OR, "
+                                    "NOT (OG, ELLER, IKKE) and parentheses; distrikt NEAR/3 kommun finds the two "
+                                    "within three words. Terms side by side: any of them."))
+    mode = forms.ChoiceField(label=_("Match"), required=False, initial="infix", choices=[
+        ("infix", _("inside words")), ("start", _("at word start")), ("word", _("whole words"))])
+    aa = forms.BooleanField(label=_("aa = å"), required=False)
     kind = forms.ChoiceField(label=_("Documents"), required=False,
                              choices=[("", _("All documents")), *Document.Kind.choices])
     county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("All counties"))
     plan_type = forms.ChoiceField(label=_("Plan type"), required=False)
+    year_from = forms.IntegerField(label=_("From year"), required=False, min_value=1900, max_value=2100)
+    year_to = forms.IntegerField(label=_("To year"), required=False, min_value=1900, max_value=2100)
+    role = forms.ChoiceField(label=_("Speaker's role"), required=False,
+                             choices=[("", _("All roles")), *ParticipantRole.choices])
+    field = forms.ChoiceField(label=_("Speaker's field"), required=False,
+                              choices=[("", _("All fields")), *ParticipantField.choices])
+    theme = forms.ModelChoiceField(label=_("Coded with"), queryset=None, required=False,
+                                   empty_label=_("Any theme or none"))
+    theme_scope = forms.ChoiceField(label=_("Coded"), required=False, initial="document", choices=[
+        ("document", _("in the document")), ("passage", _("the hit's passage"))])
+
+    plan = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+
+    # The fields a saved search keeps besides its query and kind (SavedSearch.params), as plain values.
+    PARAMS = ("mode", "aa", "county", "plan_type", "year_from", "year_to", "role", "field", "theme", "theme_scope")
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = project.counties.filter(in_study=True)
         self.fields["plan_type"].choices = [("", _("All plan types")), *Plan.PlanType.choices]
+        self.fields["theme"].queryset = project.themes.in_codebook_order()
+        self.fields["plan"].queryset = Plan.objects.filter(county__project=project)
 
+    def clean(self):
+        data = super().clean()
+        if data.get("year_from") and data.get("year_to") and data["year_from"] > data["year_to"]:
+            self.add_error("year_to", _("The last year comes before the first."))
+        try:
+            self.tree = parse(data.get("q", ""), data.get("mode") or "infix", aa=bool(data.get("aa")))
+        except QueryError as error:
+            self.add_error("q", str(error))
+        return data
 
-class SavedSearchForm(forms.Form):
-    query = forms.CharField(max_length=300)
-    kind = forms.ChoiceField(required=False, choices=[("", ""), *Document.Kind.choices])
+    def filters(self):
+        data = self.cleaned_data
+        return Filters(kind=data["kind"], county=data["county"], plan_type=data["plan_type"],
+                       year_from=data["year_from"], year_to=data["year_to"], role=data["role"], field=data["field"],
+                       theme=data["theme"], theme_scope=data["theme_scope"] or "document", plan=data["plan"])
+
+    def params(self):
+        """The mode and filters as plain values, for a saved search."""
+        values = {}
+        for name in self.PARAMS:
+            value = self.cleaned_data.get(name)
+            value = getattr(value, "pk", value)
+            if value not in (None, "", False):
+                values[name] = value
+        return values
 
 
 class ExcerptForm(forms.Form):
@@ -185,3 +232,62 @@ class SummaryReviewForm(forms.Form):
 class KeyQuoteForm(forms.Form):
     is_key = forms.BooleanField(required=False)
     version = forms.IntegerField(min_value=1)
+
+
+class HitsCodeForm(forms.Form):
+    """Code the hits of a search: every hit or the ticked ones, as what, with which themes."""
+
+    themes = forms.ModelMultipleChoiceField(label=_("Themes"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    unit = forms.ChoiceField(label=_("Code"), initial="sentence", choices=[
+        ("hit", _("the hit itself")), ("sentence", _("its sentence")), ("paragraph", _("its paragraph")),
+        ("turn", _("its speaker turn"))])
+    scope = forms.ChoiceField(label=_("Which hits"), initial="all", widget=forms.RadioSelect, choices=[
+        ("all", _("every hit")), ("ticked", _("the ticked hits"))])
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["themes"].queryset = project.themes.active().in_codebook_order()
+
+    def clean(self):
+        data = super().clean()
+        hits = []
+        for value in self.data.getlist("hit") if hasattr(self.data, "getlist") else []:
+            parts = value.split(":")
+            if len(parts) != 3 or not all(part.isdigit() for part in parts):
+                raise forms.ValidationError(_("A ticked hit could not be read; search again."))
+            hits.append(tuple(int(part) for part in parts))
+        if data.get("scope") == "ticked" and not hits:
+            raise forms.ValidationError(_("Tick the hits to code, or choose every hit."))
+        data["hits"] = hits
+        return data
+
+
+class WordListForm(forms.Form):
+    """Which documents the word list counts, and which words it shows."""
+
+    kind = forms.ChoiceField(label=_("Documents"), required=False,
+                             choices=[("", _("All documents")), *Document.Kind.choices])
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False, empty_label=_("All counties"))
+    documents = forms.ModelMultipleChoiceField(label=_("Only these documents"), queryset=None, required=False,
+                                               widget=forms.SelectMultiple(attrs={"size": 6}))
+    min_length = forms.IntegerField(label=_("Shortest word"), min_value=1, max_value=40, initial=3, required=False)
+    contains = forms.CharField(label=_("Words containing"), max_length=60, required=False)
+    stop_words = forms.BooleanField(label=_("Leave out stop words (Norwegian and English)"), required=False,
+                                    initial=True)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.filter(in_study=True)
+        self.fields["documents"].queryset = Document.objects.filter(project=project).without_text().order_by(
+            "kind", "title")
+
+    def documents_chosen(self, project):
+        data = self.cleaned_data
+        documents = Document.objects.filter(project=project)
+        if data["documents"]:
+            documents = documents.filter(pk__in=[d.pk for d in data["documents"]])
+        if data["kind"]:
+            documents = documents.filter(kind=data["kind"])
+        if data["county"]:
+            documents = documents.filter(county=data["county"])
+        return documents

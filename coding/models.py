@@ -1,6 +1,7 @@
 """The codebook (Theme), coded passages (Excerpt) and their themes (Coding), theme summaries, saved searches."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -41,6 +42,16 @@ class ExcerptQuerySet(models.QuerySet):
     def of_study(self, project):
         """The study's excerpts (through their document: an excerpt has no study of its own)."""
         return self.filter(document__project=project)
+
+    def settled(self):
+        """Without the excerpts of documents still coded blind (blind_documents): what review and exports read."""
+        return self.exclude(document_id__in=blind_documents())
+
+
+class CodingQuerySet(models.QuerySet):
+    def settled(self):
+        """Without the codings of documents still coded blind (blind_documents): what review and exports read."""
+        return self.exclude(document_id__in=blind_documents())
 
 
 class Theme(models.Model):
@@ -138,6 +149,8 @@ class Coding(models.Model):
     document = models.ForeignKey(Document, models.CASCADE, related_name="+", editable=False, db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CodingQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["excerpt", "theme"], name="coding_one_theme_once_per_excerpt"),
@@ -219,6 +232,10 @@ class SavedSearch(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="saved_searches")
     query = models.CharField(_("search terms"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, blank=True)
+    # The rest of the search form as plain values (coding.forms.SearchForm.params): mode and filters.
+    params = models.JSONField(default=dict, blank=True)
+    # Chosen by the lead: the plan register shows this search's hits per plan as a column.
+    in_register = models.BooleanField(_("column in the plan register"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -230,6 +247,13 @@ class SavedSearch(models.Model):
 
     def __str__(self):
         return self.query
+
+    def form_data(self):
+        """The search form's data that re-runs this search."""
+        return {"q": self.query, "kind": self.kind, **{k: v for k, v in self.params.items() if v not in (None, "")}}
+
+    def querystring(self):
+        return urlencode(self.form_data())
 
 
 class Change(models.Model):
@@ -245,6 +269,12 @@ class Change(models.Model):
         THEME_CREATED = "theme_created", _("Theme created")
         THEME_CHANGED = "theme_changed", _("Theme changed")
         THEME_MERGED = "theme_merged", _("Theme merged")
+        DOUBLE_CODING_SET = "double_coding_set", _("Set to double coding")
+        DISAGREEMENT_SETTLED = "settled", _("Disagreement settled")
+        DOUBLE_CODING_REVEALED = "revealed", _("Double coding revealed")
+        # Search hits coded in one go, and that batch undone: one row each (coding.services.hits_code).
+        HITS_CODED = "hits_coded", _("Search hits coded")
+        HITS_UNCODED = "hits_uncoded", _("Coded search hits undone")
 
     project = models.ForeignKey(Project, models.CASCADE, related_name="changes")
     document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="changes")
@@ -269,6 +299,89 @@ class Change(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_uuid}"
+
+
+class DoubleCodingQuerySet(models.QuerySet):
+    def unrevealed(self):
+        return self.filter(revealed_at__isnull=True)
+
+
+def blind_documents():
+    """The ids of documents under double coding not yet revealed (a subquery).
+
+    Their coding is not the study's yet: review pages and exports leave them out until the lead
+    reveals them; the coding view shows each member only their own excerpts there (the lead all).
+    """
+    return DoubleCoding.objects.unrevealed().values("document_id")
+
+
+class DoubleCoding(models.Model):
+    """A document that two or more named coders code blind, each seeing only their own excerpts,
+    until the project lead compares, settles and reveals it.
+
+    `snapshot` keeps the named coders' excerpts as they stood at reveal ([coder id, start, end,
+    [theme ids]] each), so the agreement report stays what it was after settling trims the coding.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="double_codings")
+    document = models.OneToOneField(Document, models.CASCADE, related_name="double_coding")
+    coders = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("coders"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    revealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+
+    objects = DoubleCodingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("double coding")
+        verbose_name_plural = _("double codings")
+        ordering = ["document_id"]
+        indexes = [
+            # The study's double-coded documents (the agreement page); the blind filter reads the few unrevealed.
+            models.Index(fields=["project", "revealed_at"], name="doublecoding_project_idx"),
+        ]
+
+    def __str__(self):
+        return f"double coding of {self.document_id}"
+
+    @property
+    def is_revealed(self):
+        return self.revealed_at is not None
+
+
+class Settlement(models.Model):
+    """The lead's decision on one disagreement of a double-coded document: for `theme`, the stretch
+    [start, end) takes one coder's coding (`kept_coder`) or the lead's consensus excerpt."""
+
+    double_coding = models.ForeignKey(DoubleCoding, models.CASCADE, related_name="settlements")
+    theme = models.ForeignKey(Theme, models.PROTECT, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    kept_coder = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    excerpt = models.ForeignKey(Excerpt, models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["double_coding", "theme", "start"]
+        constraints = [
+            # Also serves the comparison view: the settlements of one document.
+            models.UniqueConstraint(fields=["double_coding", "theme", "start", "end"],
+                                    name="settlement_one_per_disagreement"),
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="settlement_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.theme_id} {self.start}-{self.end}"
+
+    @property
+    def is_consensus(self):
+        return self.kept_coder_id is None
 
 
 class WatchName(models.Model):

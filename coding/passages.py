@@ -14,14 +14,28 @@ def sentence_around(text, start, end, *, pdf=False):
 
     `pdf` for a plan's text, whose single line breaks do not end sentences."""
     ends = _END_IN_PDF if pdf else _END
-    begin = 0
-    for match in ends.finditer(text, 0, start):
-        begin = match.end()
+    begin = _last_end(ends, text, start)
     stop = len(text)
     match = ends.search(text, end)
     if match:
         stop = match.end()
     return _trim(text, begin, stop)
+
+
+def _last_end(ends, text, start):
+    """Where the last sentence end before `start` ends (0 if none): looked for in a window before `start`
+    that doubles until it holds one, so that a hit deep in a long plan does not read all the text before it.
+    A match must start clear of the window's edge, where a longer end («.»)») could begin outside it."""
+    window = 512
+    while True:
+        low = max(0, start - window)
+        begin = None
+        for match in ends.finditer(text, low, start):
+            if low == 0 or match.start() > low + 8:
+                begin = match.end()
+        if begin is not None or low == 0:
+            return begin or 0
+        window *= 4
 
 
 def extend(text, start, end, *, backward=0, forward=0, pdf=False):
@@ -54,3 +68,13 @@ def _trim(text, start, end):
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def paragraph_around(text, start, end, *, pdf=False):
+    """The span of the paragraph(s) holding [start, end): between blank lines in a plan's text, between
+    line breaks in a transcript (where a line is a speaker turn)."""
+    gap = "\n\n" if pdf else "\n"
+    begin = text.rfind(gap, 0, start)
+    begin = 0 if begin == -1 else begin + len(gap)
+    stop = text.find(gap, max(start, end - 1))
+    return _trim(text, begin, len(text) if stop == -1 else stop)

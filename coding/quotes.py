@@ -205,13 +205,19 @@ def selected_themes(project: Project, theme_ids: Sequence[int] = ()) -> list[The
 
 
 def selected_excerpts(project: Project, *, theme_ids: Iterable[int], counties: Iterable[int] = (), sources: str = "",
-                      key_only: bool = False, coder: str = "") -> QuerySet:
+                      key_only: bool = False, coder: str = "", with_blind: bool = False) -> QuerySet:
     """The study's excerpts coded with any of `theme_ids`, from `counties` (all when empty), of `sources`
-    («interviews», «plans» or all), key quotes only or all, by the `coder` (a user name) or anyone."""
+    («interviews», «plans» or all), key quotes only or all, by the `coder` (a user name) or anyone.
+
+    Documents still coded blind are left out (coding.models.blind_documents), unless `with_blind` and a
+    `coder` are given: then that coder's excerpts there count too (coding.access.counts_blind_coding_of).
+    """
     # The study is checked on the codings' own document: SQLite then looks each excerpt up by id
     # instead of testing every excerpt of every document of the study (25 times slower).
-    excerpts = Excerpt.objects.filter(pk__in=Coding.objects.filter(
-        theme_id__in=list(theme_ids), document__project=project).values("excerpt_id"))
+    codings = Coding.objects.filter(theme_id__in=list(theme_ids), document__project=project)
+    if not (with_blind and coder):
+        codings = codings.settled()
+    excerpts = Excerpt.objects.filter(pk__in=codings.values("excerpt_id"))
     counties = [county for county in counties if county]
     if counties:
         excerpts = excerpts.filter(document__county_id__in=counties)

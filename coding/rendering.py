@@ -32,12 +32,15 @@ class ExcerptMark:
     is_key: bool = False
 
 
-def marks_for(document_id, start=0, end=None):
-    """The excerpts overlapping [start, end) with their themes' colours, in one query.
+def marks_for(document_id, start=0, end=None, coder_id=None):
+    """The excerpts overlapping [start, end) with their themes' colours, in one query; `coder_id`: only
+    that user's (a document coded blind, coding.access.own_excerpts_only).
 
     Every excerpt has at least one theme, so reading the codings finds every excerpt.
     """
     codings = Coding.objects.filter(excerpt__document_id=document_id, excerpt__end__gt=start)
+    if coder_id is not None:
+        codings = codings.filter(excerpt__coder_id=coder_id)
     if end is not None:
         codings = codings.filter(excerpt__start__lt=end)
     marks = {}
@@ -158,10 +161,10 @@ def _chip(mark, pages=None):
             f'aria-label="{title}">{swatches}</button>')
 
 
-def window_rows(document_id, start, end, turns_for=None, length=None, pages=None):
+def window_rows(document_id, start, end, turns_for=None, length=None, pages=None, coder_id=None):
     """Re-render only the paragraphs that [start, end) touches, reading only their text."""
     window_start, text = _paragraph_window(document_id, start, end, length)
-    marks = marks_for(document_id, window_start, window_start + len(text) + 1)
+    marks = marks_for(document_id, window_start, window_start + len(text) + 1, coder_id)
     turns = turns_for(window_start, window_start + len(text)) if turns_for else None
     return render_rows(text, window_start, marks, turns, pages)
 
@@ -216,11 +219,11 @@ def text_window(document_id, length, *, at=0, upto=None, budget=None):
     return _paragraph_window(document_id, at, min(length, at + budget), length)
 
 
-def document_window(document, turns_for=None, *, at=0, upto=None, budget=None):
+def document_window(document, turns_for=None, *, at=0, upto=None, budget=None, coder_id=None):
     """The rendered window of `document` (which may have its text deferred): offsets stay absolute."""
     start, text = text_window(document.pk, document.length, at=at, upto=upto, budget=budget)
     end = start + len(text)
-    marks = marks_for(document.pk, start, end + 1)
+    marks = marks_for(document.pk, start, end + 1, coder_id)
     rows = render_rows(text, start, marks, turns_for(start, end) if turns_for else None, Pages.of(document))
     return Window(start=start, end=end, rows=[html for _start, html in rows], earlier=start > 0,
                   later=end < document.length)

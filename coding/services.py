@@ -1,8 +1,9 @@
 """Writes on the codebook and the coding: every one validated, atomic and recorded in history."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -11,7 +12,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.models import Change, Coding, Excerpt, Theme, ThemeSummary
+from coding.agreement import stretches
+from coding.models import Change, Coding, DoubleCoding, Excerpt, Settlement, Theme, ThemeSummary
+from coding.passages import paragraph_around, sentence_around
+from coding.quotes import speech_span, turn_index
+from interviews.models import Turn
 from planner.models import County, Document, Membership, Project
 from planner.signals import template_applied
 from planner.textindex import text_slice
@@ -403,3 +408,287 @@ def summary_review(*, summary: ThemeSummary, user: AbstractBaseUser, reviewed: b
     summary.full_clean()
     summary.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
     return summary
+
+
+# --- Double coding: set, settle, reveal ----------------------------------------------------------
+
+def _double_coding_locked(double_coding):
+    double_coding = DoubleCoding.objects.select_for_update().select_related("document").defer(
+        "document__text").get(pk=double_coding.pk)
+    if double_coding.is_revealed:
+        raise ConflictError(_("This document's double coding was revealed already."))
+    return double_coding
+
+
+def double_coding_coders(double_coding: DoubleCoding) -> list[AbstractBaseUser]:
+    """The named coders in a fixed order (by user name): the first is A, the second B."""
+    return list(double_coding.coders.order_by("username"))
+
+
+@transaction.atomic
+def double_coding_set(*, project: Project, documents: Iterable[Document], coders: Iterable[AbstractBaseUser],
+                      user: AbstractBaseUser) -> list[DoubleCoding]:
+    """Set documents to blind double coding by the named coders (two or more analysts or the lead).
+
+    A document already under double coding gets the new coders; a revealed one is refused.
+    """
+    coders = list({coder.pk: coder for coder in coders}.values())
+    if len(coders) < 2:
+        raise ValidationError(_("Name two coders or more."))
+    may_code = set(Membership.objects.filter(project=project, role__in=[Membership.Role.LEAD, Membership.Role.ANALYST],
+                                             user__in=coders).values_list("user_id", flat=True))
+    if any(coder.pk not in may_code for coder in coders):
+        raise ValidationError(_("Every coder must be an analyst or the project lead of the study."))
+    documents = list(documents)
+    if not documents:
+        raise ValidationError(_("Choose at least one document."))
+    result = []
+    for document in documents:
+        if document.project_id != project.pk:
+            raise ValidationError(_("A document belongs to another study."))
+        double_coding = DoubleCoding.objects.select_for_update().filter(document=document).first()
+        if double_coding is not None and double_coding.is_revealed:
+            raise ValidationError(_("«%(title)s» was double-coded and revealed already.") % {"title": document.title})
+        if double_coding is None:
+            double_coding = DoubleCoding.objects.create(project=project, document=document, created_by=user)
+        double_coding.coders.set(coders)
+        _record(project=project, document=document, user=user, action=Change.Action.DOUBLE_CODING_SET,
+                object_uuid=double_coding.uuid,
+                after={"coders": sorted(coder.get_username() for coder in coders)})
+        result.append(double_coding)
+    return result
+
+
+def double_coding_stretches(double_coding: DoubleCoding, coders: list[AbstractBaseUser]) -> tuple[list, dict]:
+    """The stretches of the coders' coding (coding.agreement.stretches) and {excerpt id: (coder, start, end,
+    theme ids)} of their excerpts, the lead's consensus excerpts left out; once revealed, from the
+    snapshot taken at reveal (keyed by position there)."""
+    index = {coder.pk: i for i, coder in enumerate(coders)}
+    if double_coding.snapshot is not None:  # revealed: the coding as it stood, before settling trimmed it
+        excerpts = {n: (coder, start, end, themes) for n, (coder, start, end, themes)
+                    in enumerate(double_coding.snapshot) if coder in index}
+        return stretches(_coverage(excerpts, index, len(coders))), excerpts
+    consensus = Settlement.objects.filter(double_coding=double_coding, excerpt__isnull=False).values("excerpt_id")
+    excerpts = {}
+    for pk, coder, start, end, theme in (Coding.objects.filter(
+            document_id=double_coding.document_id, excerpt__coder__in=coders).exclude(excerpt_id__in=consensus)
+            .values_list("excerpt_id", "excerpt__coder_id", "excerpt__start", "excerpt__end", "theme_id")):
+        excerpts.setdefault(pk, (coder, start, end, []))[3].append(theme)
+    return stretches(_coverage(excerpts, index, len(coders))), excerpts
+
+
+def _coverage(excerpts, index, coders):
+    coverage = {}
+    for coder, start, end, themes in excerpts.values():
+        for theme in themes:
+            coverage.setdefault(theme, [[] for _coder in range(coders)])[index[coder]].append((start, end))
+    return coverage
+
+
+@transaction.atomic
+def disagreement_settle(*, double_coding: DoubleCoding, theme: Theme, start: int, end: int, user: AbstractBaseUser,
+                        kept_coder: AbstractBaseUser | None = None,
+                        consensus: tuple[int, int] | None = None) -> Settlement:
+    """The lead settles the disagreement on `theme` in [start, end): keep one coder's coding there,
+    or write a consensus excerpt (its own span), which counts as the document's coding after reveal.
+
+    Settling the same stretch again replaces the decision (and a consensus excerpt written for it).
+    """
+    double_coding = _double_coding_locked(double_coding)
+    document = double_coding.document
+    if theme.project_id != double_coding.project_id:
+        raise ValidationError(_("A theme is archived or belongs to another study."))
+    if not (0 <= start < end <= document.length):
+        raise ValidationError(_("Select a passage of the text."))
+    if (kept_coder is None) == (consensus is None):
+        raise ValidationError(_("Keep one coder's coding or write a consensus excerpt."))
+    if kept_coder is not None and not double_coding.coders.filter(pk=kept_coder.pk).exists():
+        raise ValidationError(_("The coder is not one of this document's coders."))
+    settlement = Settlement.objects.select_for_update().filter(
+        double_coding=double_coding, theme=theme, start=start, end=end).first()
+    if settlement is not None and settlement.excerpt_id:
+        old = Excerpt.objects.filter(pk=settlement.excerpt_id).values_list("version", flat=True).first()
+        if old is not None:
+            excerpt_delete(excerpt_id=settlement.excerpt_id, user=user, version=old)
+    excerpt = None
+    if consensus is not None:
+        excerpt = excerpt_create(document=document, start=consensus[0], end=consensus[1], coder=user, themes=[theme])
+    settlement = settlement or Settlement(double_coding=double_coding, theme=theme, start=start, end=end)
+    settlement.kept_coder, settlement.excerpt, settlement.decided_by = kept_coder, excerpt, user
+    settlement.full_clean(exclude=["double_coding", "theme", "kept_coder", "excerpt", "decided_by"],
+                          validate_unique=False)
+    settlement.save()
+    _record(project=document.project, document=document, user=user, action=Change.Action.DISAGREEMENT_SETTLED,
+            object_uuid=double_coding.uuid, after={
+                "theme": theme.pk, "from": start, "to": end,
+                "kept": kept_coder.get_username() if kept_coder is not None else "",
+                "consensus": [excerpt.start, excerpt.end] if excerpt is not None else None})
+    return settlement
+
+
+@transaction.atomic
+def double_coding_reveal(*, double_coding: DoubleCoding, user: AbstractBaseUser) -> dict[str, int]:
+    """End the blind phase: the document's coding becomes one coding, and everyone sees it.
+
+    In each stretch (coding.agreement.stretches) a settled one keeps the kept coder's coding or,
+    for a consensus, only the lead's excerpt; an unsettled one where the coders agree keeps the
+    first coder's (the same characters); an unsettled disagreement keeps every coder's. A theme
+    taken off an excerpt is an excerpt change, an excerpt left without themes is deleted: each
+    recorded in history without a user (the reveal's own entry names the lead), so that nobody's
+    undo takes back one piece of a reveal, and an undo of a coder's earlier change meets it as a
+    later change and is refused. The coders' excerpts as they stood are kept in `snapshot`, for the report.
+    """
+    double_coding = _double_coding_locked(double_coding)
+    coders = double_coding_coders(double_coding)
+    found, excerpts = double_coding_stretches(double_coding, coders)
+    settlements = list(double_coding.settlements.order_by("decided_at", "pk"))
+    keep = {}  # (theme, stretch start) -> coder ids whose coding stays there
+    for stretch in found:
+        decided = [s for s in settlements if s.theme_id == stretch.theme and s.start < stretch.end
+                   and stretch.start < s.end]
+        if decided:
+            keep[stretch.theme, stretch.start] = {decided[-1].kept_coder_id} - {None}
+        elif stretch.agreed:
+            keep[stretch.theme, stretch.start] = {coders[0].pk}
+        else:
+            keep[stretch.theme, stretch.start] = {coder.pk for coder in coders}
+    starts = {}
+    for stretch in found:
+        starts.setdefault(stretch.theme, []).append(stretch)
+    removed, trimmed = 0, 0
+    for pk, (coder, start, end, themes) in sorted(excerpts.items()):
+        gone = [theme for theme in themes if coder not in keep[theme, next(
+            s.start for s in starts[theme] if s.start <= start and end <= s.end)]]
+        if not gone:
+            continue
+        version = Excerpt.objects.values_list("version", flat=True).get(pk=pk)
+        if len(gone) == len(themes):
+            excerpt_delete(excerpt_id=pk, user=None, version=version)
+            removed += 1
+        else:
+            # Directly, as a merge does: the themes it keeps may be archived since, which an edit refuses.
+            excerpt = _locked(pk, version)
+            before = excerpt_snapshot(excerpt)
+            Coding.objects.filter(excerpt=excerpt, theme_id__in=gone).delete()
+            excerpt.version += 1
+            excerpt.save(update_fields=["version", "updated_at"])
+            _record(project=double_coding.project, document=double_coding.document, user=None,
+                    action=Change.Action.EXCERPT_CHANGED, object_uuid=excerpt.uuid, before=before,
+                    after=excerpt_snapshot(excerpt, sorted(set(before["themes"]) - set(gone))))
+            trimmed += 1
+    double_coding.snapshot = [[coder, start, end, sorted(themes)] for coder, start, end, themes in excerpts.values()]
+    double_coding.revealed_at, double_coding.revealed_by = timezone.now(), user
+    double_coding.save(update_fields=["snapshot", "revealed_at", "revealed_by"])
+    result = {"removed": removed, "trimmed": trimmed, "stretches": len(found),
+              "disagreements": sum(not stretch.agreed for stretch in found)}
+    _record(project=double_coding.project, document=double_coding.document, user=user,
+            action=Change.Action.DOUBLE_CODING_REVEALED, object_uuid=double_coding.uuid, after=result)
+    return result
+# --- Coding every hit of a search in one go -------------------------------------------------------
+
+UNITS = ("hit", "sentence", "paragraph", "turn")  # what of the text around a hit becomes the excerpt
+
+
+@dataclass
+class HitsPlan:
+    """What coding a set of hits will make: one excerpt per distinct passage, with the themes it lacks."""
+
+    passages: dict = field(default_factory=dict)  # (document id, start, end) -> set of theme ids
+    skipped: int = 0  # hits already inside a passage coded with every chosen theme
+
+    @property
+    def count(self) -> int:
+        return len(self.passages)
+
+
+def hits_plan(*, project: Project, hits: Iterable[tuple[int, int, int]], themes: Iterable[Theme],
+              unit: str) -> HitsPlan:
+    """The excerpts coding `hits` ((document id, start, end)) as `unit` with `themes` would make.
+
+    A hit inside a passage already coded with a theme does not get that theme again; a hit that
+    gets no theme is skipped. Hits whose passages coincide (two in one sentence) make one excerpt.
+    Reads each document's text once, its turns and the chosen themes' excerpts in one query each.
+    """
+    themes = _check_themes(project, themes)
+    if unit not in UNITS:
+        raise ValidationError(_("Choose what to code: the hit, its sentence, its paragraph or its speaker turn."))
+    hits = sorted(set(hits))
+    document_ids = {document_id for document_id, _start, _end in hits}
+    documents = {document.pk: document for document in Document.objects.filter(project=project, pk__in=document_ids)}
+    coded = {}
+    for document_id, theme_id, start, end in Coding.objects.filter(
+            theme__in=themes, document_id__in=document_ids).values_list("document_id", "theme_id", "excerpt__start",
+                                                                       "excerpt__end"):
+        coded.setdefault((document_id, theme_id), []).append((start, end))
+    turns = {}
+    for document_id, start, speech, end in Turn.objects.filter(document_id__in=document_ids).order_by(
+            "document_id", "start").values_list("document_id", "start", "speech_start", "end"):
+        turns.setdefault(document_id, []).append((start, speech, end))
+    plan = HitsPlan()
+    for document_id, start, end in hits:
+        document = documents.get(document_id)
+        if document is None or not 0 <= start < end <= document.length:
+            continue
+        wanted = {theme.pk for theme in themes
+                  if not any(s <= start and end <= e for s, e in coded.get((document_id, theme.pk), ()))}
+        span = _hit_passage(document, turns.get(document_id, []), start, end, unit) if wanted else None
+        if span is None:
+            plan.skipped += 1
+            continue
+        plan.passages.setdefault((document_id, *span), set()).update(wanted)
+    return plan
+
+
+def _hit_passage(document, turns, start, end, unit):
+    """The passage of `unit` around a hit, within the speech of a transcript (quotes.speech_span)."""
+    text, pdf = document.text, document.kind == Document.Kind.PLAN
+    if unit == "sentence":
+        start, end = sentence_around(text, start, end, pdf=pdf)
+    elif unit == "paragraph":
+        start, end = paragraph_around(text, start, end, pdf=pdf)
+    elif unit == "turn" and turns:
+        index = turn_index([turn[0] for turn in turns], start)
+        if index is not None:
+            start, end = turns[index][1], max(turns[index][2], turns[index][1])
+    if unit != "turn" and document.kind == Document.Kind.TRANSCRIPT:
+        return speech_span(document, start, end)
+    return (start, end) if end > start else None
+
+
+@transaction.atomic
+def hits_code(*, project: Project, plan: HitsPlan, coder: AbstractBaseUser, query: str = "") -> Change:
+    """Make the excerpts of a HitsPlan: one history entry for the whole batch, undone in one step."""
+    if not plan.passages:
+        raise ValidationError(_("Every hit is coded with these themes already: nothing to make."))
+    themes = {theme.pk: theme for theme in _check_themes(
+        project, Theme.objects.filter(pk__in={pk for ids in plan.passages.values() for pk in ids}))}
+    excerpts = [Excerpt(document_id=document_id, start=start, end=end, coder=coder)
+                for document_id, start, end in plan.passages]
+    Excerpt.objects.bulk_create(excerpts, batch_size=500)
+    Coding.objects.bulk_create((Coding(excerpt=excerpt, theme=themes[pk], document_id=excerpt.document_id)
+                                for excerpt, ids in zip(excerpts, plan.passages.values(), strict=True)
+                                for pk in sorted(ids)), batch_size=500)
+    snapshots = [excerpt_snapshot(excerpt, ids) for excerpt, ids in zip(excerpts, plan.passages.values(),
+                                                                          strict=True)]
+    return _record(project=project, document=None, user=coder, action=Change.Action.HITS_CODED,
+                   object_uuid=uuid4(), after={"query": query, "skipped": plan.skipped, "excerpts": snapshots})
+
+
+@transaction.atomic
+def hits_code_undo(*, change: Change, user: AbstractBaseUser) -> int:
+    """Remove the excerpts a batch of coded hits made, if none has changed since; returns how many."""
+    change = Change.objects.select_for_update().filter(pk=change.pk, action=Change.Action.HITS_CODED).first()
+    if change is None or change.undone_at or change.user_id != user.pk:
+        raise ConflictError(_("This change cannot be undone."))
+    snapshots = {snapshot["uuid"]: snapshot for snapshot in change.after["excerpts"]}
+    current = list(Excerpt.objects.select_for_update().filter(uuid__in=list(snapshots)).values_list("uuid",
+                                                                                                     "version"))
+    if any(version != snapshots[str(uuid)]["version"] for uuid, version in current):
+        raise ConflictError(_("Some of these excerpts have been changed since; nothing was undone."))
+    Excerpt.objects.filter(uuid__in=[uuid for uuid, _version in current]).delete()
+    change.undone_at = timezone.now()
+    change.save(update_fields=["undone_at"])
+    undo = _record(project=change.project, document=None, user=user, action=Change.Action.HITS_UNCODED,
+                   object_uuid=change.object_uuid, before=change.after, after={"removed": len(current)})
+    Change.objects.filter(pk=undo.pk).update(undoes=change)
+    return len(current)

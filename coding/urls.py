@@ -1,6 +1,13 @@
 from django.urls import path
 
-from coding import codebook_views, document_views, participant_data_views, views, watchlist_views
+from coding import (
+    agreement_views,
+    codebook_views,
+    document_views,
+    participant_data_views,
+    views,
+    watchlist_views,
+)
 from coding.exports.urls import urlpatterns as export_patterns
 from coding.review.urls import urlpatterns as review_patterns
 
@@ -18,6 +25,12 @@ urlpatterns = [
     path("s/<slug:slug>/counties/<int:county_id>/coded/", views.county_excerpts, name="county_excerpts"),
     path("s/<slug:slug>/search/documents/<int:document_id>/", views.search_document, name="search_document"),
     path("s/<slug:slug>/search/saved/", views.saved_search_create, name="saved_search_create"),
+    path("s/<slug:slug>/search/saved/<int:search_id>/register/", views.saved_search_register,
+         name="saved_search_register"),
+    path("s/<slug:slug>/search/code/", views.hits_code, name="hits_code"),
+    path("s/<slug:slug>/words/", views.word_list, name="word_list"),
+    path("s/<slug:slug>/code-frequency/", views.code_frequency, name="code_frequency"),
+    path("s/<slug:slug>/search/code/<int:change_id>/undo/", views.hits_code_undo, name="hits_code_undo"),
     path("s/<slug:slug>/search/saved/<int:search_id>/delete/", views.saved_search_delete, name="saved_search_delete"),
     path("s/<slug:slug>/documents/<int:document_id>/code-hit/", views.hit_code, name="hit_code"),
     path("s/<slug:slug>/documents/<int:document_id>/code/", document_views.document_code, name="document_code"),
@@ -35,6 +48,15 @@ urlpatterns = [
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/delete/", document_views.excerpt_delete_view,
          name="excerpt_delete"),
     path("s/<slug:slug>/codebook/picker.json", document_views.picker_themes, name="picker_themes"),
+    path("s/<slug:slug>/double-coding/", agreement_views.double_coding_list, name="double_coding_list"),
+    path("s/<slug:slug>/agreement/", agreement_views.agreement_report, name="agreement_report"),
+    path("s/<slug:slug>/agreement.xlsx", agreement_views.agreement_xlsx, name="agreement_xlsx"),
+    path("s/<slug:slug>/documents/<int:document_id>/compare/", agreement_views.double_coding_compare,
+         name="double_coding_compare"),
+    path("s/<slug:slug>/documents/<int:document_id>/compare/settle/", agreement_views.disagreement_settle_view,
+         name="disagreement_settle"),
+    path("s/<slug:slug>/documents/<int:document_id>/compare/reveal/", agreement_views.double_coding_reveal_view,
+         name="double_coding_reveal"),
 ]
 
 urlpatterns += review_patterns + export_patterns

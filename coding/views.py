@@ -1,23 +1,30 @@
 """Views of the codebook, search and coding."""
 
-from urllib.parse import urlencode
+import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding.access import document_for_coder, study_for_coder, study_for_reader
-from coding.forms import ExcerptForm, SavedSearchForm, SearchForm
-from coding.models import Excerpt, SavedSearch
+from coding import frequencies, services
+from coding.access import document_for_coder, study_for_coder, study_for_reader, study_for_register
+from coding.forms import ExcerptForm, HitsCodeForm, SearchForm, WordListForm
+from coding.frequencies import code_frequencies, word_frequencies
+from coding.frequencies import xlsx as frequencies_xlsx
+from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
-from coding.search import search
-from coding.services import excerpt_create
+from coding.search import add_time_codes, search
+from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
 
 RESULTS_PER_PAGE = 20  # documents
@@ -30,16 +37,17 @@ def search_view(request, slug):
     form = SearchForm(request.GET or None, project=project)
     results = []
     if form.is_valid() and form.cleaned_data["q"]:
-        data = form.cleaned_data
-        results = search(project=project, query=data["q"], kind=data["kind"], county=data["county"],
-                         plan_type=data["plan_type"])
+        results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
+                         aa=form.cleaned_data["aa"], filters=form.filters(), time_codes=False)
     totals = {}
     for result in results:
         for label, n in result.term_counts.items():
             totals[label] = totals.get(label, 0) + n
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    add_time_codes(page.object_list)
     return render(request, "coding/search.html", {
         "project": project, "membership": membership, "form": form, "results": results, "page": page,
+        "code_form": HitsCodeForm(project=project) if membership.can_write and results else None,
         "totals": totals, "saved": project.saved_searches.all(), "hit_count": sum(totals.values()),
     })
 
@@ -53,26 +61,30 @@ def search_document(request, slug, document_id):
     form = SearchForm(request.GET or None, project=project)
     hits = []
     if form.is_valid():
-        results = search(project=project, query=form.cleaned_data["q"], document=document)
+        filters = dataclasses.replace(form.filters(), document=document)
+        results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
+                         aa=form.cleaned_data["aa"], filters=filters)
         hits = results[0].hits if results else []
     return render(request, "coding/_hits.html", {
         "project": project, "membership": membership, "hits": hits,
         "code_url": reverse("coding:hit_code", args=[project.slug, document.pk]),
-        "open_url": reverse("coding:document_code", args=[project.slug, document.pk]),
+        "open_url": reverse("coding:document_code", args=[project.slug, document.pk]), "doc": document,
     })
 
 
 @login_required
 @require_POST
 def saved_search_create(request, slug):
+    """Save the search as the form holds it (query, mode and filters); saving it again updates its filters."""
     project, _membership = study_for_coder(request, slug)
-    form = SavedSearchForm(request.POST)
-    if not form.is_valid():
+    form = SearchForm(request.POST, project=project)
+    if not form.is_valid() or not form.cleaned_data["q"].strip():
         return redirect("coding:search", slug=project.slug)
-    query, kind = form.cleaned_data["query"].strip(), form.cleaned_data["kind"]
-    SavedSearch.objects.get_or_create(project=project, query=query, kind=kind, defaults={"created_by": request.user})
+    saved, _created = SavedSearch.objects.update_or_create(
+        project=project, query=form.cleaned_data["q"].strip(), kind=form.cleaned_data["kind"],
+        defaults={"params": form.params()}, create_defaults={"params": form.params(), "created_by": request.user})
     messages.success(request, _("The search was saved for the whole team."))
-    return redirect(f"{reverse('coding:search', args=[project.slug])}?{urlencode({'q': query, 'kind': kind})}")
+    return redirect(f"{reverse('coding:search', args=[project.slug])}?{saved.querystring()}")
 
 
 @login_required
@@ -81,6 +93,61 @@ def saved_search_delete(request, slug, search_id):
     project, _membership = study_for_coder(request, slug)
     get_object_or_404(project.saved_searches, pk=search_id).delete()
     return redirect("coding:search", slug=project.slug)
+
+
+@login_required
+@require_POST
+def saved_search_register(request, slug, search_id):
+    """The lead shows a saved search as a column of the plan register, or takes it away."""
+    project, _membership = study_for_register(request, slug)
+    saved = get_object_or_404(project.saved_searches, pk=search_id)
+    saved.in_register = request.POST.get("in_register") == "1"
+    saved.save(update_fields=["in_register"])
+    return redirect("coding:search", slug=project.slug)
+
+
+@login_required
+@require_POST
+def hits_code(request, slug):
+    """Code the hits of a search at once: a preview of what it makes, then the batch (one history entry)."""
+    project, membership = study_for_coder(request, slug)
+    search_form = SearchForm(request.POST, project=project)
+    form = HitsCodeForm(request.POST, project=project)
+    context = {"project": project, "membership": membership, "form": form}
+    if search_form.is_valid() and form.is_valid():
+        data = form.cleaned_data
+        hits = data["hits"]
+        if data["scope"] == "all":
+            hits = [(r.document.pk, h.start, h.end) for r in search(
+                project=project, query=search_form.cleaned_data["q"], mode=search_form.cleaned_data["mode"] or "infix",
+                aa=search_form.cleaned_data["aa"], filters=search_form.filters(), time_codes=False) for h in r.hits]
+        try:
+            plan = services.hits_plan(project=project, hits=hits, themes=data["themes"], unit=data["unit"])
+            if request.POST.get("confirm"):
+                context["change"] = services.hits_code(project=project, plan=plan, coder=request.user,
+                                              query=search_form.cleaned_data["q"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            context.update(plan=plan, hit_count=len(hits), posted=[
+                (name, values) for name, values in request.POST.lists()
+                if name not in {"csrfmiddlewaretoken", "confirm"}])
+    elif not search_form.is_valid():
+        form.add_error(None, _("The search could not be read; search again."))
+    return render(request, "coding/_hits_code.html", context)
+
+
+@login_required
+@require_POST
+def hits_code_undo(request, slug, change_id):
+    """Undo a batch of coded hits in one step."""
+    project, membership = study_for_coder(request, slug)
+    change = get_object_or_404(Change, project=project, pk=change_id, action=Change.Action.HITS_CODED)
+    try:
+        removed = services.hits_code_undo(change=change, user=request.user)
+    except ConflictError as error:
+        return render(request, "coding/_hits_code.html", {"project": project, "error": str(error)})
+    return render(request, "coding/_hits_code.html", {"project": project, "removed": removed})
 
 
 @login_required
@@ -167,7 +234,8 @@ def plan_excerpts(request, slug, plan_id):
     """The excerpts coded from one plan's documents, for the plan page (loaded into it)."""
     project, membership = study_for_reader(request, slug)
     get_object_or_404(Plan, pk=plan_id, county__project=project)
-    excerpts = excerpts_with_passages(Excerpt.objects.of_study(project).filter(document__plan_id=plan_id))
+    excerpts = excerpts_with_passages(Excerpt.objects.of_study(project).settled().filter(
+        document__plan_id=plan_id))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": False})
 
@@ -178,7 +246,64 @@ def county_excerpts(request, slug, county_id):
     """The excerpts coded from a county's plans, grouped by plan: the report's appendix 3 and 4."""
     project, membership = study_for_reader(request, slug)
     get_object_or_404(County, pk=county_id, project=project)
-    excerpts = excerpts_with_passages(Excerpt.objects.filter(
+    excerpts = excerpts_with_passages(Excerpt.objects.settled().filter(
         document__project=project, document__county_id=county_id, document__kind=Document.Kind.PLAN))
     return render(request, "coding/_plan_excerpts.html", {"project": project, "excerpts": excerpts,
                                                           "show_plan": True})
+
+
+WORDS_SHOWN = 300  # rows of the word list page; the .xlsx has every word
+
+
+@login_required
+@require_GET
+def word_list(request, slug):
+    """The words of the chosen documents: how often, in how many documents; as a page or .xlsx."""
+    project, membership = study_for_reader(request, slug)
+    form = WordListForm(request.GET or None, project=project)
+    words = []
+    if form.is_valid():
+        data = form.cleaned_data
+        size = form.documents_chosen(project).aggregate(total=Sum("length"))["total"] or 0
+        if size > frequencies.WORD_LIST_MAX_CHARACTERS:
+            form.add_error("documents", _("These documents hold %(size)s million characters; the word list counts "
+                                          "up to %(max)s million at a time. Choose fewer documents, a kind or a "
+                                          "county.") % {"size": round(size / 1e6, 1),
+                                                        "max": round(frequencies.WORD_LIST_MAX_CHARACTERS / 1e6, 1)})
+    if form.is_valid():
+        data = form.cleaned_data
+        words = word_frequencies(form.documents_chosen(project), min_length=data["min_length"] or 1,
+                                 skip_stop_words=data["stop_words"], contains=data["contains"].strip())
+        if request.GET.get("format") == "xlsx":
+            return _xlsx_response(frequencies_xlsx([_("Word"), _("Occurrences"), _("Documents")],
+                                                   [[w.word, w.count, w.documents] for w in words], _("Words")),
+                                  f"ordliste-{project.slug}.xlsx")
+    return render(request, "coding/word_list.html", {
+        "project": project, "membership": membership, "form": form, "words": words[:WORDS_SHOWN],
+        "word_count": len(words), "query": request.GET.urlencode()})
+
+
+@login_required
+@require_GET
+def code_frequency(request, slug):
+    """Excerpts per theme for each document, participant, or role and field; as a page or .xlsx."""
+    project, membership = study_for_reader(request, slug)
+    by = request.GET.get("by") if request.GET.get("by") in FREQUENCY_BY else "document"
+    table = code_frequencies(project, by)
+    if request.GET.get("format") == "xlsx":
+        headers = [str(FREQUENCY_BY[by]), *(theme.name for theme in table.themes), _("Total")]
+        return _xlsx_response(frequencies_xlsx(headers, [[label, *counts, total] for label, counts, total
+                                                         in table.rows], _("Code frequencies")),
+                              f"kodefrekvens-{by}-{project.slug}.xlsx")
+    return render(request, "coding/code_frequency.html", {
+        "project": project, "membership": membership, "table": table, "by": by, "choices": FREQUENCY_BY.items()})
+
+
+FREQUENCY_BY = {"document": gettext_lazy("Document"), "participant": gettext_lazy("Participant"),
+                "role": gettext_lazy("Role and field")}
+
+
+def _xlsx_response(data, name):
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

@@ -101,8 +101,8 @@ class PlanForm(forms.ModelForm):
 
     class Meta:
         model = Plan
-        fields = ["county", "plan_type", "title", "year", "status", "url", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        fields = ["county", "plan_type", "title", "year", "status", "url", "notes", "assessment"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "assessment": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)

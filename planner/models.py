@@ -154,6 +154,8 @@ class Plan(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.ADOPTED)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     notes = models.TextField(_("notes"), blank=True, validators=[note_length])
+    # The team's written assessment of the plan, as the report's appendices 3 and 4 give it.
+    assessment = models.TextField(_("assessment"), blank=True, validators=[note_length])
 
     class Meta:
         verbose_name = _("plan")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 
 from planner.models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Plan, PlanStatus, PlanType
+from planner.signals import register_columns as register_columns_signal
 from planner.spreadsheets import FORMULA_START, append_rows, csv_bytes
 
 # The columns of the team's spreadsheet and the Plan field each holds. Headers and labels are
@@ -49,7 +50,7 @@ CONTENT_TYPES = {
 # What the import page tells about the values it takes.
 FILE_GUIDE = {"type_labels": list(TYPE_LABELS.values()), "status_labels": list(STATUS_LABELS.values()),
               "year_min": PLAN_YEAR_MIN, "year_max": PLAN_YEAR_MAX}
-_WIDTHS = {"A": 18, "B": 26, "C": 60, "D": 8, "E": 15, "F": 40, "G": 50}
+_WIDTHS = {"A": 18, "B": 26, "C": 60, "D": 8, "E": 15, "F": 40, "G": 50, "H": 60}
 
 
 @dataclass(frozen=True)
@@ -94,19 +95,53 @@ class ImportSummary:
 
 # --- Writing --------------------------------------------------------------------------------------
 
+# Columns the files carry after HEADERS and an import passes over: the team's assessment, and the
+# columns other apps add (RegisterColumn), whose headers start with «Søk: ».
+ASSESSMENT = "Vurdering"
+EXTRA_PREFIX = "Søk: "
 
-def plan_rows(plans):
-    """The cells of each plan, in the order of HEADERS."""
+
+@dataclass(frozen=True)
+class RegisterColumn:
+    """A column another app adds to the register: a number per plan (0 shown as «–»), each with a link."""
+
+    label: str
+    counts: dict  # plan id -> int
+    links: dict  # plan id -> URL of what was counted
+
+    @property
+    def header(self):
+        return f"{EXTRA_PREFIX}{self.label}"
+
+    def cell(self, plan):
+        """The column's cell of a plan: its count and link, or None for nothing."""
+        count = self.counts.get(plan.pk, 0)
+        return {"count": count, "link": self.links.get(plan.pk) if count else None}
+
+
+def register_columns(project, plans):
+    """The columns every app adds to the register of these plans (planner.signals.register_columns)."""
+    answers = register_columns_signal.send(sender=Plan, project=project, plans=list(plans))
+    return [column for _receiver, columns in answers for column in columns or ()]
+
+
+def headers(columns=()):
+    return [*HEADERS, ASSESSMENT, *(column.header for column in columns)]
+
+
+def plan_rows(plans, columns=()):
+    """The cells of each plan, in the order of headers(columns); a count of 0 is «–», as in the report."""
     for plan in plans:
         yield [plan.county.name, TYPE_LABELS.get(plan.plan_type, plan.plan_type), plan.title, plan.year,
-               STATUS_LABELS.get(plan.status, plan.status), plan.url, plan.notes]
+               STATUS_LABELS.get(plan.status, plan.status), plan.url, plan.notes, plan.assessment,
+               *(column.counts.get(plan.pk) or "–" for column in columns)]
 
 
-def write_xlsx(rows):
+def write_xlsx(rows, columns=()):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Planregister"
-    sheet.append(HEADERS)
+    sheet.append(headers(columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     append_rows(sheet, rows)
@@ -119,8 +154,8 @@ def write_xlsx(rows):
     return buffer.getvalue()
 
 
-def write_csv(rows):
-    return csv_bytes([HEADERS, *rows])
+def write_csv(rows, columns=()):
+    return csv_bytes([headers(columns), *rows])
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv}
@@ -234,8 +269,8 @@ def _sheet_rows(name, numbered):
     known = {title.casefold(): title for title in HEADERS}
     positions, problems = {}, []
     for index, title in enumerate(header):
-        if not title:
-            continue
+        if not title or title.casefold() == ASSESSMENT.casefold() or title.startswith(EXTRA_PREFIX):
+            continue  # written by the export, not read back (see ASSESSMENT)
         canonical = known.get(title.casefold())
         if canonical is None:
             problems.append(Problem(_("Unknown column. The columns are %(columns)s.") % {"columns": ", ".join(HEADERS)},

@@ -69,19 +69,22 @@ def template_apply(*, project, key):
 
 
 @transaction.atomic
-def plan_create(*, county, plan_type, title, year, status=Plan.Status.ADOPTED, url="", notes=""):
+def plan_create(*, county, plan_type, title, year, status=Plan.Status.ADOPTED, url="", notes="", assessment=""):
     """Add a plan to the register of the county's study."""
-    plan = Plan(county=county, plan_type=plan_type, title=title, year=year, status=status, url=url, notes=notes)
+    plan = Plan(county=county, plan_type=plan_type, title=title, year=year, status=status, url=url, notes=notes,
+                assessment=assessment)
     plan.full_clean()
     plan.save()
     return plan
 
 
 @transaction.atomic
-def plan_update(*, plan, county, plan_type, title, year, status, url, notes):
-    """Change every field of a plan."""
+def plan_update(*, plan, county, plan_type, title, year, status, url, notes, assessment=None):
+    """Change every field of a plan (the assessment when given)."""
     plan.county, plan.plan_type, plan.title, plan.year = county, plan_type, title, year
     plan.status, plan.url, plan.notes = status, url, notes
+    if assessment is not None:
+        plan.assessment = assessment
     plan.full_clean()
     plan.save()
     return plan

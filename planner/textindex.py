@@ -7,6 +7,7 @@ Document.save() indexes a new document in the same transaction.
 import bisect
 import re
 
+from django.db import connections
 from django.db.models import F
 
 from planner.models import Chunk
@@ -100,3 +101,79 @@ def slices(chunks, spans):
             index += 1
         texts[key] = "".join(parts)
     return texts
+
+
+# --- Narrowing a search to the chunks that can hold a hit -------------------------------------------
+# Each database answers with its own trigram index over Chunk.words (migration 0006): pg_trgm's GIN
+# index on PostgreSQL (LIKE '%needle%'), an FTS5 table with the trigram tokenizer on SQLite where the
+# build has it. Either returns a superset of the chunks with a hit; the search's one matcher decides.
+TRIGRAM_MIN = 3  # a needle shorter than a trigram cannot be looked up: every chunk is read
+FTS_TABLE = "planner_chunk_fts"
+FTS_TRIGGERS = ("planner_chunk_fts_ai", "planner_chunk_fts_ad", "planner_chunk_fts_au")
+
+
+def sqlite_trigram_ready(connection):
+    """Whether this SQLite database has the FTS5 trigram table and the triggers that keep it current.
+
+    A table rebuilt by a later migration (SQLite's ALTER TABLE) loses its triggers: then the scan."""
+    key = connection.settings_dict["NAME"]
+    cache = connection.__dict__.setdefault("_kodeverk_fts", {})
+    if key not in cache:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name IN (%s, %s, %s, %s)",
+                           [FTS_TABLE, *FTS_TRIGGERS])
+            cache[key] = cursor.fetchone()[0] == 1 + len(FTS_TRIGGERS)
+    return cache[key]
+
+
+def narrowed(chunks, needles):
+    """`chunks` cut down to those whose words can hold a hit, where an index can say so; else unchanged.
+
+    `needles` is a list of needles (lowercased words or phrases with single spaces, as in Chunk.words),
+    any of which a chunk must hold, or an expression of them: ("or", [...]) or ("and", [...]).
+    """
+    expression = _simplified(("or", list(needles)) if isinstance(needles, list) else needles)
+    if expression is None or min(len(needle) for needle in _all_needles(expression)) < TRIGRAM_MIN:
+        return chunks
+    connection = connections[chunks.db]
+    if connection.vendor == "postgresql":
+        where, params = _like(expression)
+        # A subquery of its own (OFFSET 0 keeps the planner from merging it into the outer query): asked
+        # together with the study's documents, the planner walks every chunk of the study instead.
+        return chunks.extra(where=[f"planner_chunk.id IN (SELECT candidate.id FROM planner_chunk candidate "
+                                   f"WHERE {where} OFFSET 0)"], params=params)
+    if connection.vendor == "sqlite" and sqlite_trigram_ready(connection):
+        return chunks.extra(where=[f"planner_chunk.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
+                            params=[_match(expression)])
+    return chunks
+
+
+def _simplified(expression):
+    """The expression without empty groups, and a group of one as that one; None when nothing is left."""
+    if isinstance(expression, str):
+        return expression
+    parts = [part for part in (_simplified(part) for part in expression[1]) if part is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else (expression[0], parts)
+
+
+def _all_needles(expression):
+    if isinstance(expression, str):
+        return [expression]
+    return [needle for part in expression[1] for needle in _all_needles(part)]
+
+
+def _like(expression):
+    if isinstance(expression, str):
+        return "candidate.words LIKE %s", [f"%{expression}%"]
+    parts = [_like(part) for part in expression[1]]
+    joiner = " AND " if expression[0] == "and" else " OR "
+    return "(" + joiner.join(sql for sql, _params in parts) + ")", [p for _sql, params in parts for p in params]
+
+
+def _match(expression):
+    if isinstance(expression, str):
+        return '"' + expression.replace('"', '""') + '"'
+    joiner = " AND " if expression[0] == "and" else " OR "
+    return "(" + joiner.join(_match(part) for part in expression[1]) + ")"

@@ -30,6 +30,7 @@ from planner.plan_io import (
     plan_rows,
     plans_import,
     read_plan_file,
+    register_columns,
 )
 from planner.services import (
     LastLeadError,
@@ -124,8 +125,12 @@ def _plans_filtered(request, project):
 def plan_list(request, slug):
     project, membership = project_for_user(request, slug)
     form, plans = _plans_filtered(request, project)
+    plans = list(plans)
+    columns = register_columns(project, plans)
+    for plan in plans:
+        plan.extra_cells = [column.cell(plan) for column in columns]
     context = {"project": project, "membership": membership, "form": form, "plans": plans,
-               "filters": request.GET.urlencode()}
+               "filters": request.GET.urlencode(), "columns": columns}
     return render(request, "planner/plan_list.html", context)
 
 
@@ -134,7 +139,9 @@ def plan_list(request, slug):
 def plan_export(request, slug, fmt):
     project, _membership = project_for_user(request, slug)
     _form, plans = _plans_filtered(request, project)
-    response = HttpResponse(WRITERS[fmt](plan_rows(plans)), content_type=CONTENT_TYPES[fmt])
+    plans = list(plans)
+    columns = register_columns(project, plans)
+    response = HttpResponse(WRITERS[fmt](plan_rows(plans, columns), columns), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, f"planregister-{project.slug}.{fmt}")
     return response
 

@@ -14,6 +14,11 @@ How they work, and why they are fast:
   (browser tests with `live_server`), and the next test makes its own. A test that needs the
   real build calls `project_create(..., template="integrering")` itself;
   tests/test_studies.py checks that a copy holds what a fresh build holds.
+- A module whose tests only read the study, or change it inside their own transaction, shares one:
+  `pytestmark = pytest.mark.usefixtures("module_study")` makes the users and the study once for the
+  module, inside a transaction rolled back at its end, and each test runs in a savepoint of it (as
+  Django's TestCase does with setUpTestData). Module-scoped fixtures build the module's quotes on it
+  once as well. A test that needs an empty study there is marked `own_study`.
 - `make test` runs the suite in two processes (pytest-xdist, `-n 2`). Each has its own test
   database (on PostgreSQL `test_<name>_gw0`, `_gw1`), its own recorded study and its own
   browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
@@ -22,8 +27,13 @@ How they work, and why they are fast:
   spread among the others (`pytest_collection_modifyitems` below), so that the cores stay busy.
 """
 
+import contextlib
+import types
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db import transaction
 
 from planner.models import Membership
 from planner.services import membership_set
@@ -44,11 +54,16 @@ def pytest_collection_modifyitems(items):
     browser = [item for item in items if item.get_closest_marker("browser") and item not in slow]
     rest = [item for item in items if item not in slow and item not in browser]
     every = max(1, len(rest) // (len(browser) + 1))
-    spread = []
+    spread, since = [], 0
     for index, item in enumerate(rest):
         spread.append(item)
-        if (index + 1) % every == 0 and browser:
+        since += 1
+        # Only between two modules: a module that shares one study among its tests (`module_study`)
+        # builds it again after any test of another module.
+        module_ends = index + 1 == len(rest) or rest[index + 1].module is not item.module
+        if since >= every and module_ends and browser:
             spread.append(browser.pop(0))
+            since = 0
     items[:] = slow + spread + browser
 
 
@@ -62,36 +77,97 @@ def _plain_static_storage(settings):
 
 
 def make_user(username):
-    return get_user_model().objects.create_user(username, password=PASSWORD)
+    # Hashed with MD5 here and now (the autouse fixture above lets it be checked): a module's shared users
+    # are made before any function-scoped fixture has changed the settings.
+    md5 = MD5PasswordHasher()
+    return get_user_model().objects.create(username=username, password=md5.encode(PASSWORD, md5.salt()))
 
 
-@pytest.fixture
-def lead(db):
-    return make_user("leder")
+USERNAMES = {"lead": "leder", "analyst": "analytiker", "viewer": "leser", "outsider": "utenforstaende"}
 
 
-@pytest.fixture
-def analyst(db):
-    return make_user("analytiker")
-
-
-@pytest.fixture
-def viewer(db):
-    return make_user("leser")
-
-
-@pytest.fixture
-def outsider(db):
-    return make_user("utenforstaende")
-
-
-@pytest.fixture
-def project(lead, analyst, viewer):
-    """The template study, with a lead, an analyst and a viewer."""
+def _study_with_members(lead, analyst, viewer):
     study = study_from_template(name="Fylkeskommunenes integreringsarbeid", lead=lead, key="integrering")
     membership_set(project=study, user=analyst, role=Membership.Role.ANALYST)
     membership_set(project=study, user=viewer, role=Membership.Role.VIEWER)
     return study
+
+
+@contextlib.contextmanager
+def _rolled_back():
+    """A transaction around a module's tests, rolled back at its end; each test's own transaction
+    (pytest-django's, as in Django's TestCase) becomes a savepoint inside it."""
+    atomic = transaction.atomic()
+    atomic._from_testcase = True  # so that a durable atomic block in the code under test still runs
+    atomic.__enter__()
+    try:
+        yield
+    finally:
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_study(request, django_db_setup, django_db_blocker):
+    """The users and the template study made once for a whole module, for modules whose tests only read
+    them or change them inside their own transaction (the change is rolled back after each test).
+
+    A module opts in with `pytestmark = pytest.mark.usefixtures("module_study")`; `lead`, `analyst`,
+    `viewer`, `outsider` and `project` then give the module's rows (read afresh in each test, so that
+    no test sees another's objects in memory); a test marked `own_study` gets a study of its own
+    (with the same users), for data it builds on an empty study. Module-scoped fixtures of the module may build more on
+    it: the database stays open to them until the module ends, and everything is rolled back then.
+    Transactional tests (live_server, transaction=True) cannot run inside it; they are refused."""
+    transactional = [item.name for item in request.session.items
+                     if item.module is request.module and _is_transactional(item)]
+    if transactional:
+        raise pytest.UsageError(f"{request.module.__name__} shares one study among its tests, but "
+                                f"{', '.join(transactional)} commit(s) to the database")
+    with django_db_blocker.unblock(), _rolled_back():
+        users = {role: make_user(name) for role, name in USERNAMES.items()}
+        yield types.SimpleNamespace(**users, project=_study_with_members(
+            users["lead"], users["analyst"], users["viewer"]))
+
+
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    return ("live_server" in item.fixturenames or "transactional_db" in item.fixturenames
+            or bool(marker and marker.kwargs.get("transaction")))
+
+
+def _shared(request, role):
+    """The module's row of `role` read afresh, if the module shares one study (see `module_study`)."""
+    if "module_study" not in request.fixturenames or (
+            role == "project" and request.node.get_closest_marker("own_study")):
+        return None
+    row = getattr(request.getfixturevalue("module_study"), role)
+    return type(row)._base_manager.get(pk=row.pk)
+
+
+@pytest.fixture
+def lead(request, db):
+    return _shared(request, "lead") or make_user(USERNAMES["lead"])
+
+
+@pytest.fixture
+def analyst(request, db):
+    return _shared(request, "analyst") or make_user(USERNAMES["analyst"])
+
+
+@pytest.fixture
+def viewer(request, db):
+    return _shared(request, "viewer") or make_user(USERNAMES["viewer"])
+
+
+@pytest.fixture
+def outsider(request, db):
+    return _shared(request, "outsider") or make_user(USERNAMES["outsider"])
+
+
+@pytest.fixture
+def project(request, lead, analyst, viewer):
+    """The template study, with a lead, an analyst and a viewer."""
+    return _shared(request, "project") or _study_with_members(lead, analyst, viewer)
 
 
 @pytest.fixture

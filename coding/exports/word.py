@@ -21,6 +21,7 @@ from coding.models import ThemeSummary
 from coding.quotes import display_names, format_date
 from planner.collation import name_key
 from planner.models import Plan
+from planner.plan_io import register_columns
 
 LABELS = {
     "nb": {
@@ -42,7 +43,8 @@ LABELS = {
         "with": "med", "without": "uten", "as_comments": "som kommentarer", "n_chosen": "{n} valgt",
         "memos_internal": "utelatt (bare i interne eksporter)",
         "plan_overview": "Vedlegg: Planoversikt", "plan_excerpts": "Vedlegg: Planutdrag per fylke",
-        "overview_headers": ("Fylke", "Type", "Tittel", "År"), "excerpt_headers": ("Fylke", "Plan", "Utdrag"),
+        "overview_headers": ("Fylke", "Type", "Tittel", "År"), "assessment": "Vurdering",
+        "excerpt_headers": ("Fylke", "Plan", "Utdrag"),
         "no_plan_excerpts": "Ingen planutdrag i utvalget.", "page": "s.",
         "interviews": "Intervjuer", "plans": "Planer",
         "publication_grouping": "tema; intervjusitater uten fylke, slik at ingen informant knyttes til et fylke",
@@ -66,7 +68,8 @@ LABELS = {
         "with": "included", "without": "left out", "as_comments": "as comments", "n_chosen": "{n} chosen",
         "memos_internal": "left out (internal exports only)",
         "plan_overview": "Appendix: Plan overview", "plan_excerpts": "Appendix: Plan excerpts by county",
-        "overview_headers": ("County", "Type", "Title", "Year"), "excerpt_headers": ("County", "Plan", "Excerpt"),
+        "overview_headers": ("County", "Type", "Title", "Year"), "assessment": "Assessment",
+        "excerpt_headers": ("County", "Plan", "Excerpt"),
         "no_plan_excerpts": "No plan excerpts in the selection.", "page": "p.",
         "interviews": "Interviews", "plans": "Plans",
         "publication_grouping": "theme; interview quotes without counties, so that no informant is tied to a county",
@@ -467,10 +470,17 @@ class _Writer:
         if self.options.counties:
             plans = plans.filter(county_id__in=self.options.counties)
         types = self.names["plan_type"]
-        rows = sorted(([p.county.name, types.get(p.plan_type, p.plan_type), p.title, str(p.year)] for p in plans),
+        plans = list(plans)
+        # The register's search columns (hits per plan, «–» for none) and the team's assessment, as in
+        # the report's appendices 3 and 4.
+        columns = register_columns(self.project, plans)
+        rows = sorted(([p.county.name, types.get(p.plan_type, p.plan_type), p.title, str(p.year), p.assessment,
+                        *(str(c.counts.get(p.pk) or "–") for c in columns)] for p in plans),
                       key=lambda row: (name_key(row[0]), name_key(row[1]), name_key(row[2]), row[3]))
         self.paragraph("h1", words["plan_overview"])
-        self._table(words["overview_headers"], rows, [3.2, 3.6, 7.4, 1.8])
+        searches = [1.4] * len(columns)
+        self._table([*words["overview_headers"], words["assessment"], *(f"«{c.label}»" for c in columns)], rows,
+                    [2.6, 2.8, 4.6, 1.2, max(3.0, 16 - 11.2 - sum(searches)), *searches])
         self.paragraph("h1", words["plan_excerpts"])
         groups = self._counties(self._plan_quotes())
         if not groups:

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding.access import study_for_codebook_manager, study_for_coder, study_for_reader
+from coding.access import counts_blind_coding_of, study_for_codebook_manager, study_for_coder, study_for_reader
 from coding.forms import CollectionFilterForm, KeyQuoteForm, SummaryReviewForm, ThemeSummaryForm
 from coding.models import Coding, Excerpt, ThemeSummary
 from coding.quotes import (
@@ -47,7 +47,7 @@ def theme_collections(request, slug):
     themes = codebook_order(list(project.themes.in_codebook_order(archived_last=True)))
     children = children_of(themes)
     quotes = {}  # theme id -> {excerpt id: is key}
-    for theme_id, excerpt_id, is_key in Coding.objects.filter(theme__project=project).values_list(
+    for theme_id, excerpt_id, is_key in Coding.objects.filter(theme__project=project).settled().values_list(
             "theme_id", "excerpt_id", "excerpt__is_key"):
         quotes.setdefault(theme_id, {})[excerpt_id] = is_key
     summaries = {(s.theme_id, s.county_id): s for s in ThemeSummary.objects.filter(project=project).select_related(
@@ -63,7 +63,7 @@ def theme_collections(request, slug):
                                                            "themes": themes})
 
 
-def _quotes(project, theme_ids, data):
+def _quotes(project, theme_ids, data, *, with_blind=False):
     """The ids of the filtered quotes of the themes, in county order («no county» last), then document and place.
 
     Only ids, so that sorting thousands of quotes never cuts their text out of the documents;
@@ -71,7 +71,8 @@ def _quotes(project, theme_ids, data):
     """
     excerpts = selected_excerpts(project, theme_ids=theme_ids, counties=[data.get("county")],
                                  sources=data.get("sources") or "", key_only=bool(data.get("key")),
-                                 coder=data.get("coder") or "")
+                                 coder=data.get("coder") or "",
+                                 with_blind=with_blind)
     # Of the speaker, so only transcript quotes can match.
     excerpts = spoken_by(excerpts, role=data.get("role") or "", field=data.get("field") or "")
     if data.get("q"):
@@ -153,7 +154,9 @@ def theme_collection(request, slug, theme_id):
     form = CollectionFilterForm(request.GET, counties=project.counties.order_by("name"), coders=_coders(project))
     form.is_valid()  # an invalid filter is shown with its error and left out
     # Every id in order at once (a few thousand numbers): the count and the page need no more queries.
-    quotes = _quotes(project, [theme.pk, *sub_themes], form.cleaned_data)
+    coder = form.cleaned_data.get("coder") or ""
+    quotes = _quotes(project, [theme.pk, *sub_themes], form.cleaned_data,
+                     with_blind=counts_blind_coding_of(membership, coder, user=request.user))
     page = Paginator(quotes, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = _page_of_quotes(project, list(page.object_list), sub_themes)
     notes = {s.county_id: s for s in ThemeSummary.objects.filter(theme=theme).select_related(

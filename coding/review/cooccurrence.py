@@ -16,6 +16,7 @@ def same_excerpt_counts(project):
     """{(a, b): n} for theme ids a < b: the excerpts coded with both a and b."""
     rows = (
         Coding.objects.filter(excerpt__document__project=project, excerpt__codings__theme_id__gt=F("theme_id"))
+        .settled()
         .values_list("theme_id", "excerpt__codings__theme_id")
         .annotate(n=Count("excerpt_id"))
         .order_by()
@@ -31,7 +32,7 @@ def _overlapping_codings(project):
     excerpts → their codings) are made once and every condition applies to the same y.
     """
     return (
-        Coding.objects.filter(excerpt__document__project=project)
+        Coding.objects.filter(excerpt__document__project=project).settled()
         .annotate(
             other=F("excerpt__document__excerpts__id"),
             other_start=F("excerpt__document__excerpts__start"),
@@ -67,7 +68,7 @@ def overlapping_pairs(project, a, b):
 
 def same_excerpts(project, a, b):
     """The excerpts behind one same-excerpt cell: coded with both a and b."""
-    return Excerpt.objects.of_study(project).filter(codings__theme_id=a).filter(codings__theme_id=b)
+    return Excerpt.objects.of_study(project).settled().filter(codings__theme_id=a).filter(codings__theme_id=b)
 
 
 def cooccurrence_table(themes, counts):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Alignment, Font
 
 from coding import quotes
-from coding.models import Coding, Excerpt, Theme
+from coding.models import Coding, DoubleCoding, Excerpt, Theme
 from interviews.models import Participant, Turn
 from planner.models import Document
 from planner.spreadsheets import append_rows, csv_bytes
@@ -72,7 +72,7 @@ class Matrix:
         return next(cell.value for cell in row.cells if cell.county.pk == county_id)
 
 
-def matrix(*, project, count="excerpts", sources="both", coder=None, county_order="name"):
+def matrix(*, project, count="excerpts", sources="both", coder=None, county_order="name", with_blind=False):
     """The theme × county matrix of a study.
 
     count: distinct "excerpts", "documents", or "informants" (the advisers and leaders who speak
@@ -81,13 +81,16 @@ def matrix(*, project, count="excerpts", sources="both", coder=None, county_orde
     excerpts. Columns are the counties in the study; documents of other counties or of none
     are left out. Rows are the codebook's themes, and archived themes that excerpts still
     have. A main theme's row counts its own excerpts and its sub-themes' together, each once.
+    Documents still coded blind are left out, unless `with_blind` and a `coder` are given: then the
+    coder's excerpts there count too (coding.access.counts_blind_coding_of says for whom).
     """
     if count not in COUNTS or sources not in SOURCES or county_order not in ORDERS:
         raise ValueError(f"Unknown matrix option: {count!r}, {sources!r}, {county_order!r}")
     ordering = ["-district_share", "name"] if county_order == "district" else ["name"]
     columns = list(project.counties.filter(in_study=True).order_by(*ordering))
     rows = _rows(_shown_themes(project))
-    records = _records(project=project, rows=rows, columns=columns, count=count, sources=sources, coder=coder)
+    records = _records(project=project, rows=rows, columns=columns, count=count, sources=sources, coder=coder,
+                       with_blind=with_blind and coder is not None)
     cells, row_totals, column_totals, total = _tally(records, rows, columns)
     top = max((n for line in cells for n in line), default=0)
     for row, line, row_total in zip(rows, cells, row_totals, strict=True):
@@ -152,14 +155,15 @@ def _tally(records, rows, columns):
 WORD = 62
 
 
-def _records(*, project, rows, columns, count, sources, coder):
+def _records(*, project, rows, columns, count, sources, coder, with_blind=False):
     """(county id, item, theme mask, n) records: one statement, a few thousand rows at most."""
     if not rows or not columns or (count == "informants" and sources == "plans"):
         return []
     themes = [row.theme.pk for row in rows]
     kinds = [Document.Kind.TRANSCRIPT] if count == "informants" else KINDS[sources]
     sql, params = STATEMENTS[count](themes=themes, project_id=project.pk, county_ids=[c.pk for c in columns],
-                                    kinds=kinds, coder_id=coder.pk if coder is not None else None)
+                                    kinds=kinds, coder_id=coder.pk if coder is not None else None,
+                                    with_blind=with_blind)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(county_id, item, sum(int(word) << (WORD * k) for k, word in enumerate(words)), int(n))
@@ -186,8 +190,12 @@ def _tables():
     return {name: q(model._meta.db_table) for name, model in names.items()} | {"start": q("start")}
 
 
-def _document_filter(*, project_id, county_ids, kinds, coder_id):
+def _document_filter(*, project_id, county_ids, kinds, coder_id, with_blind=False):
     sql = f"d.project_id = %s AND d.county_id IN ({_marks(county_ids)}) AND d.kind IN ({_marks(kinds)})"
+    if not with_blind:
+        # Documents still coded blind are left out until the lead reveals them (coding.models.blind_documents).
+        blind = connection.ops.quote_name(DoubleCoding._meta.db_table)
+        sql += f" AND d.id NOT IN (SELECT b.document_id FROM {blind} b WHERE b.revealed_at IS NULL)"
     params = [project_id, *county_ids, *kinds]
     if coder_id is not None:
         sql += f" AND {_plain('e.coder_id')} = %s"
@@ -232,7 +240,8 @@ def _excerpts_statement(*, themes, **filters):
     return sql, [*sum_params, *where_params, *themes]
 
 
-def _excerpts_statement_postgresql(*, themes, sums, words, sum_params, project_id, county_ids, kinds, coder_id):
+def _excerpts_statement_postgresql(*, themes, sums, words, sum_params, project_id, county_ids, kinds, coder_id,
+                                   with_blind=False):
     """Each excerpt's theme bits, from the (document, excerpt, theme) index of the codings alone.
 
     The codings come in document and excerpt order, so each excerpt's bits are summed as they
@@ -241,7 +250,7 @@ def _excerpts_statement_postgresql(*, themes, sums, words, sum_params, project_i
     documents' counties. Measured in docs/benchmarks.md (the matrix, 100,000 excerpts).
     """
     where, where_params = _document_filter(project_id=project_id, county_ids=county_ids, kinds=kinds,
-                                           coder_id=None)
+                                           coder_id=None, with_blind=with_blind)
     t = _tables()
     coder, coder_params = "", []
     if coder_id is not None:
@@ -284,7 +293,7 @@ def _documents_statement(*, themes, **filters):
 SPEAKER = 2**32
 
 
-def _informants_statement(*, themes, project_id, county_ids, kinds, coder_id):
+def _informants_statement(*, themes, project_id, county_ids, kinds, coder_id, with_blind=False):
     # Attribution: an excerpt's speaker is the turn that contains its start, the last turn that
     # starts at or before it (coding.quotes.turn_index; tests/coding/test_quotes.py checks this SQL
     # against it). Each document's turns and excerpts are read in text order once and the latest
@@ -293,7 +302,7 @@ def _informants_statement(*, themes, project_id, county_ids, kinds, coder_id):
     # starts is its turn. Turns of interviewers and others carry 0: their words have no informant.
     sums, _words, sum_params = _mask_sums(themes, "theme_id")
     documents, document_params = _document_filter(project_id=project_id, county_ids=county_ids, kinds=kinds,
-                                                  coder_id=None)
+                                                  coder_id=None, with_blind=with_blind)
     coder = f"AND {_plain('e.coder_id')} = %s" if coder_id is not None else ""
     t = _tables()
     sql = f"""

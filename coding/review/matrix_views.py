@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from coding.access import study_for_reader
+from coding.access import counts_blind_coding_of, study_for_reader
 from coding.review.matrix import COUNTS, ORDERS, SOURCES, WRITERS, file_name, matrix
 from planner.plan_io import CONTENT_TYPES
 
@@ -53,7 +53,9 @@ def matrix_view(request, slug):
     """How much each theme has in each county, shaded; a cell opens the quotes behind it."""
     project, membership = study_for_reader(request, slug)
     form, options = _options(request, project)
-    result = _with_links(matrix(project=project, **options), project)
+    result = _with_links(matrix(project=project, **options,
+                                with_blind=counts_blind_coding_of(membership, options["coder"], user=request.user)),
+                         project)
     return render(request, "coding/matrix.html", {
         "project": project, "membership": membership, "form": form, "matrix": result,
         "count_label": COUNTS[result.count], "download_query": request.GET.urlencode(),
@@ -83,9 +85,10 @@ def _with_links(result, project):
 @require_GET
 def matrix_download(request, slug, fmt):
     """The numbers of the page, as a spreadsheet."""
-    project, _membership = study_for_reader(request, slug)
+    project, membership = study_for_reader(request, slug)
     _form, options = _options(request, project)
-    result = matrix(project=project, **options)
+    result = matrix(project=project, **options,
+                    with_blind=counts_blind_coding_of(membership, options["coder"], user=request.user))
     response = HttpResponse(WRITERS[fmt](result), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, file_name(project, result, fmt))
     return response

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from coding.access import study_for_reader
 from coding.forms import CooccurrenceCellForm
-from coding.models import Excerpt
+from coding.models import Excerpt, blind_documents
 from coding.quotes import codebook_order, excerpts_with_passages
 from coding.review.charts import bar_chart, share
 from coding.review.cooccurrence import (
@@ -25,9 +25,11 @@ from coding.review.cooccurrence import (
 
 def themes_with_counts(project, county=None):
     """The study's active themes in codebook order, with `excerpt_count` and, for a county, `county_count`."""
-    counts = {"excerpt_count": Count("codings")}
+    # Documents still coded blind are left out until the lead reveals them (coding.models.blind_documents).
+    settled = ~Q(codings__document_id__in=blind_documents())
+    counts = {"excerpt_count": Count("codings", filter=settled)}
     if county is not None:
-        counts["county_count"] = Count("codings", filter=Q(codings__excerpt__document__county=county))
+        counts["county_count"] = Count("codings", filter=settled & Q(codings__excerpt__document__county=county))
     return codebook_order(list(project.themes.active().annotate(**counts).in_codebook_order()))
 
 
@@ -93,7 +95,7 @@ def charts(request, slug):
     county = _chosen_county(counties, request.GET.get("county"))
     as_share = request.GET.get("show") == "share"
     themes = themes_with_counts(project, county)
-    county_total = Excerpt.objects.of_study(project).filter(document__county=county).count() if county else 0
+    county_total = Excerpt.objects.of_study(project).settled().filter(document__county=county).count() if county else 0
     overall = bar_chart(
         [_bar(t, t.excerpt_count) for t in themes], chart_id="chart-themes", title=_("Excerpts per theme"),
         description=_("Bar chart of the number of excerpts coded with each theme, in codebook order."),

@@ -3,6 +3,7 @@ sentence and turn, codes three passages (one across two turns) with no mouse eve
 changes an excerpt's boundaries by keyboard and by mouse without the picker opening."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -73,13 +74,19 @@ def _assert_starts_at_speech(document, excerpt):
 
 
 def _code(page, key):
-    """Enter on the selection, a theme by its digit, Enter: then the caret is back in the text."""
+    """Enter on the selection, a theme by its digit, Enter: then the excerpt is stored, and the caret is back
+    in the text. (The panel of the excerpt before is still on screen: it tells nothing.)"""
+    stored = Excerpt.objects.count()
     page.keyboard.press("Enter")
     expect(page.locator("#picker-filter")).to_be_focused(timeout=10_000)
     box, height = page.locator("#picker").bounding_box(), page.viewport_size["height"]
     assert 0 <= box["y"] and box["y"] + box["height"] <= height, "the picker opens inside the screen"
     page.keyboard.press(key)
     page.keyboard.press("Enter")
+    deadline = time.monotonic() + 10
+    while Excerpt.objects.count() == stored:
+        assert time.monotonic() < deadline, "no excerpt was stored within 10 s"
+        page.wait_for_timeout(50)
     expect(page.locator("#excerpt-panel .excerpt-text")).to_be_visible()
     expect(page.locator("#document")).to_be_focused()
 

@@ -13,6 +13,10 @@ from coding.quotes import Quote
 from coding.watchlist import municipalities_load, watch_name_add
 from interviews.models import NameWord, Participant, ParticipantRole
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def quote(excerpt_id, text, **fields):
     values = {

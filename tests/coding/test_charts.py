@@ -1,5 +1,6 @@
 """The charts page: bars per theme for the whole study and for one county, drawn as SVG by the server."""
 
+import copy
 import re
 from html import unescape
 
@@ -14,9 +15,20 @@ BAR = re.compile(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="\d+"
                  r'data-label="([^"]*)" data-value="([\d.]+)"')
 
 
-@pytest.fixture
-def study(project, analyst):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst = module_study.project, module_study.analyst
     return build_study(project, analyst)
+
+
+@pytest.fixture
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 def chart(page, chart_id):

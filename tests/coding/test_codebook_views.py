@@ -7,6 +7,10 @@ from coding.models import THEME_COLOURS, Change, Theme
 from coding.services import excerpt_create, theme_create
 from planner.models import Document
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 @pytest.fixture
 def tree(project, lead):

@@ -1,5 +1,6 @@
 """Quote collections per theme: content, grouping, attribution, filters, pages, queries and key quotes."""
 
+import copy
 import datetime
 import random
 
@@ -12,6 +13,10 @@ from coding.services import excerpt_create, theme_create
 from interviews.importers import parse_file
 from interviews.services import NewParticipant, transcript_import
 from planner.models import Document, Plan
+
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
 
 
 def interview(project, user, county_name, turns, title="Gruppeintervju", date=None):
@@ -47,9 +52,11 @@ def themes(project):
     return list(project.themes.order_by("position")[:3])
 
 
-@pytest.fixture
-def study(project, analyst, lead, themes):
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
     """Quotes of theme 0 from an Agder interview, a Troms plan and an interview without county."""
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
+    themes = list(project.themes.order_by("position")[:3])
     agder = interview(project, analyst, "Agder", [
         ("Kari", 65, "Vi jobber med Økt bosetting i distriktene.", "advisor", "integration"),
         ("Ola", 872, "Næringslivet trenger arbeidsinnvandrere.", "leader", "business"),
@@ -65,6 +72,12 @@ def study(project, analyst, lead, themes):
         "loose": code(loose, "kvalifisering", lead, themes[:1]),
         "other": code(agder, "Vi jobber", analyst, themes[1:2]),
     }
+
+
+@pytest.fixture
+def study(shared, db):
+    """Tests without it get a study of their own (`own_study`): the shared one holds these quotes."""
+    return copy.deepcopy(shared)
 
 
 def collection(client, project, theme, **params):
@@ -180,6 +193,7 @@ def test_it_shows_an_invalid_filter_and_leaves_it_out(client, project, viewer, t
     assert shown(response) == [study["plan"].pk]
 
 
+@pytest.mark.own_study
 def test_it_is_404_for_a_theme_of_another_study(client, project, lead, viewer):
     from planner.services import project_create
 
@@ -201,6 +215,7 @@ def many_quotes(project, analyst, theme, n, counties=("Agder",)):
     return excerpts
 
 
+@pytest.mark.own_study
 def test_it_pages_the_quotes_and_keeps_the_filters_in_the_page_links(client, project, analyst, viewer, themes):
     excerpts = many_quotes(project, analyst, themes[0], 2 * QUOTES_PER_PAGE + 10)
     client.force_login(viewer)
@@ -214,6 +229,7 @@ def test_it_pages_the_quotes_and_keeps_the_filters_in_the_page_links(client, pro
     assert shown(collection(client, project, themes[0], page="99")) == shown(last)  # out of range: the last page
 
 
+@pytest.mark.own_study
 def test_it_pages_with_a_fixed_number_of_queries(client, project, analyst, lead, viewer, themes,
                                                  django_assert_num_queries):
     """Few quotes or a full page from more counties, speakers, coders and plans: the same queries."""
@@ -305,6 +321,7 @@ def test_key_quotes_of_another_study_are_404(client, project, lead, themes, stud
     assert client.post(key_url(other, study["kari"]), {"is_key": "true", "version": 1}).status_code == 404
 
 
+@pytest.mark.own_study
 def test_the_text_filter_finds_text_across_chunk_boundaries_and_only_inside_the_quote(client, project, analyst,
                                                                                      viewer, themes):
     """The filter reads the search chunks: compare it with Python on long quotes across many chunks."""

@@ -1,5 +1,6 @@
 """The co-occurrence table (same excerpt and overlapping excerpts) and the excerpts behind a cell."""
 
+import copy
 import re
 from collections import Counter
 from itertools import combinations
@@ -59,9 +60,20 @@ def grow(project, coder, *, themes=5, documents=3, per_document=10):
             excerpt_create(document=document, start=i * 7, end=i * 7 + 15, coder=coder, themes=list(set(chosen)))
 
 
-@pytest.fixture
-def study(project, analyst):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst = module_study.project, module_study.analyst
     return build_study(project, analyst)
+
+
+@pytest.fixture
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 def expected_counts(excerpts):

@@ -11,6 +11,10 @@ from interviews.models import format_seconds
 from interviews.services import NewParticipant, transcript_import
 from planner.models import Document
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 # Teams output of two turns; the stored text becomes «Informant 1: …\nInformant 2: …».
 VTT = (
     "WEBVTT\n\n00:01:05.000 --> 00:01:09.000\n<v Kari Nordmann>Vi har en plan for kvalifisering.</v>\n\n"

@@ -14,6 +14,10 @@ from coding import rendering
 from coding.services import excerpt_create
 from tests.long_transcript import long_transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 ROW = re.compile(r'<div class="row"[^>]* data-start="(\d+)" data-end="(\d+)">')
 SEG = re.compile(r'<span class="seg[^"]*" data-o="(\d+)"[^>]*>([^<]*)</span>')
 LATER = re.compile(r'\?from=(\d+)"[^>]*hx-trigger="revealed')

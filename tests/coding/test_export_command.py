@@ -1,5 +1,6 @@
 """python manage.py export_quotes: formats, filters by name, the anonymity stop and --names, whole files only."""
 
+import copy
 import io
 
 import docx
@@ -13,10 +14,20 @@ from coding.models import WatchName
 from tests.coding.test_collections import code, interview
 from tests.coding.test_export_quotes import export_study
 
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
+    return export_study(project, analyst, lead)
+
 
 @pytest.fixture
-def study(project, analyst, lead):
-    return export_study(project, analyst, lead)
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 def run(project, *args):

@@ -3,6 +3,7 @@
 `export_study` builds the small study the other export tests use too.
 """
 
+import copy
 import datetime
 
 import pytest
@@ -77,9 +78,20 @@ def export_study(project, analyst, lead):
     return ExportStudy(project, analyst, lead)
 
 
-@pytest.fixture
-def study(project, analyst, lead):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
     return export_study(project, analyst, lead)
+
+
+@pytest.fixture
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 def names(study, quotes):

@@ -1,5 +1,6 @@
 """Spreadsheet exports of quotes: one row per excerpt and theme, every column, text never a formula."""
 
+import copy
 import csv
 import datetime
 import io
@@ -14,9 +15,20 @@ from tests.coding.test_export_quotes import HOSTILE, export_study
 FORMULA = '=HYPERLINK("http://x","y")'
 
 
-@pytest.fixture
-def study(project, analyst, lead):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
     return export_study(project, analyst, lead)
+
+
+@pytest.fixture
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 def xlsx_rows(project, **options):

@@ -1,5 +1,6 @@
 """The export page: the choices, the live count, the anonymity review, starting a job, its row and its file."""
 
+import copy
 import datetime
 import io
 import re
@@ -87,9 +88,20 @@ def page_url(project, name="coding:export", *args):
     return reverse(name, args=[project.slug, *args])
 
 
-@pytest.fixture
-def study(project, analyst, lead):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
     return export_study(project, analyst, lead)
+
+
+@pytest.fixture
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 # --- The page -------------------------------------------------------------------------------------------
@@ -110,6 +122,7 @@ def test_it_shows_every_theme_in_codebook_order_chosen_and_the_count_of_all_quot
     assert re.search(r"<strong>4</strong>", html)
 
 
+@pytest.mark.own_study
 def test_it_offers_as_coders_only_the_members_who_coded(client, project, viewer, analyst, lead):
     interview_doc = interview(project, analyst, "Agder", [PLAIN_QUOTE], "Gruppeintervju Agder")
     code(interview_doc, PLAIN_QUOTE, analyst, [project.themes.first()])

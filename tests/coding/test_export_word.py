@@ -1,6 +1,7 @@
 """The Word export, read back with python-docx: headings and order, every quote once per theme, attribution,
 comments, summaries, plan tables, the frame (contents field, page numbers, language) and hostile text."""
 
+import copy
 import io
 import zipfile
 
@@ -17,10 +18,20 @@ from coding.quotes import internal_attribution, publication_attribution
 from planner.models import Plan
 from tests.coding.test_export_quotes import HOSTILE, export_study
 
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
+    return export_study(project, analyst, lead)
+
 
 @pytest.fixture
-def study(project, analyst, lead):
-    return export_study(project, analyst, lead)
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 def make(project, fmt="docx", **options):
@@ -330,10 +341,10 @@ def test_plan_tables_list_the_register_and_each_countys_plan_excerpts(project, s
     assert headings(document, 1)[-2:] == ["Vedlegg: Planoversikt", "Vedlegg: Planutdrag per fylke"]
     overview, *per_county = document.tables
     rows = table_rows(overview)
-    assert rows[0] == ["Fylke", "Type", "Tittel", "År"]
+    assert rows[0] == ["Fylke", "Type", "Tittel", "År", "Vurdering"]
     assert len(rows) - 1 == Plan.objects.filter(county__project=project).count() == 43
     strategy = Plan.objects.get(county__name="Vestland", plan_type="strategy", county__project=project)
-    assert ["Vestland", "Planstrategi", strategy.title, str(strategy.year)] in rows
+    assert ["Vestland", "Planstrategi", strategy.title, str(strategy.year), ""] in rows
     assert [row[0] for row in rows[1:]] == sorted((row[0] for row in rows[1:]),
                                                   key=lambda n: n.replace("Ø", "Z~"))
     assert [table_rows(t) for t in per_county] == [
@@ -353,6 +364,7 @@ def test_plan_tables_follow_the_chosen_counties(project, study):
     assert len(per_county) == 1
 
 
+@pytest.mark.own_study
 def test_an_export_without_quotes_is_still_a_document(project):
     produced, document = make(project, plan_tables=True)
     assert produced.quotes == 0

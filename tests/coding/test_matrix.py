@@ -4,6 +4,7 @@ The expected numbers are counted here, in plain Python, from the excerpts the te
 creates and what it knows about them (county, kind, coder, themes, who speaks).
 """
 
+import copy
 import csv
 import io
 import itertools
@@ -196,14 +197,26 @@ def actual(result):
     }
 
 
-@pytest.fixture
-def study(project, analyst, lead):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst, lead = module_study.project, module_study.analyst, module_study.lead
     return Study(project, analyst, lead)
+
+
+@pytest.fixture
+def study(shared, db):
+    return copy.deepcopy(shared)
 
 
 TOGGLES = list(itertools.product(COUNTS, SOURCES, [None, "analytiker", "leder"], ORDERS))
 
 
+@pytest.mark.own_study
 @pytest.mark.parametrize("size", [1, 4])
 def test_it_counts_every_cell_and_total_under_every_toggle(project, analyst, lead, size):
     study = Study(project, analyst, lead, size=size)
@@ -345,6 +358,7 @@ def test_the_page_is_for_members_only(client, study, viewer, outsider):
     assert client.get(reverse("coding:matrix_xlsx", args=[study.project.slug])).status_code == 404
 
 
+@pytest.mark.own_study
 @pytest.mark.parametrize("size", [1, 6])
 def test_the_page_does_not_grow_queries_with_the_study(client, project, analyst, lead, viewer, size,
                                                        django_assert_num_queries):

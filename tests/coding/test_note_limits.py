@@ -13,7 +13,7 @@ from django.urls import reverse
 from coding.models import Excerpt, ThemeSummary
 from coding.services import excerpt_create, excerpt_update, summary_save
 from planner.models import Document, Plan
-from planner.plan_io import PlanImportError, plan_rows, plans_import, read_plan_file, write_csv
+from planner.plan_io import HEADERS, PlanImportError, plan_rows, plans_import, read_plan_file, write_csv
 from planner.services import plan_create, plan_update
 
 TEXT = "Informant 1: Vi har en plan for integrering.\n"
@@ -80,7 +80,7 @@ def test_plan_notes_are_capped_by_hand_and_in_an_import(project):
     plan.refresh_from_db()
     assert plan.notes == FITS
     rows = list(plan_rows(Plan.objects.filter(pk=plan.pk).select_related("county")))
-    rows[0][-1] = TOO_LONG  # the Merknad column
+    rows[0][HEADERS.index("Merknad")] = TOO_LONG
     with pytest.raises(PlanImportError) as error:
         plans_import(project=project, rows=read_plan_file("plans.csv", write_csv(rows)))
     assert [(p.column, MESSAGE in p.message) for p in error.value.problems] == [("Merknad", True)]

@@ -24,6 +24,10 @@ from planner.models import Chunk, Document
 from planner.services import TextEdit
 from tests.long_transcript import long_transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 # Words only the erased participant says, and words only a colleague says.
 SECRET = "Fjordkatedralen"
 OTHER = "Havbrisen"

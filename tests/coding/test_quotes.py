@@ -1,6 +1,7 @@
 """The quotes module: the speaker turn of a position, a quote's shown text and its attribution, and 200
 generated quotes that read and are signed the same on the review page, in Word, .xlsx, .csv and search."""
 
+import copy
 import csv
 import datetime
 import html
@@ -238,9 +239,20 @@ class Generated:
         self.expected[excerpt.pk] = (token, shown)
 
 
-@pytest.fixture
-def generated(project, analyst):
+# One study for the whole module, built once (tests/conftest.py `module_study`); each test's changes are
+# rolled back after it, and each test gets its own copy of the objects in memory.
+pytestmark = pytest.mark.usefixtures("module_study")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared(module_study):
+    project, analyst = module_study.project, module_study.analyst
     return Generated(project, analyst)
+
+
+@pytest.fixture
+def generated(shared, db):
+    return copy.deepcopy(shared)
 
 
 QUOTE_ITEM = re.compile(r'<li class="quote[^"]*" id="quote-(\d+)">\s*<blockquote class="quote-text">'
@@ -290,9 +302,10 @@ MARKED = re.compile(r'<mark class="passage">(.*?)</mark>', re.S)
 
 
 def search_proposal(client, project, hit):
-    """The text the «Code» button of a search hit proposes: the sentence around the hit."""
+    """The text the «Code» button of a search hit proposes: the sentence around the hit (the panel htmx
+    puts under the hit, as the search page asks for it)."""
     url = reverse("coding:hit_code", args=[project.slug, hit.document_id])
-    response = client.get(url, {"hit_start": hit.start, "hit_end": hit.end})
+    response = client.get(url, {"hit_start": hit.start, "hit_end": hit.end}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     return html.unescape(MARKED.search(response.content.decode()).group(1))
 

@@ -13,6 +13,10 @@ from interviews.services import NewParticipant, transcript_import
 from planner.models import Document, Plan
 from planner.textindex import CHUNK_SIZE
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 PAGES = [
     "Innvandrerbefolkningen vokser i distriktene. Fylket har mange små kommuner.",
     "Planen omtaler innvandring og integrering. Mindre kommuner trenger veiledning.",
@@ -49,10 +53,11 @@ def _hits(results):
     return sorted((r.document.title, h.start, h.end, h.match, h.page, h.time_code) for r in results for h in r.hits)
 
 
-def test_it_parses_words_as_prefixes_and_quotes_as_phrases():
-    terms = parse_query('innv  "små kommuner" «mindre kommuner» Distrikt innv')
-    assert [(t.words, t.phrase) for t in terms] == [
-        (("innv",), False), (("små", "kommuner"), True), (("mindre", "kommuner"), True), (("distrikt",), False)]
+def test_it_parses_words_as_terms_and_quotes_as_phrases():
+    terms = parse_query('innv  "små kommuner" «mindre kommuner» Distrikt innv ^innv =distrikt')
+    assert [(t.words, t.phrase, t.mode) for t in terms] == [
+        (("innv",), False, "infix"), (("små", "kommuner"), True, "word"), (("mindre", "kommuner"), True, "word"),
+        (("distrikt",), False, "infix"), (("innv",), False, "start"), (("distrikt",), False, "word")]
 
 
 def test_it_finds_word_prefixes_case_insensitively_with_pages(project):
@@ -62,9 +67,26 @@ def test_it_finds_word_prefixes_case_insensitively_with_pages(project):
     assert document.text[results[0].hits[1].start:results[0].hits[1].end] == "innvandring"
 
 
-def test_it_matches_prefixes_only_at_the_start_of_words(project):
+def test_it_matches_inside_words_by_default_and_at_word_starts_or_whole_words_on_request(project):
     plan_document(project, pages=["Tilflytting og flytting. Utflyttingen øker."])
-    assert [h.match for r in search(project=project, query="flytt") for h in r.hits] == ["flytting"]
+
+    def matches(query, **options):
+        return [h.match for r in search(project=project, query=query, **options) for h in r.hits]
+
+    assert matches("flytt") == ["Tilflytting", "flytting", "Utflyttingen"]
+    assert matches("flytt", mode="start") == matches("^flytt") == ["flytting"]
+    assert matches("=flytt") == matches("flytt", mode="word") == []
+    assert matches("=flytting") == ["flytting"]
+    assert matches("^flytt", mode="infix") == ["flytting"]  # the term's own mark wins over the search's
+
+
+def test_innv_finds_arbeidsinnvandrere_by_default_and_not_at_word_starts(project):
+    document = plan_document(project, pages=["Arbeidsinnvandrere og innvandring. ARBEIDSINNVANDRERNE kom."])
+    results = search(project=project, query="innv")
+    assert [(h.match, h.start, h.page) for h in results[0].hits] == [
+        ("Arbeidsinnvandrere", 0, 1), ("innvandring", 22, 1), ("ARBEIDSINNVANDRERNE", 35, 1)]
+    assert document.text[35:35 + len("ARBEIDSINNVANDRERNE")] == "ARBEIDSINNVANDRERNE"
+    assert [h.match for r in search(project=project, query="innv", mode="start") for h in r.hits] == ["innvandring"]
 
 
 def test_it_handles_norwegian_letters(project):

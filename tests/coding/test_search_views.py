@@ -6,6 +6,10 @@ from django.urls import reverse
 from coding.models import Excerpt, SavedSearch
 from tests.coding.test_search import VTT, plan_document, transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def test_the_search_page_groups_hits_by_document_with_context(client, project, viewer, analyst):
     plan_document(project)
@@ -30,13 +34,20 @@ def test_html_in_documents_is_escaped_in_hits(client, project, viewer):
 
 def test_saved_searches_are_shared_and_rerun(client, project, analyst, viewer):
     client.force_login(analyst)
-    response = client.post(reverse("coding:saved_search_create", args=[project.slug]),
-                           {"query": '"små kommuner" innv', "kind": "plan"})
+    agder = project.counties.get(name="Agder")
+    theme = project.themes.first()
+    search = {"q": '"små kommuner" innv', "kind": "plan", "mode": "start", "county": agder.pk, "year_from": 2015,
+              "year_to": 2024, "role": "advisor", "field": "integration", "theme": theme.pk, "theme_scope": "passage"}
+    response = client.post(reverse("coding:saved_search_create", args=[project.slug]), search)
     assert response.status_code == 302 and "q=%22sm%C3%A5+kommuner%22+innv" in response["Location"]
+    saved = SavedSearch.objects.get()
+    assert saved.form_data() == {**search, "plan_type": ""} or saved.form_data() == search
     client.force_login(viewer)
     page = client.get(reverse("coding:search", args=[project.slug])).content.decode()
     assert "&quot;små kommuner&quot; innv" in page
-    saved = SavedSearch.objects.get()
+    rerun = client.get(f"{reverse('coding:search', args=[project.slug])}?{saved.querystring()}")
+    assert {name: rerun.context["form"].cleaned_data[name] for name in ("mode", "county", "year_to", "theme")} == {
+        "mode": "start", "county": agder, "year_to": 2024, "theme": theme}
     client.force_login(analyst)
     client.post(reverse("coding:saved_search_delete", args=[project.slug, saved.pk]))
     assert not SavedSearch.objects.exists()
@@ -83,16 +94,24 @@ def test_coding_a_hit_refuses_bad_spans_and_no_themes(client, project, analyst, 
     assert not Excerpt.objects.exists()
 
 
+def test_a_malformed_query_is_explained_in_the_form(client, project, viewer):
+    client.force_login(viewer)
+    response = client.get(reverse("coding:search", args=[project.slug]), {"q": "(innv OR distrikt"})
+    page = response.content.decode()
+    assert response.status_code == 200 and response.context["results"] == []
+    assert 'id="search-errors"' in page and "Parentesen er ikke lukket." in page
+
+
 def test_the_search_page_does_not_grow_in_queries(client, project, viewer, analyst, django_assert_num_queries):
     plan_document(project)
     client.force_login(viewer)
     url = reverse("coding:search", args=[project.slug])
     client.get(url, {"q": "innv"})
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(8):  # with the theme filter's choices; no transcripts: no turns
         client.get(url, {"q": "innv"})
     for n in range(5):
         plan_document(project, title=f"Plan {n}")
         transcript(project, analyst, VTT, title=f"Intervju {n}")
         SavedSearch.objects.create(project=project, query=f"søk {n}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # and the shown transcripts' turns, for their time codes
         client.get(url, {"q": "innv"})

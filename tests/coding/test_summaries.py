@@ -8,6 +8,10 @@ from coding.models import ThemeSummary
 from coding.services import ConflictError, summary_review, summary_save
 from tests.coding.test_collections import code, interview
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 @pytest.fixture
 def theme(project):

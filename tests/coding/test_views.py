@@ -8,6 +8,10 @@ from coding.services import excerpt_create
 from planner.models import Document, Plan
 from tests.studies import study_from_template
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 TEXT = "Informant 1: Vi 😀 har en plan.\n  Ola: Kvalifisering er viktig.  \n"
 PAGES = ["Side én om bosetting av flyktninger.\n", "Side to om små kommuner.\n"]
 

@@ -29,6 +29,10 @@ from planner.models import County, Document
 from planner.services import project_create
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 @pytest.fixture(autouse=True)
 def _english(client):

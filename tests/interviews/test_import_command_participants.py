@@ -6,6 +6,10 @@ from django.core.management import CommandError, call_command
 from interviews.models import Participant
 from planner.models import Document
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 WORKSHOP = (
     "WEBVTT\n\n"
     "00:00:01.000 --> 00:00:04.000\n<v Intervjuer Hansen>Velkommen til arbeidsmøtet.</v>\n\n"

@@ -20,6 +20,10 @@ from coding.services import excerpt_create
 from interviews.models import ImportDraft, NameWord, Turn
 from planner.models import Chunk, Document
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 SPEAKERS = {"interviewer": "Ola Olsen", "kari": "Kari H. Nordmann", "per": "Per Hansen"}
 # Every part of every speaker's name, in any case, with or without a genitive.
 NAME_PARTS = re.compile(r"(?<!\w)(?:kari|nordmann|per|hansen|ola|olsen)(?:s|['’]s)?(?!\w)", re.IGNORECASE)

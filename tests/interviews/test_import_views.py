@@ -14,6 +14,10 @@ from interviews.models import ImportDraft, Participant, Turn
 from planner.models import Document, FileJob
 from tests.interviews.test_importer_docx import docx_with_entities
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 FILES = Path(__file__).resolve().parent / "files"
 
 

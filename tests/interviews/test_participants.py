@@ -15,6 +15,10 @@ from interviews.services import participants_merge, transcript_import
 from planner.models import Document
 from planner.services import project_create
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def interview(project, user, speakers, *, interview_format="group_interview", county="Agder", title=None, turns=2):
     """A transcript in which each participant of `speakers` has `turns` turns, in turn."""

@@ -11,6 +11,10 @@ from interviews.models import Participant, Turn
 from interviews.services import NewParticipant, compose_text, suggest_mapping, transcript_import
 from planner.models import Document
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "interviews"
 FILES = Path(__file__).resolve().parent / "files"
 

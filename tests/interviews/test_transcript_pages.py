@@ -16,6 +16,10 @@ from interviews.services import NewParticipant, transcript_import
 from planner.models import Document
 from tests.long_transcript import long_transcript
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def _transcript(project, user, n_turns=4, title="Intervju"):
     lines = [f"Person {i % 3}: Replikk nummer {i} om bosetting og kvalifisering." for i in range(n_turns)]

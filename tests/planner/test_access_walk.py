@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from coding.models import ExchangeImport, ExportJob, SavedSearch
-from coding.services import excerpt_create
+from coding.services import double_coding_set, excerpt_create, hits_code, hits_plan
 from interviews.importers import parse_file
 from interviews.models import NameWord
 from interviews.services import draft_create, suggest_mapping, transcript_import
@@ -18,6 +18,10 @@ from planner.models import FileJob, Membership, Plan
 from planner.plandocs import plan_excerpt_attach
 from planner.services import membership_set
 from tests.conftest import make_user
+
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
 
 # Namespaces that are Django's own and guarded by Django (staff-only admin).
 NOT_OURS = {"admin"}
@@ -29,6 +33,14 @@ def _study(ctx):
 
 def _transcript(ctx):
     return {"slug": ctx["project"].slug, "document_id": ctx["transcript"].pk}
+
+
+def _double_coded(ctx):
+    """The transcript, set to double coding by the analyst and the lead."""
+    lead = ctx["project"].memberships.get(role=Membership.Role.LEAD).user
+    double_coding_set(project=ctx["project"], documents=[ctx["transcript"]], coders=[lead, ctx["excerpt"].coder],
+                      user=lead)
+    return _transcript(ctx)
 
 
 def _participant(ctx):
@@ -80,6 +92,14 @@ def _watch_name(ctx):
 def _name_word(ctx):
     word = NameWord.objects.get_or_create(project=ctx["project"], word="Sjø")[0]
     return {"slug": ctx["project"].slug, "word_id": word.pk}
+
+
+def _hits_batch(ctx):
+    start = ctx["transcript"].text.index("Hallo")
+    plan = hits_plan(project=ctx["project"], hits=[(ctx["transcript"].pk, start, start + 5)], themes=[ctx["theme"]],
+                     unit="hit")
+    change = hits_code(project=ctx["project"], plan=plan, coder=ctx["transcript"].created_by)
+    return {"slug": ctx["project"].slug, "change_id": change.pk}
 
 
 def _export_job(ctx):
@@ -179,8 +199,13 @@ TABLE = {
     "coding:plan_excerpts": ("get", _plan, None, READ),
     "coding:county_excerpts": ("get", _county, None, READ),
     "coding:search_document": ("get", _transcript, None, READ),
-    "coding:saved_search_create": ("post", _study, {"query": "distrikt"}, WRITE_REDIRECT),
+    "coding:saved_search_create": ("post", _study, {"q": "distrikt"}, WRITE_REDIRECT),
     "coding:saved_search_delete": ("post", _saved_search, {}, WRITE_REDIRECT),
+    "coding:saved_search_register": ("post", _saved_search, {"in_register": "1"}, LEAD_WRITE_REDIRECT),
+    "coding:word_list": ("get", _study, None, READ),
+    "coding:code_frequency": ("get", _study, None, READ),
+    "coding:hits_code": ("post", _study, {"q": "innv", "unit": "sentence", "scope": "all"}, WRITE),
+    "coding:hits_code_undo": ("post", _hits_batch, {}, WRITE),
     "coding:hit_code": ("get", _transcript, None, WRITE),
     "coding:matrix": ("get", _study, None, READ),
     "coding:matrix_xlsx": ("get", _study, None, READ),
@@ -198,6 +223,14 @@ TABLE = {
     "coding:watch_name_add": ("post", _study, {"kind": "other", "name": "Kari Nordmann"}, LEAD_WRITE_REDIRECT),
     "coding:watch_name_remove": ("post", _watch_name, {}, LEAD_WRITE_REDIRECT),
     "coding:watch_municipalities_load": ("post", _study, {}, LEAD_WRITE_REDIRECT),
+    # Double coding, the agreement report and the comparison: the lead's.
+    "coding:double_coding_list": ("get", _study, None, LEAD_ONLY),
+    "coding:agreement_report": ("get", _study, None, LEAD_ONLY),
+    # Without coders chosen, the download sends the lead back to the report's form.
+    "coding:agreement_xlsx": ("get", _study, None, LEAD_WRITE_REDIRECT),
+    "coding:double_coding_compare": ("get", _double_coded, None, LEAD_ONLY),
+    "coding:disagreement_settle": ("post", _double_coded, {"choice": "consensus"}, LEAD_WRITE_REDIRECT),
+    "coding:double_coding_reveal": ("post", _double_coded, {}, LEAD_WRITE_REDIRECT),
     "coding:export": ("get", _study, None, READ),
     "coding:export_count": ("get", _study, None, READ),
     # Everyone in the study exports (viewers too); empty choices are shown again with their errors.

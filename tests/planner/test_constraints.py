@@ -7,6 +7,10 @@ from django.db import IntegrityError, transaction
 from coding.models import Theme
 from planner.models import County, Document, Membership, Plan
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def test_it_refuses_a_duplicate_membership(project, analyst):
     with pytest.raises(IntegrityError), transaction.atomic():

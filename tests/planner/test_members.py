@@ -1,10 +1,15 @@
 """The lead adds, creates, re-roles and removes members; the last lead cannot go."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from planner.models import Membership
 from tests.conftest import make_user
+
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
 
 
 def test_it_adds_an_existing_user(client, project, lead):

@@ -7,6 +7,10 @@ from planner.models import Document, Plan
 from planner.services import project_create
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 
 def test_my_studies_lists_only_my_studies_with_my_role(client, project, viewer):
     project_create(name="Hemmelig studie", lead=make_user("annen"))
@@ -70,7 +74,7 @@ def _add_plans(project, n):
 
 @pytest.mark.parametrize(
     ("name", "queries"),
-    [("planner:project_detail", 9), ("planner:county_list", 4), ("planner:plan_list", 5),
+    [("planner:project_detail", 9), ("planner:county_list", 4), ("planner:plan_list", 6),
      ("planner:member_list", 5), ("coding:theme_list", 4)],  # member_list: + the lockouts
 )
 def test_list_views_do_not_grow_with_rows(client, project, lead, django_assert_num_queries, name, queries):

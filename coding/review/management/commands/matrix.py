@@ -27,7 +27,9 @@ class Command(BaseCommand):
             if membership is None:
                 raise CommandError(f"{coder!r} is not a member of the study.")
             coder_user = membership.user
-        result = matrix(project=project, count=count, sources=sources, coder=coder_user, county_order=order)
+        # The command line sees what the project lead sees: one coder's count holds their blind coding too.
+        result = matrix(project=project, count=count, sources=sources, coder=coder_user, county_order=order,
+                        with_blind=True)
         if format == "json":
             self.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2))
         else:

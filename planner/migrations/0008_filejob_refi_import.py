@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planner', '0005_note_length_limit'),
+        ('planner', '0007_plan_assessment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

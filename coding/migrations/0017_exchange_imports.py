@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0012_export_refi_formats'),
-        ('planner', '0006_filejob_refi_import'),
+        ('coding', '0016_export_refi_formats'),
+        ('planner', '0008_filejob_refi_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -14,7 +14,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("coding", "0010_note_length_limit")]
+    dependencies = [("coding", "0014_savedsearch_in_register")]
 
     operations = [
         migrations.AddField("themesummary", "uuid", models.UUIDField(null=True, editable=False)),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coding', '0011_refi_guids'),
+        ('coding', '0015_refi_guids'),
         ('planner', '0005_note_length_limit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
