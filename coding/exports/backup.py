@@ -2,7 +2,7 @@
 ignore and which holds every row of the study the standard cannot carry exactly: the plan register, counties and
 their figures, documents' kinds, plans and page starts, interviews' formats and dates, participants, speaker turns,
 theme summaries and county notes with their review state, key-quote flags and versions, saved searches, the watch
-list, the name words, and the change history (Change, SpeakerChange) — every row with its GUID or natural key,
+list, the name words, double codings (coders, snapshot, settlements) and the change history (Change, SpeakerChange) — every row with its GUID or natural key,
 never a database id; ids inside the history's snapshots are written as GUIDs (or usernames) and read back.
 
 Restoring (`restore_study`) into an installation without the study gives the same rows with new ids: texts from
@@ -24,7 +24,17 @@ from django.utils.translation import gettext as _
 
 from coding.exports import refi
 from coding.exports.refi_import import open_package, stored_times
-from coding.models import Change, Coding, Excerpt, SavedSearch, Theme, ThemeSummary, WatchName
+from coding.models import (
+    Change,
+    Coding,
+    DoubleCoding,
+    Excerpt,
+    SavedSearch,
+    Settlement,
+    Theme,
+    ThemeSummary,
+    WatchName,
+)
 from interviews.models import Interview, NameWord, Participant, SpeakerChange, Turn
 from planner.models import County, Document, Membership, Plan, Project
 from planner.textfiles import ImporterError
@@ -32,18 +42,20 @@ from planner.textfiles import ImporterError
 FORMAT, VERSION = "kodeverk-backup", 1
 JSON_NAME = "kodeverk.json"
 TABLES = [Membership, County, Plan, Document, Participant, Interview, Turn, Theme, Excerpt, Coding, ThemeSummary,
-          SavedSearch, WatchName, NameWord, Change, SpeakerChange]
+          SavedSearch, WatchName, NameWord, Change, SpeakerChange, DoubleCoding, Settlement]
 # The path from each table to its study.
 STUDY_OF = {Membership: "project", County: "project", Plan: "county__project", Document: "project",
             Participant: "project", Interview: "document__project", Turn: "document__project", Theme: "project",
             Excerpt: "document__project", Coding: "document__project", ThemeSummary: "project",
             SavedSearch: "project", WatchName: "project", NameWord: "project", Change: "project",
-            SpeakerChange: "project"}
+            SpeakerChange: "project", DoubleCoding: "project", Settlement: "double_coding__project"}
 # The order rows are written and read in (a natural key where a table has no GUID).
 ORDER = {Interview: ["document__uuid"], Coding: ["excerpt__uuid", "theme__uuid"], SavedSearch: ["query", "kind"],
-         WatchName: ["name"], NameWord: ["word"], Change: ["id"], SpeakerChange: ["id"]}
+         WatchName: ["name"], NameWord: ["word"], Change: ["id"], SpeakerChange: ["id"],
+         Settlement: ["double_coding__uuid", "theme__uuid", "start", "end", "id"]}
 # Ids inside the history's snapshots: which table each key names.
-SNAPSHOT_KEYS = {"document": Document, "coder": "user", "themes": Theme, "parent": Theme, "merged_into": Theme,
+SNAPSHOT_KEYS = {"document": Document, "coder": "user", "themes": Theme, "theme": Theme, "parent": Theme,
+                 "merged_into": Theme,
                  "participant": Participant}
 
 
@@ -105,6 +117,14 @@ def _snapshot(value, keys, convert, *, theme_ids=False):
     return result
 
 
+def double_coding_snapshot(value, convert):
+    """A double coding's snapshot ([coder, start, end, [themes]] per excerpt) with its ids turned by `convert`."""
+    if not isinstance(value, list):
+        return value
+    return [[convert("user", coder), start, end, [convert(Theme, theme) for theme in themes]]
+            for coder, start, end, themes in value]
+
+
 def _fields(model):
     return [f for f in model._meta.concrete_fields if not (f.primary_key and not f.is_relation)]
 
@@ -135,17 +155,22 @@ def _out_row(model, row, keys):
         elif isinstance(field, models.JSONField) and model in (Change, SpeakerChange):
             out[field.name] = _snapshot(value, keys, keys.key, theme_ids=model is Change
                                         and row.action.startswith("theme_"))
+        elif model is DoubleCoding and field.name == "snapshot":
+            out[field.name] = double_coding_snapshot(value, keys.key)
         else:
             out[field.name] = _plain(value)
+    if model is DoubleCoding:
+        out["coders"] = sorted(keys.key("user", pk) for pk in row.coders.values_list("pk", flat=True))
     return out
 
 
 def study_json(project: Project) -> dict:
     """Every row of the study, keyed by GUIDs and natural keys, ids left out (what kodeverk.json holds)."""
     keys = Keys()
-    for model in (County, Plan, Document, Participant, Theme, Excerpt, Change):
+    for model in (County, Plan, Document, Participant, Theme, Excerpt, Change, DoubleCoding):
         keys.load(model, project)
-    users = {}
+    users = dict.fromkeys(DoubleCoding.coders.through.objects.filter(doublecoding__project=project)
+                          .values_list("user_id", flat=True))
     for model in TABLES:
         for field in _fields(model):
             if field.is_relation and _user_model(field):
@@ -257,6 +282,8 @@ def _build(model, row, project, keys, *, skip=()):
         elif isinstance(field, models.JSONField) and model in (Change, SpeakerChange):
             theme_ids = model is Change and row["action"].startswith("theme_")
             fields[field.name] = _snapshot(row[field.name], keys, keys.pk, theme_ids=theme_ids)
+        elif model is DoubleCoding and field.name == "snapshot":
+            fields[field.name] = double_coding_snapshot(row[field.name], keys.pk)
         else:
             fields[field.name] = _value(field, row[field.name])
     return model(**fields)
@@ -297,6 +324,10 @@ def _restore_table(model, rows, project, keys, package):
     if any(f.name == "uuid" for f in model._meta.concrete_fields):
         for row, item in zip(rows, made, strict=True):
             keys.add(model, item.pk, row["uuid"])
+    if model is DoubleCoding:
+        through = DoubleCoding.coders.through
+        through.objects.bulk_create([through(doublecoding_id=item.pk, user_id=keys.pk("user", name))
+                                     for row, item in zip(rows, made, strict=True) for name in row["coders"]])
 
 
 def _text_of(package, guid):

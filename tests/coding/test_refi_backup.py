@@ -12,10 +12,20 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
 from coding.demo import demo_excerpts_load
-from coding.exports.backup import SNAPSHOT_KEYS, _snapshot, backup_archive, restore_study
-from coding.models import Change, Excerpt, Theme, ThemeSummary
+from coding.exports.backup import (
+    SNAPSHOT_KEYS,
+    _snapshot,
+    backup_archive,
+    double_coding_snapshot,
+    restore_study,
+)
+from coding.models import Change, DoubleCoding, Excerpt, Theme, ThemeSummary
 from coding.services import (
     change_undo,
+    disagreement_settle,
+    double_coding_reveal,
+    double_coding_set,
+    excerpt_create,
     excerpt_update,
     last_undoable,
     summary_review,
@@ -43,12 +53,14 @@ STUDY = {"planner.Project": "pk", "planner.Membership": "project", "planner.Coun
          "interviews.Turn": "document__project", "interviews.SpeakerChange": "project",
          "interviews.NameWord": "project", "coding.Theme": "project", "coding.Excerpt": "document__project",
          "coding.Coding": "document__project", "coding.ThemeSummary": "project", "coding.SavedSearch": "project",
-         "coding.Change": "project", "coding.WatchName": "project"}
+         "coding.Change": "project", "coding.WatchName": "project", "coding.DoubleCoding": "project",
+         "coding.DoubleCoding_coders": "doublecoding__project", "coding.Settlement": "double_coding__project"}
 
 
 def canonical(project):
     """{table: sorted rows}; a link is the linked row's GUID (a user's username, a history row's content)."""
-    ours = [m for m in apps.get_models() if m._meta.app_label in ("planner", "interviews", "coding")]
+    ours = [m for m in apps.get_models(include_auto_created=True)
+            if m._meta.app_label in ("planner", "interviews", "coding")]
     assert {m._meta.label for m in ours} == set(STUDY) | NOT_THE_STUDY, "a new table: say how it reaches its study"
     keys = {}
     for model in ours:
@@ -81,6 +93,8 @@ def canonical(project):
                 elif isinstance(field, models.JSONField) and model in (Change, apps.get_model("interviews",
                                                                                              "SpeakerChange")):
                     value = _snapshot(value, None, convert, theme_ids=getattr(row, "action", "").startswith("theme_"))
+                elif model is DoubleCoding and field.name == "snapshot":
+                    value = double_coding_snapshot(value, convert)
                 out[field.name] = str(value) if not isinstance(value, (int, float, bool, list, dict, type(None))) \
                     else value
             rows.append(json.dumps(out, sort_keys=True, ensure_ascii=False))
@@ -118,6 +132,13 @@ def rich_study(project, lead, analyst):
     watch_name_add(project=project, name="Kari Nordmann", kind="person", participant=informant)
     name_word_add(project=project, word="Sjø")
     project.saved_searches.create(query="innv", kind="transcript", created_by=lead)
+    # A transcript double-coded by the analyst and the lead, a disagreement settled, then revealed.
+    double = project.documents.filter(kind="transcript").exclude(pk=transcript.pk).first()
+    coding = double_coding_set(project=project, documents=[double], coders=[analyst, lead], user=lead)[0]
+    excerpt_create(document=double, start=40, end=90, coder=analyst, themes=[themes[2]])
+    excerpt_create(document=double, start=45, end=95, coder=lead, themes=[themes[2]])
+    disagreement_settle(double_coding=coding, theme=themes[2], start=40, end=95, user=lead, kept_coder=analyst)
+    double_coding_reveal(double_coding=coding, user=lead)
     assert ThemeSummary.objects.filter(project=project).count() == 2
 
 
@@ -139,6 +160,7 @@ def test_a_backup_restores_the_study_exactly(lead, analyst):
     for table in before:
         assert after[table] == before[table], table
     assert len(before["coding.Change"]) > 10 and before["planner.Plan"] and before["interviews.SpeakerChange"]
+    assert before["coding.Settlement"] and len(before["coding.DoubleCoding_coders"]) == 2
     assert_valid(zipfile.ZipFile(io.BytesIO(data)).read("project.qde"), "Project.xsd")  # what other tools read
     with pytest.raises(ImporterError, match="already|allerede"):
         restore_study(data, lead=lead)
