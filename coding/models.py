@@ -183,6 +183,8 @@ class ThemeSummary(models.Model):
         DRAFT = "draft", _("Draft")
         REVIEWED = "reviewed", _("Reviewed")
 
+    # The summary's GUID in REFI-QDA exchange files (a Note): the same in every export.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="theme_summaries")
     # PROTECT, like Coding: written analysis never disappears with a theme; merged themes are archived.
     theme = models.ForeignKey(Theme, models.PROTECT, related_name="summaries", verbose_name=_("theme"))
@@ -435,6 +437,9 @@ class ExportJob(BackgroundJob):
         DOCX = "docx", "Word (.docx)"
         XLSX = "xlsx", "Excel (.xlsx)"
         CSV = "csv", "CSV (.csv)"
+        QDPX = "qdpx", "REFI-QDA (.qdpx)"
+        QDC = "qdc", "REFI-QDA codebook (.qdc)"
+        BACKUP = "backup", _("Backup (.qdpx)")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="export_jobs")
@@ -452,7 +457,8 @@ class ExportJob(BackgroundJob):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
                                    name="exportjob_status_valid"),
-            models.CheckConstraint(condition=Q(format__in=["docx", "xlsx", "csv"]), name="exportjob_format_valid"),
+            models.CheckConstraint(condition=Q(format__in=["docx", "xlsx", "csv", "qdpx", "qdc", "backup"]),
+                                   name="exportjob_format_valid"),
         ]
         indexes = [
             # The export page: one user's recent exports in one study.
@@ -461,3 +467,32 @@ class ExportJob(BackgroundJob):
 
     def __str__(self):
         return f"{self.format} {self.uuid}"
+
+
+class ExchangeImport(models.Model):
+    """The report of one REFI-QDA import (coding.exports.refi_import.ImportReport as JSON): what came in, what the
+    file held that Kodeverk cannot store, and each selection moved or left out, with the reason. Kept with the
+    study it made or changed, so that its members can read it again."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("Project (.qdpx)")
+        CODEBOOK = "codebook", _("Codebook")
+        BACKUP = "backup", _("Backup")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="exchange_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PROJECT)
+    file_name = models.CharField(max_length=255, blank=True)
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["project", "codebook", "backup"]),
+                                   name="exchangeimport_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.file_name

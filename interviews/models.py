@@ -139,6 +139,8 @@ class Turn(models.Model):
     whole paragraph with its label; speech_start is where the speech after «Label: » begins.
     """
 
+    # The turn's GUID in REFI-QDA exchange files (a selection its participant's Case refers to).
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     document = models.ForeignKey(Document, models.CASCADE, related_name="turns")
     participant = models.ForeignKey(Participant, models.PROTECT, related_name="turns")
     position = models.PositiveIntegerField()

@@ -357,6 +357,7 @@ class FileJob(BackgroundJob):
         TRANSCRIPT = "transcript", _("Transcript")
         TRANSCRIPT_IMPORT = "transcript_import", _("Transcript import")
         PLAN_FILE = "plan_file", _("Plan file")
+        REFI_IMPORT = "refi_import", _("REFI-QDA project")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="file_jobs")
@@ -379,7 +380,8 @@ class FileJob(BackgroundJob):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
                                    name="filejob_status_valid"),
-            models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file"]),
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file",
+                                                         "refi_import"]),
                                    name="filejob_kind_valid"),
         ]
         indexes = [

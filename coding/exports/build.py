@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from coding.exports import refi
 from coding.exports.options import FORMATS
 from coding.exports.quotes import collect, selected_themes
 from coding.exports.sheets import write_csv, write_xlsx
@@ -16,7 +17,12 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "qdpx": "application/zip",
+    "qdc": "application/xml",
+    "backup": "application/zip",
 }
+# The exchange files (coding/exports/refi.py) and the backup (coding/exports/backup.py): the whole study, no choices.
+STUDY_FORMATS = ("qdpx", "qdc", "backup")
 FILE_WORDS = {"nb": ("sitater", "publisering"), "en": ("quotes", "publication")}
 
 
@@ -26,6 +32,31 @@ class Produced:
     content_type: str
     data: bytes
     quotes: int  # quotes written (after anonymity drops)
+
+
+def produce_study(project, fmt, *, progress=None) -> Produced:
+    """The study as a REFI-QDA project (.qdpx), its codebook (.qdc) or its backup (a .qdpx with kodeverk.json)."""
+    stamp = timezone.localdate().isoformat()
+    if fmt == "qdc":
+        return Produced(file_name=f"{project.slug}-kodebok-{stamp}.qdc", content_type=CONTENT_TYPES[fmt],
+                        data=refi.codebook_xml(project), quotes=0)
+    total = project.documents.count()
+    done = [0]
+
+    def step():
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
+
+    if fmt == "backup":
+        from coding.exports.backup import backup_archive  # the backup builds on this module's neighbours
+
+        produced = backup_archive(project, progress=step)
+        name = f"{project.slug}-sikkerhetskopi-{stamp}.qdpx"
+    else:
+        produced = refi.project_archive(project, progress=step)
+        name = f"{project.slug}-{stamp}.qdpx"
+    return Produced(file_name=name, content_type=CONTENT_TYPES[fmt], data=produced.data, quotes=produced.excerpts)
 
 
 def file_name(project, options, fmt):

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from coding.exports import anonymity
-from coding.exports.options import ExportOptions
+from coding.exports.options import FORMATS, ExportOptions
 from coding.models import Excerpt, ExportJob
 from coding.quotes import codebook_order
 from planner.collation import name_key
@@ -39,8 +39,9 @@ class ExportForm(forms.Form):
                                    empty_label=_("All coders"))
     attribution = forms.ChoiceField(label=_("Attribution"), choices=ATTRIBUTIONS, initial="internal",
                                     widget=forms.RadioSelect)
-    format = forms.ChoiceField(label=_("File format"), choices=ExportJob.Format.choices, initial="docx",
-                               widget=forms.RadioSelect)
+    format = forms.ChoiceField(
+        label=_("File format"), initial="docx", widget=forms.RadioSelect,
+        choices=[(value, label) for value, label in ExportJob.Format.choices if value in FORMATS])
     grouping = forms.ChoiceField(
         label=_("Grouping"), choices=GROUPINGS, initial="theme", widget=forms.RadioSelect,
         help_text=_("A publication export groups by theme only: it never puts an informant's quote under a county, "

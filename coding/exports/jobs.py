@@ -45,10 +45,12 @@ EXPORTS = JobKind(ExportJob.objects.all(), enqueue=lambda job_id: export_file.en
                   not_started=NOT_STARTED, heavy=("content",))
 
 
-def job_create(*, project, user, options: ExportOptions, fmt: str, decisions=None) -> ExportJob:
-    """A queued export of the user's choices; the anonymity decisions are keyed by str(excerpt id) in JSON."""
+def job_create(*, project, user, options: ExportOptions | None, fmt: str, decisions=None) -> ExportJob:
+    """A queued export of the user's choices; the anonymity decisions are keyed by str(excerpt id) in JSON.
+    A whole-study export (build.STUDY_FORMATS) has no options."""
     purge()
-    job = ExportJob(project=project, created_by=user, format=fmt, options=options.to_json(),
+    job = ExportJob(project=project, created_by=user, format=fmt,
+                    options=options.to_json() if options else {"whole_study": True},
                     decisions={str(excerpt_id): choice for excerpt_id, choice in (decisions or {}).items()})
     job.full_clean()
     job.save()
@@ -96,10 +98,13 @@ def _make(job_id, attempt):
         EXPORTS.beat(job_id, attempt, done=done, total=total)
 
     try:
-        options = ExportOptions.from_json(job.options)
-        decisions = {int(excerpt_id): choice for excerpt_id, choice in job.decisions.items()}
-        produced = build.produce(job.project, options, job.format, decisions=decisions or None,
-                                 progress=progress)
+        if job.format in build.STUDY_FORMATS:
+            produced = build.produce_study(job.project, job.format, progress=progress)
+        else:
+            options = ExportOptions.from_json(job.options)
+            decisions = {int(excerpt_id): choice for excerpt_id, choice in job.decisions.items()}
+            produced = build.produce(job.project, options, job.format, decisions=decisions or None,
+                                     progress=progress)
     except (Superseded, *LOST_DATABASE):
         raise
     except Exception:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from coding.access import study_for_reader
+from coding.access import study_for_codebook_manager, study_for_reader
 from coding.exports import anonymity, jobs
 from coding.exports.forms import ExportForm, decisions_from
 from coding.exports.quotes import collect, selected_excerpts, selected_themes
@@ -83,6 +83,31 @@ def export_start(request, slug):
     with transaction.atomic():  # the job's row and its task are written together, or neither is
         job = jobs.job_create(project=project, user=request.user, options=options, fmt=form.cleaned_data["format"],
                               decisions=decisions)
+        jobs.start(job)
+    messages.success(request, _("The export has started. You can go on working; the file appears below when "
+                                "it is ready."))
+    return _see_other(project)
+
+
+@login_required
+@require_POST
+def study_export_start(request, slug):
+    """The whole study as a REFI-QDA project (.qdpx) or its codebook (.qdc), made by the worker like any export."""
+    project, _membership = study_for_reader(request, slug)
+    return _start_study_export(request, project, "qdc" if request.POST.get("format") == "qdc" else "qdpx")
+
+
+@login_required
+@require_POST
+def backup_start(request, slug):
+    """The study's backup: only the lead, since it holds the watch list (real names) and the whole history."""
+    project, _membership = study_for_codebook_manager(request, slug)
+    return _start_study_export(request, project, "backup")
+
+
+def _start_study_export(request, project, fmt):
+    with transaction.atomic():
+        job = jobs.job_create(project=project, user=request.user, options=None, fmt=fmt)
         jobs.start(job)
     messages.success(request, _("The export has started. You can go on working; the file appears below when "
                                 "it is ready."))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from coding.models import ExportJob, SavedSearch
+from coding.models import ExchangeImport, ExportJob, SavedSearch
 from coding.services import double_coding_set, excerpt_create, hits_code, hits_plan
 from interviews.importers import parse_file
 from interviews.models import NameWord
@@ -126,6 +126,19 @@ def _plan_file_job(ctx):
     return {**plan_kwargs, "job_uuid": _file_job(ctx, kind="plan_file", plan=plan).uuid}
 
 
+def _refi_import_job(ctx):
+    """A .qdpx of the lead's still being read into the study: only the lead follows it."""
+    lead = ctx["project"].memberships.get(role=Membership.Role.LEAD).user
+    job = FileJob.objects.create(project=ctx["project"], created_by=lead, file_name="a.qdpx", kind="refi_import",
+                                 status="running", heartbeat_at=timezone.now())
+    return {"slug": ctx["project"].slug, "job_uuid": job.uuid}
+
+
+def _refi_import_report(ctx):
+    report = ExchangeImport.objects.create(project=ctx["project"], file_name="a.qdpx", report={"counts": {}})
+    return {"slug": ctx["project"].slug, "report_uuid": report.uuid}
+
+
 # name: (method, kwargs(ctx) or None, POST data, {role: expected status})
 ALL_200 = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 200}
 READ = {"lead": 200, "analyst": 200, "viewer": 200, "outsider": 404}
@@ -223,6 +236,16 @@ TABLE = {
     # Everyone in the study exports (viewers too); empty choices are shown again with their errors.
     "coding:export_start": ("post", _study, {}, READ),
     # Each user sees only their own exports: the lead's job is not found for anyone else.
+    # The whole study for other analysis tools: everyone who may export quotes; the backup: the lead only.
+    "coding:study_export_start": ("post", _study, {"format": "qdc"}, {"lead": 303, "analyst": 303, "viewer": 303,
+                                                                      "outsider": 404}),
+    "coding:backup_start": ("post", _study, {}, {"lead": 303, "analyst": 403, "viewer": 403, "outsider": 404}),
+    # Anyone signed in may import a study (they become its lead, as with a new study); its report is the study's.
+    "coding:refi_import": ("get", None, None, ALL_200),
+    "coding:refi_import_job": ("get", _refi_import_job, None, LEAD_ONLY),
+    "coding:refi_import_report": ("get", _refi_import_report, None, READ),
+    "coding:codebook_download": ("get", lambda ctx: {**_study(ctx), "fmt": "xlsx"}, None, READ),
+    "coding:codebook_import": ("get", _study, None, LEAD_ONLY),
     "coding:export_job": ("get", _export_job, None, {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
     "coding:export_download": ("get", _export_job, None,
                                {"lead": 200, "analyst": 404, "viewer": 404, "outsider": 404}),
