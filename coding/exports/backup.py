@@ -3,7 +3,8 @@ ignore and which holds every row of the study the standard cannot carry exactly:
 their figures, documents' kinds, plans and page starts, interviews' formats and dates, participants, speaker turns,
 theme summaries and county notes with their review state, key-quote flags and versions, saved searches, the watch
 list, the name words, double codings (coders, snapshot, settlements) and the change history (Change,
-SpeakerChange) — every row with its GUID or natural key, never a database id; ids inside the history's snapshots are written as GUIDs (or usernames) and read back.
+SpeakerChange) — every row with its GUID or natural key, never a database id; ids inside the history's
+snapshots are written as GUIDs (or usernames) and read back.
 
 Restoring (`restore_study`) into an installation without the study gives the same rows with new ids: texts from
 sources/<GUID>.txt, everything else from kodeverk.json. Files being read and made (FileJob, ExportJob, import drafts
