@@ -46,6 +46,9 @@ def _last_change_id(document):
     return Change.objects.filter(document=document).aggregate(last=Max("id"))["last"] or 0
 
 
+# Changes of the text itself (coding.revisions), after which a page's offsets are stale.
+TEXT_ACTIONS = (Change.Action.TEXT_CORRECTED, Change.Action.TEXT_RESTORED)
+
 # What a selection of labels, time codes or line breaks alone is told (coding.quotes.speech_span).
 NO_SPEECH = _lazy("The selection holds no speech: select words someone says, not a speaker's label or a time code.")
 
@@ -237,10 +240,15 @@ def document_changes(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     since = _int(request.GET.get("since"), 0)
     changes = list(Change.objects.filter(document=document, id__gt=since).order_by("id").values(
-        "id", "before", "after"))
+        "id", "action", "before", "after"))
     if not changes:
         return HttpResponse(status=204)
-    spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s]
+    if any(c["action"] in TEXT_ACTIONS for c in changes):
+        # The text itself changed: every offset on the page may be stale, so the page loads again.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s and "start" in s]
     return _rows_response(request, document, spans, panel_template="coding/_poller.html", context={
         "project": project, "document": document, "since": changes[-1]["id"],
         "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS})
@@ -259,7 +267,7 @@ def document_history(request, slug, document_id):
             _describe(s, names, passages.get((change.pk, side))) for side, s in (("before", change.before),
                                                                                   ("after", change.after)))
         change.before_href, change.after_href = (
-            place_url(project.slug, document.pk, s["start"], s["end"], base=base) if s else ""
+            place_url(project.slug, document.pk, s["start"], s["end"], base=base) if s and "start" in s else ""
             for s in (change.before, change.after))
     speaker_changes = list(SpeakerChange.objects.filter(document=document).select_related("user")[:500])
     for change in speaker_changes:
@@ -317,8 +325,9 @@ def _words(text):
 
 def _describe(snapshot, names, passage):
     """«The passage's words»: themes · «memo», for one side of a change in the history."""
-    if not snapshot:
-        return ""
+    if not snapshot or "themes" not in snapshot:  # a text correction's row says its version only
+        return _("Version %(number)s") % {"number": snapshot["version"]} if snapshot else ""
+    passage = snapshot.get("passage", passage)  # an excerpt a correction removed keeps its words here
     themes = ", ".join(names.get(pk, "?") for pk in snapshot["themes"])
     memo = f" · «{snapshot['memo'][:60]}»" if snapshot["memo"] else ""
     return f"«{passage or ''}»: {themes}{memo}"

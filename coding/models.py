@@ -101,6 +101,9 @@ class Excerpt(models.Model):
     is_key = models.BooleanField(_("key quote"), default=False)
     themes = models.ManyToManyField(Theme, through="Coding", related_name="excerpts", verbose_name=_("themes"))
     version = models.PositiveIntegerField(default=1)
+    # The words under the excerpt were corrected (coding.revisions) since its coder last saved it: shown
+    # as «text changed» until they check it.
+    text_changed = models.BooleanField(_("text changed"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -240,6 +243,10 @@ class Change(models.Model):
         EXCERPT_CREATED = "excerpt_created", _("Excerpt created")
         EXCERPT_CHANGED = "excerpt_changed", _("Excerpt changed")
         EXCERPT_DELETED = "excerpt_deleted", _("Excerpt deleted")
+        # A correction deleted all of an excerpt's words: kept here (with its passage) for the lead.
+        EXCERPT_ORPHANED = "excerpt_orphaned", _("Excerpt's text deleted")
+        TEXT_CORRECTED = "text_corrected", _("Text corrected")
+        TEXT_RESTORED = "text_restored", _("Text correction undone")
         THEME_CREATED = "theme_created", _("Theme created")
         THEME_CHANGED = "theme_changed", _("Theme changed")
         THEME_MERGED = "theme_merged", _("Theme merged")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from coding.models import Change, Coding, Excerpt, Theme, ThemeSummary
 from planner.models import County, Document, Membership, Project
+from planner.services import TextEdit
 from planner.signals import template_applied
 from planner.textindex import text_slice
 
@@ -143,6 +144,7 @@ def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | No
         excerpt.memo = memo
     if is_key is not None:
         excerpt.is_key = is_key
+    excerpt.text_changed = False  # whoever saves it has seen its corrected words
     excerpt.version += 1
     # Field checks only (the memo's length among them); the offsets and themes were checked above.
     excerpt.full_clean(exclude=["document", "coder"], validate_unique=False, validate_constraints=False)
@@ -219,10 +221,31 @@ def change_undo(*, change: Change, user: AbstractBaseUser) -> None:
     change.save(update_fields=["undone_at"])
 
 
+def history_follow_edits(edits: dict[int, TextEdit]) -> None:
+    """History snapshots keep pointing at the same words after a document's text changed ({document id:
+    TextEdit}), so the history and an undo of a deletion stay true."""
+    changes = []
+    for change in Change.objects.filter(document_id__in=list(edits), action__startswith="excerpt_").only(
+            "document_id", "before", "after"):
+        edit, moved = edits[change.document_id], False
+        for snapshot in (change.before, change.after):
+            if snapshot and "start" in snapshot:
+                span = edit.position(snapshot["start"]), edit.position(snapshot["end"], side="left")
+                moved = moved or span != (snapshot["start"], snapshot["end"])
+                snapshot["start"], snapshot["end"] = span
+        if moved:
+            changes.append(change)
+    Change.objects.bulk_update(changes, ["before", "after"], batch_size=500)
+
+
+# The excerpt changes Ctrl+Z takes back; an excerpt orphaned by a correction comes back with its undo.
+UNDOABLE = (Change.Action.EXCERPT_CREATED, Change.Action.EXCERPT_CHANGED, Change.Action.EXCERPT_DELETED)
+
+
 def last_undoable(*, document: Document, user: AbstractBaseUser) -> Change | None:
     """The user's most recent excerpt change in the document that can still be undone."""
     return (Change.objects.filter(document=document, user=user, undone_at__isnull=True, undoes__isnull=True,
-                                  action__startswith="excerpt_").order_by("-id").first())
+                                  action__in=UNDOABLE).order_by("-id").first())
 
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coding import codebook_views, document_views, participant_data_views, views, watchlist_views
+from coding import codebook_views, document_views, participant_data_views, revision_views, views, watchlist_views
 from coding.exports.urls import urlpatterns as export_patterns
 from coding.review.urls import urlpatterns as review_patterns
 
@@ -29,6 +29,10 @@ urlpatterns = [
          name="document_changes"),
     path("s/<slug:slug>/documents/<int:document_id>/history/", document_views.document_history,
          name="document_history"),
+    path("s/<slug:slug>/documents/<int:document_id>/text/edit/", revision_views.text_edit, name="text_edit"),
+    path("s/<slug:slug>/documents/<int:document_id>/text/versions/", revision_views.document_versions,
+         name="document_versions"),
+    path("s/<slug:slug>/documents/<int:document_id>/text/undo/", revision_views.text_undo, name="text_undo"),
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/", document_views.excerpt_panel, name="excerpt_panel"),
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/update/", document_views.excerpt_update_view,
          name="excerpt_update"),

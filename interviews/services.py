@@ -494,22 +494,88 @@ def participant_erasure_finish(*, erasure: SpeechErasure, user, counts: dict[int
     ])
 
 
-# Added while turns move, so that a moved turn is never in a stretch still to move (offsets stay below it).
+def _move_turns(document_id, participant, edit):
+    """Every turn follows the erasure; the participant's own turns then end where their «[slettet]» does."""
+    turns_follow_edit(document_id=document_id, edit=edit)
+    TurnRow.objects.filter(document_id=document_id, participant=participant, speech_start__lt=F("end")).update(
+        end=F("speech_start") + len(ERASED_SPEECH))
+
+
+# Added to positions while turns are renumbered, so that no two turns share one for a moment.
 _MOVING = 2 ** 30
 
 
-def _move_turns(document_id, participant, edit):
-    """Every turn moves by the shift of the stretch it starts in: one UPDATE per stretch between two
-    replaced spans, not one per turn (4,000 turns of a 3-hour interview). The participant's own turns
-    then end where their «[slettet]» does."""
+def turns_follow_edit(*, document_id: int, edit: TextEdit,
+                      text: str | None = None) -> tuple[list[list], dict[int, list[int]]]:
+    """Move a document's turns with a change of its text (planner.services.TextEdit).
+
+    A turn's label and speech start stay before words inserted at them and its end after, so words
+    typed at the end of a speech belong to it. Given the new `text`, a turn that no longer starts a
+    paragraph (the line break before it was deleted: an edit that joins two turns) joins the turn
+    before it; one left with no text at all goes. Turns that only
+    shift are moved by one UPDATE per distance (4,000 turns of a 3-hour interview), the rest one by one.
+    Returns what an undo needs to put them back: the removed turns as [position, participant id, start,
+    speech start, end, seconds] and the turns that did more than shift as {pk: [start, speech start, end]},
+    both in the old offsets.
+    """
+    rows = list(TurnRow.objects.filter(document_id=document_id).order_by("position").values_list(
+        "pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds"))
+    shifted, moved, removed, old = {}, {}, [], {}
+    previous = None
+    for pk, position, participant_id, start, speech_start, end, seconds in rows:
+        old[pk] = [start, speech_start, end]
+        new = (edit.position(start, side="left"), edit.position(speech_start, side="left"), edit.position(end))
+        joined = text is not None and 0 < new[0] <= len(text) and text[new[0] - 1] != "\n"
+        if previous is not None and (joined or (start < end and new[0] == new[2])):
+            removed.append([position, participant_id, start, speech_start, end, seconds])
+            moved[previous[0]] = (*moved.get(previous[0], previous[1])[:2], new[2])
+            continue
+        shift = new[0] - start
+        if new == (start + shift, speech_start + shift, end + shift):
+            shifted.setdefault(shift, []).append(pk)
+        else:
+            moved[pk] = new
+        previous = (pk, moved.get(pk, new))
     turns = TurnRow.objects.filter(document_id=document_id)
-    for start, end, shift in edit.segments():
-        stretch = turns.filter(start__gte=start, start__lt=_MOVING if end is None else end)
-        shift += _MOVING
-        stretch.update(start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
-    turns.update(start=F("start") - _MOVING, speech_start=F("speech_start") - _MOVING, end=F("end") - _MOVING)
-    turns.filter(participant=participant, speech_start__lt=F("end")).update(
-        end=F("speech_start") + len(ERASED_SPEECH))
+    for shift, pks in shifted.items():
+        if shift and pks:
+            turns.filter(pk__in=[pk for pk in pks if pk not in moved]).update(
+                start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
+    for pk, (start, speech_start, end) in moved.items():
+        turns.filter(pk=pk).update(start=start, speech_start=speech_start, end=end)
+    if removed:
+        turns.filter(position__in=[row[0] for row in removed]).delete()
+        _renumber(document_id)
+    return removed, {pk: old[pk] for pk in moved}
+
+
+def _renumber(document_id):
+    """Positions 0, 1, 2 … in text order again, after turns were removed or put back: one UPDATE per distance
+    moved, through positions no turn has (the unique position is checked row by row)."""
+    turns = TurnRow.objects.filter(document_id=document_id)
+    by_shift = {}
+    for index, (pk, position) in enumerate(turns.order_by("start", "position").values_list("pk", "position")):
+        if index != position:
+            by_shift.setdefault(index - position, []).append(pk)
+    TurnRow.objects.filter(pk__in=[pk for pks in by_shift.values() for pk in pks]).update(
+        position=F("position") + _MOVING)
+    for shift, pks in by_shift.items():
+        TurnRow.objects.filter(pk__in=pks).update(position=F("position") - _MOVING + shift)
+
+
+def turns_restore(*, document_id: int, removed: list[list], spans: dict[int, list[int]]) -> None:
+    """Undo of a correction: put removed turns back and give turns their spans before it (pk: [start,
+    speech start, end]); the other turns have moved back with the text already."""
+    turns = TurnRow.objects.filter(document_id=document_id)
+    for pk, (start, speech_start, end) in spans.items():
+        turns.filter(pk=pk).update(start=start, speech_start=speech_start, end=end)
+    if removed:
+        # Positions no turn has (below _MOVING, above any real one) until _renumber gives the real ones.
+        TurnRow.objects.bulk_create(
+            TurnRow(document_id=document_id, participant_id=participant_id, position=_MOVING - 1 - i,
+                    start=start, speech_start=speech_start, end=end, start_seconds=seconds)
+            for i, (_position, participant_id, start, speech_start, end, seconds) in enumerate(removed))
+        _renumber(document_id)
 
 
 # What a history snapshot says of a participant beyond the label.

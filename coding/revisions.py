@@ -1,0 +1,201 @@
+"""Corrections of a document's text: each makes a new text version (planner.DocumentVersion), and every
+excerpt, speaker turn, search chunk and history entry is carried to its words through the diff.
+
+An excerpt whose words are untouched moves with them; one whose words changed keeps its new span and
+is marked «text changed» for its coder; one whose words were all deleted goes, and is kept in history
+(Change «excerpt_orphaned», with its passage) and listed for the lead. Undo of the last correction puts
+the text, the turns and every excerpt's span back.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coding.models import Change, Coding, Excerpt, Theme
+from coding.services import ConflictError, excerpt_snapshot, history_follow_edits
+from interviews.models import Turn
+from interviews.services import turns_follow_edit, turns_restore
+from planner.models import Document, DocumentVersion, normalise_text, text_checksum
+from planner.services import TextEdit, document_text_replace, text_changes
+
+
+@dataclass
+class Revision:
+    """What a correction did: the new version and the excerpts moved, marked changed and orphaned."""
+
+    version: DocumentVersion | None
+    moved: int = 0
+    changed: list[int] = field(default_factory=list)
+    orphaned: list[dict[str, Any]] = field(default_factory=list)
+
+
+def editable_span(document: Document, at: int) -> tuple[int, int] | None:
+    """The stretch a correction at offset `at` replaces: the speech of the turn holding it (a transcript),
+    else the paragraph (line) holding it; None outside the text."""
+    if not 0 <= at <= document.length:
+        return None
+    if document.kind == Document.Kind.TRANSCRIPT:
+        turn = Turn.objects.holding(at, document=document).values_list("speech_start", "end").first()
+        if turn is not None:
+            return turn
+    text = document.text
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, len(text) if end == -1 else end
+
+
+@transaction.atomic
+def text_correct(*, document: Document, start: int, end: int, text: str, checksum: str,
+                 user: AbstractBaseUser) -> Revision:
+    """Replace the speech of a turn (or a plan's paragraph), [start, end) of the text, by `text`.
+
+    `checksum` is that of the text the user corrected: a text changed since is refused, not overwritten.
+    """
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    if locked.checksum != checksum:
+        raise ConflictError(_("Someone else corrected this text a moment ago. Its new text is shown; make your "
+                              "correction again if it is still needed."))
+    if editable_span(locked, start) != (start, end):
+        raise ValidationError(_("Only the speech of one turn, or one paragraph, can be corrected at a time."))
+    text = normalise_text(text)
+    if "\n" in text:
+        raise ValidationError(_("A correction cannot hold a line break: each paragraph is corrected on its own."))
+    return document_revise(document=locked, text=locked.text[:start] + text + locked.text[end:], user=user,
+                           note=_("Text at %(start)s corrected") % {"start": start})
+
+
+@transaction.atomic
+def document_revise(*, document: Document, text: str, user: AbstractBaseUser, note: str = "") -> Revision:
+    """Make `text` the document's text, carrying everything that points into it; a new DocumentVersion."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    old = document.text
+    changes = text_changes(old, text)
+    if not changes:
+        return Revision(version=None)
+    edit = document_text_replace(document_id=document.pk, spans=changes)
+    text = normalise_text(text)
+    removed_turns, turn_spans = turns_follow_edit(document_id=document.pk, edit=edit, text=text)
+    result, restore = _excerpts_follow(document, edit, old, text, user)
+    reverse, shift = [], 0
+    for start, end, new in changes:
+        reverse.append([start + shift, start + shift + len(new), old[start:end]])
+        shift += len(new) - (end - start)
+    number = (DocumentVersion.objects.filter(document=document).aggregate(last=Max("number"))["last"] or 0) + 1
+    result.version = DocumentVersion.objects.create(
+        document=document, number=number, note=note[:200], changes=[list(span) for span in changes],
+        reverse=reverse, checksum=text_checksum(text), created_by=user,
+        restore={**restore, "turns": {str(pk): span for pk, span in turn_spans.items()},
+                 "removed_turns": removed_turns})
+    Change.objects.create(project_id=document.project_id, document=document, user=user,
+                          action=Change.Action.TEXT_CORRECTED, object_uuid=document.uuid, after={
+                              "version": number, "moved": result.moved, "changed": len(result.changed),
+                              "orphaned": len(result.orphaned)})
+    return result
+
+
+def _excerpts_follow(document, edit: TextEdit, old: str, text: str, user) -> tuple[Revision, dict[str, Any]]:
+    """Carry every excerpt of the document through `edit` (old text `old`, new `text`).
+
+    Excerpts that only shift move by one UPDATE per distance; the touched ones are trimmed to the words
+    they now hold and marked, or, with no words left, removed into history. Returns the result and what an
+    undo needs: the touched excerpts' spans and flags before, and the removed ones' snapshots.
+    """
+    rows = list(Excerpt.objects.select_for_update().filter(document=document).values_list(
+        "pk", "uuid", "start", "end", "text_changed"))
+    shifted, changed, orphaned, before = {}, [], [], {}
+    for pk, uuid, start, end, flag in rows:
+        new_start, new_end = edit.position(start), edit.position(end, side="left")
+        if not edit.touches(start, end):
+            if new_start != start:
+                shifted.setdefault(new_start - start, []).append(pk)
+            continue
+        before[str(uuid)] = [start, end, flag]
+        piece = text[new_start:new_end]
+        words = piece.strip()
+        if not words:
+            orphaned.append(pk)
+            continue
+        new_start += len(piece) - len(piece.lstrip())
+        changed.append((pk, new_start, new_start + len(words)))
+    now = timezone.now()
+    excerpts = Excerpt.objects.filter(document=document)
+    for shift, pks in shifted.items():
+        excerpts.filter(pk__in=pks).update(start=F("start") + shift, end=F("end") + shift,
+                                           version=F("version") + 1, updated_at=now)
+    for pk, start, end in changed:
+        excerpts.filter(pk=pk).update(start=start, end=end, text_changed=True, version=F("version") + 1,
+                                      updated_at=now)
+    history_follow_edits({document.pk: edit})
+    snapshots = []
+    for excerpt in excerpts.filter(pk__in=orphaned).prefetch_related("codings"):
+        snapshot = excerpt_snapshot(excerpt, [c.theme_id for c in excerpt.codings.all()])
+        snapshot["passage"] = old[excerpt.start:excerpt.end]
+        snapshots.append(snapshot)
+        at = edit.position(excerpt.start)
+        Change.objects.create(project_id=document.project_id, document=document, user=user,
+                              action=Change.Action.EXCERPT_ORPHANED, object_uuid=excerpt.uuid,
+                              before={**snapshot, "start": at, "end": at})
+    excerpts.filter(pk__in=orphaned).delete()
+    result = Revision(version=None, moved=sum(len(pks) for pks in shifted.values()),
+                      changed=[pk for pk, _start, _end in changed], orphaned=snapshots)
+    return result, {"excerpts": before, "orphaned": snapshots}
+
+
+def last_version(document: Document) -> DocumentVersion | None:
+    """The correction an undo would take back: the newest not undone."""
+    return DocumentVersion.objects.filter(document=document, undone_at__isnull=True).order_by("-number").first()
+
+
+@transaction.atomic
+def text_correction_undo(*, document: Document, user: AbstractBaseUser, is_lead: bool) -> DocumentVersion:
+    """Take back the document's last correction: its text, turns and every excerpt's span and mark.
+
+    Only its author or the lead may, and only while the text is the one it made.
+    """
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    version = last_version(document)
+    if version is None:
+        raise ConflictError(_("There is no correction to undo."))
+    if version.created_by_id != user.pk and not is_lead:
+        raise ConflictError(_("Only the one who made a correction, or the project lead, can undo it."))
+    if version.checksum != document.checksum:
+        raise ConflictError(_("The text has changed since this correction; it was not undone."))
+    old = document.text
+    edit = document_text_replace(document_id=document.pk, spans=[tuple(span) for span in version.reverse])
+    text = Document.objects.values_list("text", flat=True).get(pk=document.pk)
+    turns_follow_edit(document_id=document.pk, edit=edit, text=text)
+    restore = version.restore
+    turns_restore(document_id=document.pk, removed=restore.get("removed_turns", []),
+                  spans={int(pk): span for pk, span in restore.get("turns", {}).items()})
+    _excerpts_follow(document, edit, old, text, user)
+    now = timezone.now()
+    for uuid, (start, end, flag) in restore.get("excerpts", {}).items():
+        Excerpt.objects.filter(uuid=uuid, document=document).update(start=start, end=end, text_changed=flag,
+                                                                    version=F("version") + 1, updated_at=now)
+    _put_back(document, restore.get("orphaned", []))
+    version.undone_at = now
+    version.save(update_fields=["undone_at"])
+    Change.objects.create(project_id=document.project_id, document=document, user=user,
+                          action=Change.Action.TEXT_RESTORED, object_uuid=document.uuid,
+                          after={"version": version.number})
+    return version
+
+
+def _put_back(document, snapshots):
+    """The excerpts a correction removed, as they were (same uuid), with the themes that still exist."""
+    themes = set(Theme.objects.filter(project_id=document.project_id).values_list("pk", flat=True))
+    for snapshot in snapshots:
+        if Excerpt.objects.filter(uuid=snapshot["uuid"]).exists():
+            continue
+        excerpt = Excerpt.objects.create(
+            uuid=snapshot["uuid"], document=document, start=snapshot["start"], end=snapshot["end"],
+            coder_id=snapshot["coder"], memo=snapshot["memo"], is_key=snapshot["is_key"],
+            version=snapshot["version"] + 1)
+        Coding.objects.bulk_create(Coding(excerpt=excerpt, theme_id=pk, document_id=document.pk)
+                                   for pk in snapshot["themes"] if pk in themes)

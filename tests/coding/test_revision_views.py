@@ -1,0 +1,86 @@
+"""The pages of text corrections: correcting a turn or a plan's paragraph, the versions, undo."""
+
+import pytest
+from django.urls import reverse
+
+from coding.models import Excerpt, Theme
+from interviews.models import Turn as TurnRow
+from planner.models import County, Document, DocumentVersion
+from planner.plandocs import plan_excerpt_attach
+from planner.services import membership_set, plan_create, project_create
+from tests.coding.test_revisions import code, interview
+
+
+@pytest.fixture
+def study(lead, analyst, viewer):
+    project = project_create(name="Rettesider", lead=lead)
+    membership_set(project=project, user=analyst, role="analyst")
+    membership_set(project=project, user=viewer, role="viewer")
+    theme = Theme.objects.create(project=project, name="Bosetting", colour="#0067A5", position=1)
+    return project, theme
+
+
+def test_it_corrects_a_turn_and_says_what_moved(client, study, analyst):
+    project, theme = study
+    document = interview(project, analyst)
+    excerpt = code(document, "trenger veiledning", analyst, theme)
+    turn = TurnRow.objects.get(document=document, position=2)
+    url = reverse("coding:text_edit", args=[project.slug, document.pk])
+    client.force_login(analyst)
+    page = client.get(url, {"at": turn.speech_start + 4})
+    assert page.status_code == 200
+    assert "Kommunene trenger veiledning og mer ressurser." in page.content.decode()
+    response = client.post(url, {"at": turn.speech_start, "checksum": document.checksum,
+                                 "text": "Kommunene trenger god veiledning og mer ressurser."}, follow=True)
+    assert response.redirect_chain[0][0].endswith(f"?at={turn.speech_start}#row-{turn.speech_start}")
+    assert "Lagret som versjon 1" in response.content.decode()
+    excerpt = Excerpt.objects.get(pk=excerpt.pk)
+    assert excerpt.text(Document.objects.get(pk=document.pk).text) == "trenger god veiledning"
+    assert 'class="excerpt-chip text-changed"' in response.content.decode()
+    # The same form again holds the old checksum: refused, the new text shown.
+    stale = client.post(url, {"at": turn.speech_start, "checksum": document.checksum, "text": "Noe annet."})
+    assert stale.status_code == 200 and "Noen andre rettet" in stale.content.decode()
+    assert DocumentVersion.objects.count() == 1
+
+
+def test_a_plan_paragraph_is_the_leads_to_correct(client, study, lead, analyst):
+    project, _theme = study
+    county = County.objects.create(project=project, name="Agder")
+    plan = plan_create(county=county, plan_type="strategy", title="Planstrategi", year=2024)
+    document = plan_excerpt_attach(plan=plan, user=lead, text="Første avsnitt.\nAndre avsnitt her.", page=3)
+    url = reverse("coding:text_edit", args=[project.slug, document.pk])
+    client.force_login(analyst)
+    assert client.get(url, {"at": 20}).status_code == 403
+    client.force_login(lead)
+    response = client.post(url, {"at": 20, "checksum": document.checksum, "text": "Andre avsnitt, rettet."})
+    assert response.status_code == 302
+    assert Document.objects.get(pk=document.pk).text == "Første avsnitt.\nAndre avsnitt, rettet."
+
+
+def test_versions_list_undo_and_the_poll_reloads_open_pages(client, study, lead, analyst, viewer,
+                                                          django_assert_num_queries):
+    project, theme = study
+    document = interview(project, analyst)
+    code(document, "mer ressurser", analyst, theme)
+    url = reverse("coding:text_edit", args=[project.slug, document.pk])
+    versions = reverse("coding:document_versions", args=[project.slug, document.pk])
+    client.force_login(analyst)
+    for old, new in ((" og mer ressurser", ""), ("veiledning", "god veiledning")):
+        document.refresh_from_db()
+        turn = TurnRow.objects.get(document=document, position=2)
+        speech = document.text[turn.speech_start:turn.end]
+        client.post(url, {"at": turn.speech_start, "checksum": document.checksum, "text": speech.replace(old, new)})
+    poll = client.get(reverse("coding:document_changes", args=[project.slug, document.pk]), {"since": 0})
+    assert poll["HX-Refresh"] == "true"
+    client.force_login(viewer)
+    with django_assert_num_queries(8):
+        page = client.get(versions)
+    body = page.content.decode()
+    assert "«mer ressurser»" in body and "Bosetting" in body  # the excerpt whose words went, for the lead
+    assert 'id="text-undo"' not in body  # a viewer undoes nothing
+    assert client.post(reverse("coding:text_undo", args=[project.slug, document.pk])).status_code == 403
+    client.force_login(lead)
+    assert client.post(reverse("coding:text_undo", args=[project.slug, document.pk])).status_code == 302
+    client.post(reverse("coding:text_undo", args=[project.slug, document.pk]))
+    assert Excerpt.objects.get().text(Document.objects.get(pk=document.pk).text) == "mer ressurser"
+    assert DocumentVersion.objects.filter(undone_at__isnull=False).count() == 2
