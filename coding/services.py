@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -235,7 +235,16 @@ def history_follow_edits(edits: dict[int, TextEdit]) -> None:
                 snapshot["start"], snapshot["end"] = span
         if moved:
             changes.append(change)
-    Change.objects.bulk_update(changes, ["before", "after"], batch_size=500)
+    # One statement run for many rows: bulk_update's CASE over hundreds of JSON values costs a third of a
+    # second on a 3-hour transcript with 500 excerpts.
+    before, after = (Change._meta.get_field(name) for name in ("before", "after"))
+    table = connection.ops.quote_name(Change._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {connection.ops.quote_name(before.column)} = %s, "
+            f"{connection.ops.quote_name(after.column)} = %s WHERE id = %s",
+            [(before.get_db_prep_value(change.before, connection), after.get_db_prep_value(change.after, connection),
+              change.pk) for change in changes])
 
 
 # The excerpt changes Ctrl+Z takes back; an excerpt orphaned by a correction comes back with its undo.

@@ -513,14 +513,23 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
     typed at the end of a speech belong to it. Given the new `text`, a turn that no longer starts a
     paragraph (the line break before it was deleted: an edit that joins two turns) joins the turn
     before it; one left with no text at all goes. Turns that only
-    shift are moved by one UPDATE per distance (4,000 turns of a 3-hour interview), the rest one by one.
+    shift are moved by one UPDATE (4,000 turns of a 3-hour interview), the rest one by one.
     Returns what an undo needs to put them back: the removed turns as [position, participant id, start,
     speech start, end, seconds] and the turns that did more than shift as {pk: [start, speech start, end]},
     both in the old offsets.
     """
-    rows = list(TurnRow.objects.filter(document_id=document_id).order_by("position").values_list(
-        "pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds"))
-    shifted, moved, removed, old = {}, {}, [], {}
+    if not edit.spans:
+        return [], {}
+    first, last = edit.spans[0][0], edit.spans[-1][1]
+    turns = TurnRow.objects.filter(document_id=document_id)
+    columns = ("pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds")
+    # The turns around the changed stretch, and the one before them (which a joined turn joins), are
+    # followed one by one; every turn after them only shifts, by the whole change, in one UPDATE.
+    rows = list(turns.filter(start__lte=last + 1, end__gte=max(0, first - 1)).order_by("position").values_list(
+        *columns))
+    if rows and rows[0][1] > 0:
+        rows = list(turns.filter(position=rows[0][1] - 1).values_list(*columns)) + rows
+    moved, removed, old = {}, [], {}
     previous = None
     for pk, position, participant_id, start, speech_start, end, seconds in rows:
         old[pk] = [start, speech_start, end]
@@ -530,19 +539,23 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
             removed.append([position, participant_id, start, speech_start, end, seconds])
             moved[previous[0]] = (*moved.get(previous[0], previous[1])[:2], new[2])
             continue
-        shift = new[0] - start
-        if new == (start + shift, speech_start + shift, end + shift):
-            shifted.setdefault(shift, []).append(pk)
-        else:
+        if new != (start, speech_start, end):
             moved[pk] = new
         previous = (pk, moved.get(pk, new))
-    turns = TurnRow.objects.filter(document_id=document_id)
-    for shift, pks in shifted.items():
-        if shift and pks:
-            turns.filter(pk__in=[pk for pk in pks if pk not in moved]).update(
-                start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
+    shift = edit.position(last) - last
+    if shift:
+        turns.filter(start__gt=last + 1).exclude(pk__in=list(old)).update(
+            start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
+    shifted = {}  # between the changed stretches (an erasure's many turns) most turns only shift too
     for pk, (start, speech_start, end) in moved.items():
-        turns.filter(pk=pk).update(start=start, speech_start=speech_start, end=end)
+        distance = start - old[pk][0]
+        if [start, speech_start, end] == [value + distance for value in old[pk]]:
+            shifted.setdefault(distance, []).append(pk)
+        else:
+            turns.filter(pk=pk).update(start=start, speech_start=speech_start, end=end)
+    for distance, pks in shifted.items():
+        turns.filter(pk__in=pks).update(start=F("start") + distance, speech_start=F("speech_start") + distance,
+                                        end=F("end") + distance)
     if removed:
         turns.filter(position__in=[row[0] for row in removed]).delete()
         _renumber(document_id)

@@ -13,8 +13,10 @@ from interviews.importers import ParsedTranscript, Turn
 from interviews.models import Participant
 from interviews.models import Turn as TurnRow
 from interviews.services import transcript_import
-from planner.models import Document, DocumentVersion
+from planner.models import Chunk, County, Document, DocumentVersion
 from planner.services import TextEdit, project_create, text_changes
+from planner.textindex import CHUNK_SIZE, OVERLAP, words_of
+from tests.long_transcript import long_transcript
 
 TURNS = [
     ("Intervjuer", "Velkommen, hva jobber dere med?"),
@@ -243,3 +245,37 @@ def test_generated_edits_keep_every_excerpt_inside_its_document_and_its_turns(st
         holders = set(TurnRow.objects.filter(document=document, speech_start__lte=excerpt.start,
                                              end__gte=excerpt.end).values_list("pk", flat=True))
         assert holders and holders <= turn_of[excerpt.pk]
+    chunks_are_whole(document)
+
+
+def chunks_are_whole(document):
+    """The search chunks cover the text end to end, in order, each with its own text and the overlap."""
+    document = Document.objects.get(pk=document.pk)
+    rows = list(Chunk.objects.filter(document=document).order_by("position").values_list(
+        "position", "start", "end", "text", "words"))
+    assert [row[0] for row in rows] == list(range(len(rows)))
+    assert rows[0][1] == 0 and rows[-1][2] == document.length
+    for (_p, _s, end, _t, _w), (_q, start, _e, _u, _v) in zip(rows, rows[1:], strict=False):
+        assert end == start
+    for _p, start, end, text, words in rows:
+        assert end - start <= CHUNK_SIZE and text == document.text[start:end + OVERLAP] and words == words_of(text)
+
+
+def test_a_correction_rebuilds_only_the_chunks_it_touches(study, lead):
+    project, theme = study
+    County.objects.create(project=project, name="Agder")
+    document = long_transcript(project, lead, cues=300)
+    before = dict(Chunk.objects.filter(document=document).values_list("position", "pk"))
+    assert len(before) > 5
+    turn = TurnRow.objects.filter(document=document).order_by("position")[len(before) // 2 * 10]
+    speech = Document.objects.get(pk=document.pk).text[turn.speech_start:turn.end]
+    text_correct(document=document, start=turn.speech_start, end=turn.end, text="Et fjordkatedralsvar. " * 400 + speech,
+                 checksum=Document.objects.get(pk=document.pk).checksum, user=lead)
+    chunks_are_whole(document)
+    after = dict(Chunk.objects.filter(document=document).values_list("position", "pk"))
+    assert before[0] == after[0]  # the chunks before the correction stay as they were
+    assert len(after) > len(before)
+    assert hits(project, "fjordkatedralsvar") == 400
+    text_correction_undo(document=document, user=lead, is_lead=True)
+    chunks_are_whole(document)
+    assert hits(project, "fjordkatedralsvar") == 0
