@@ -24,8 +24,8 @@ from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn
 from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
-from interviews.models import SpeakerChange, Turn, format_seconds
-from planner.models import Chunk
+from interviews.models import Recording, SpeakerChange, Turn, format_seconds
+from planner.models import Chunk, Document
 from planner.textindex import slices
 
 
@@ -36,7 +36,8 @@ def _turns_for(document):
         return None
 
     def turns(start, end):
-        return {a: {"speech_start": b, "time": format_seconds(s), "speaker": label if a == b else "", "label": label}
+        return {a: {"speech_start": b, "time": format_seconds(s), "seconds": s, "speaker": label if a == b else "",
+                    "label": label}
                 for a, b, s, label in turn_starts(document, start, end)}
 
     return turns
@@ -67,6 +68,8 @@ def document_code(request, slug, document_id):
         "project": project, "membership": membership, "document": document, "themes": themes,
         "window": window, "since": _last_change_id(document), "excerpt_count": document.excerpts.count(),
         "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS,
+        "recording": Recording.objects.filter(interview_id=document.pk).first()
+        if document.kind == Document.Kind.TRANSCRIPT else None,
     })
 
 

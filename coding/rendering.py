@@ -122,6 +122,8 @@ def _row(text, offset, start, end, marks, turn, pages=None):
             gutter = f'<span class="speaker-tag">{escape(turn["speaker"])}</span>{gutter}'
         # Who speaks and when, for the caret's announcement (static/js/coding/caret.js).
         about = f' data-speaker="{escape(turn.get("label", ""))}" data-time="{escape(turn.get("time", ""))}"'
+        if turn.get("seconds") is not None:  # the player plays a turn from here (static/js/player.js)
+            about += f' data-seconds="{turn["seconds"]:g}"'
     if pages:
         gutter += "".join(f'<span class="page-start">{escape(page_label(n))}</span>'
                           for n in pages.starting_in(start, end))

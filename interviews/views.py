@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from interviews.access import (
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
 from interviews.importers import ImporterError, check_name
 from interviews.jobs import IMPORTS, TRANSCRIPTS, import_job_create
-from interviews.models import ImportDraft, NameWord, Turn
+from interviews.models import ImportDraft, NameWord, Recording, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
     NewParticipant,
@@ -285,7 +286,9 @@ def transcript_detail(request, slug, document_id):
         first = max(0, holder.position - 2) if holder else 0
     return render(request, "interviews/transcript_detail.html", {
         "project": project, "membership": membership, "document": document,
-        "turn_count": Turn.objects.filter(document=document).count(), "window": _turn_window(document, first)})
+        "turn_count": Turn.objects.filter(document=document).count(), "window": _turn_window(document, first),
+        "recording": Recording.objects.filter(interview_id=document.pk).first(),
+        "recording_limit": settings.KODEVERK_RECORDING_MAX_MB})
 
 
 @login_required
@@ -300,5 +303,6 @@ def transcript_turns(request, slug, document_id):
     else:
         window = _turn_window(document, _number(request.GET.get("from")) or 0)
         window.earlier = False
-    return render(request, "interviews/_turn_rows.html", {"project": project, "membership": membership,
-                                                           "document": document, "window": window})
+    return render(request, "interviews/_turn_rows.html", {
+        "project": project, "membership": membership, "document": document, "window": window,
+        "recording": Recording.objects.filter(interview_id=document.pk).first()})

@@ -55,7 +55,7 @@ def test_html_in_a_transcript_is_shown_as_text(client, project, viewer, analyst)
 
 
 @pytest.mark.parametrize(("name", "queries"), [
-    ("interviews:transcript_list", 4), ("interviews:participant_list", 6), ("interviews:transcript_detail", 8),
+    ("interviews:transcript_list", 4), ("interviews:participant_list", 6), ("interviews:transcript_detail", 9),
 ])
 def test_interview_pages_do_not_grow_with_rows(client, project, analyst, django_assert_num_queries, name, queries):
     document = _transcript(project, analyst, n_turns=3)

@@ -199,6 +199,10 @@ TABLE = {
     "interviews:transcript_list": ("get", _study, None, READ),
     "interviews:transcript_detail": ("get", _transcript, None, READ),
     "interviews:transcript_turns": ("get", _transcript, None, READ),
+    # No recording in the walk's study: members are told it is not there, outsiders that nothing is.
+    "interviews:recording_file": ("get", _transcript, None, {"lead": 404, "analyst": 404, "viewer": 404,
+                                                             "outsider": 404}),
+    "interviews:recording_upload": ("post", _transcript, {}, WRITE_REDIRECT),
     "interviews:participant_list": ("get", _study, None, READ),
     "interviews:participant_detail": ("get", _participant, None, READ),
     "interviews:participant_edit": ("post", _participant, {"label": "Informant 9", "role": "advisor",
