@@ -72,6 +72,9 @@ def document_versions(request, slug, document_id):
     """Who corrected the text when, what each correction changed, and the excerpts whose words went."""
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     versions = list(document.versions.select_related("created_by").order_by("-number"))
+    for version in versions:  # what each correction replaced by what, its first few spans
+        version.pairs = [(old, new) for (_s, _e, old), (_a, _b, new) in zip(version.reverse[:6], version.changes[:6],
+                                                                         strict=False)]
     orphaned = Change.objects.filter(document=document, action=Change.Action.EXCERPT_ORPHANED).select_related(
         "user").order_by("-id")
     names = dict(project.themes.values_list("id", "name"))
