@@ -1,11 +1,12 @@
 """Turning a parsed transcript into a Document with anonymous participants and speaker turns."""
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -513,23 +514,21 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
     typed at the end of a speech belong to it. Given the new `text`, a turn that no longer starts a
     paragraph (the line break before it was deleted: an edit that joins two turns) joins the turn
     before it; one left with no text at all goes. Turns that only
-    shift are moved by one UPDATE (4,000 turns of a 3-hour interview), the rest one by one.
+    shift are moved by one UPDATE per stretch between two changes (4,000 turns of a 3-hour interview), the
+    rest by one statement run for each of them.
     Returns what an undo needs to put them back: the removed turns as [position, participant id, start,
     speech start, end, seconds] and the turns that did more than shift as {pk: [start, speech start, end]},
     both in the old offsets.
     """
     if not edit.spans:
         return [], {}
-    first, last = edit.spans[0][0], edit.spans[-1][1]
     turns = TurnRow.objects.filter(document_id=document_id)
-    columns = ("pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds")
-    # The turns around the changed stretch, and the one before them (which a joined turn joins), are
-    # followed one by one; every turn after them only shifts, by the whole change, in one UPDATE.
-    rows = list(turns.filter(start__lte=last + 1, end__gte=max(0, first - 1)).order_by("position").values_list(
-        *columns))
-    if rows and rows[0][1] > 0:
-        rows = list(turns.filter(position=rows[0][1] - 1).values_list(*columns)) + rows
-    moved, removed, old = {}, [], {}
+    rows = list(turns.order_by("position").values_list(
+        "pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds"))
+    # Every turn is first moved with the stretch between changes its start lies in: one UPDATE per stretch.
+    segments = [(a, b, shift) for a, b, shift in edit.segments() if shift]
+    froms = [a for a, _b, _shift in segments]
+    moved, removed, old, exact = {}, [], {}, []
     previous = None
     for pk, position, participant_id, start, speech_start, end, seconds in rows:
         old[pk] = [start, speech_start, end]
@@ -542,20 +541,26 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
         if new != (start, speech_start, end):
             moved[pk] = new
         previous = (pk, moved.get(pk, new))
-    shift = edit.position(last) - last
-    if shift:
-        turns.filter(start__gt=last + 1).exclude(pk__in=list(old)).update(
-            start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
-    shifted = {}  # between the changed stretches (an erasure's many turns) most turns only shift too
-    for pk, (start, speech_start, end) in moved.items():
-        distance = start - old[pk][0]
-        if [start, speech_start, end] == [value + distance for value in old[pk]]:
-            shifted.setdefault(distance, []).append(pk)
-        else:
-            turns.filter(pk=pk).update(start=start, speech_start=speech_start, end=end)
-    for distance, pks in shifted.items():
-        turns.filter(pk__in=pks).update(start=F("start") + distance, speech_start=F("speech_start") + distance,
-                                        end=F("end") + distance)
+    for pk, new in moved.items():
+        index = bisect.bisect_right(froms, old[pk][0]) - 1
+        segment = segments[index] if index >= 0 else None
+        shift = segment[2] if segment and (segment[1] is None or old[pk][0] < segment[1]) else 0
+        if list(new) != [value + shift for value in old[pk]]:
+            exact.append(pk)  # a turn a change reaches into: put where it belongs after the stretches moved
+    apart = len(segments) > 1  # stretches moved one after another must not land in one still to move
+    for a, b, shift in segments:
+        stretch = turns.filter(start__gte=a, start__lt=_MOVING if b is None else b)
+        shift += _MOVING if apart else 0
+        stretch.update(start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
+    if apart:
+        turns.filter(start__gte=_MOVING).update(start=F("start") - _MOVING, speech_start=F("speech_start") - _MOVING,
+                                                end=F("end") - _MOVING)
+    if exact:
+        table, quote = TurnRow._meta.db_table, connection.ops.quote_name
+        with connection.cursor() as cursor:  # one statement run for many rows (an erasure's hundreds of turns)
+            cursor.executemany(
+                f"UPDATE {quote(table)} SET {quote('start')} = %s, {quote('speech_start')} = %s, {quote('end')} = %s "
+                f"WHERE {quote('id')} = %s", [(*moved[pk], pk) for pk in exact])
     if removed:
         turns.filter(position__in=[row[0] for row in removed]).delete()
         _renumber(document_id)
