@@ -41,6 +41,12 @@ def document_for_coder(request, slug, document_id, *, with_text=True):
     return project, membership, _document(project, document_id, with_text)
 
 
+def document_for_lead(request, slug, document_id, *, with_text=True):
+    """Deleting a document with its coding: the project lead only."""
+    project, membership = study_for_codebook_manager(request, slug)
+    return project, membership, _document(project, document_id, with_text)
+
+
 def excerpt_for_user(request, slug, excerpt_id, *, write=False):
     """An excerpt of the study; changing it needs an analyst or the lead."""
     project, membership = (study_for_coder if write else study_for_reader)(request, slug)

@@ -247,6 +247,7 @@ class Change(models.Model):
         EXCERPT_ORPHANED = "excerpt_orphaned", _("Excerpt's text deleted")
         TEXT_CORRECTED = "text_corrected", _("Text corrected")
         TEXT_RESTORED = "text_restored", _("Text correction undone")
+        DOCUMENT_DELETED = "document_deleted", _("Document deleted")
         THEME_CREATED = "theme_created", _("Theme created")
         THEME_CHANGED = "theme_changed", _("Theme changed")
         THEME_MERGED = "theme_merged", _("Theme merged")

@@ -10,9 +10,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding.access import document_for_coder, document_for_reader
+from coding.access import document_for_coder, document_for_lead, document_for_reader
 from coding.models import Change
-from coding.revisions import editable_span, last_version, text_correct, text_correction_undo
+from coding.revisions import (
+    document_delete,
+    document_delete_counts,
+    editable_span,
+    last_version,
+    text_correct,
+    text_correction_undo,
+)
 from coding.services import ConflictError
 from planner.models import Document
 
@@ -101,6 +108,27 @@ def text_undo(request, slug, document_id):
     messages.success(request, _("Correction %(number)s undone.") % {"number": version.number})
     start = version.changes[0][0] if version.changes else 0
     return HttpResponseRedirect(_place(project, document, start))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_delete_view(request, slug, document_id):
+    """The lead deletes a document after a confirmation naming what goes with it."""
+    project, membership, document = document_for_lead(request, slug, document_id, with_text=False)
+    counts = document_delete_counts(document)
+    message = None
+    if request.method == "POST":
+        expected = {key: _int(request.POST.get(key), -1) for key in counts}
+        try:
+            document_delete(document=document, user=request.user, expected=expected)
+        except ValidationError as error:
+            message = error.messages[0]
+        else:
+            messages.success(request, _("«%(title)s» was deleted with its %(excerpts)s excerpts.") % {
+                "title": document.title, "excerpts": counts["excerpts"]})
+            return HttpResponseRedirect(reverse("planner:project_detail", args=[project.slug]))
+    return render(request, "coding/document_delete.html", {
+        "project": project, "membership": membership, "document": document, "counts": counts, "message": message})
 
 
 def _int(value, default=0):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from coding.models import Change, Coding, Excerpt, Theme
 from coding.services import ConflictError, excerpt_snapshot, history_follow_edits
-from interviews.models import Turn
+from interviews.models import Recording, Turn
 from interviews.services import turns_follow_edit, turns_restore
 from planner.models import Document, DocumentVersion, normalise_text, text_checksum
 from planner.services import TextEdit, document_text_replace, text_changes
@@ -199,3 +199,39 @@ def _put_back(document, snapshots):
             version=snapshot["version"] + 1)
         Coding.objects.bulk_create(Coding(excerpt=excerpt, theme_id=pk, document_id=document.pk)
                                    for pk in snapshot["themes"] if pk in themes)
+
+
+def document_delete_counts(document: Document) -> dict[str, int]:
+    """What deleting the document takes with it (the confirmation page lists it)."""
+    excerpts = Excerpt.objects.filter(document=document)
+    return {"excerpts": excerpts.count(), "key_quotes": excerpts.filter(is_key=True).count(),
+            "turns": Turn.objects.filter(document=document).count(),
+            "versions": DocumentVersion.objects.filter(document=document).count(),
+            "recording": int(Recording.objects.filter(interview_id=document.pk).exists())}
+
+
+@transaction.atomic
+def document_delete(*, document: Document, user: AbstractBaseUser, expected: dict[str, int] | None = None) -> dict:
+    """Delete a document with everything derived from it: excerpts and their themes, turns, search chunks,
+    text versions, the recording (its file once this commits). Finished exports keep their files.
+
+    `expected` is what the lead confirmed: when it changed since (a colleague coded one more passage), nothing
+    is deleted. The study's history keeps who deleted what: the title, kind and counts, and each excerpt's
+    passage, themes and coder (the document's own history goes with it).
+    """
+    document = Document.objects.select_for_update().select_related("project").get(pk=document.pk)
+    counts = document_delete_counts(document)
+    if expected is not None and expected != counts:
+        raise ValidationError(_("The document changed while you were deciding. Check the numbers and confirm "
+                                "again."), code="changed")
+    excerpts = list(Excerpt.objects.select_for_update().filter(document=document).prefetch_related("codings"))
+    text = document.text
+    gone = [{**excerpt_snapshot(excerpt, [c.theme_id for c in excerpt.codings.all()]),
+             "passage": text[excerpt.start:excerpt.end]} for excerpt in excerpts]
+    Change.objects.create(project=document.project, document=None, user=user, action=Change.Action.DOCUMENT_DELETED,
+                          object_uuid=document.uuid, before={
+                              "title": document.title, "kind": document.kind, "county": document.county_id,
+                              **counts, "excerpt_list": gone})
+    Excerpt.objects.filter(document=document).delete()
+    document.delete()
+    return counts
