@@ -523,8 +523,14 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
     if not edit.spans:
         return [], {}
     turns = TurnRow.objects.filter(document_id=document_id)
-    rows = list(turns.order_by("position").values_list(
-        "pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds"))
+    first, last = edit.spans[0][0], edit.spans[-1][1]
+    columns = ("pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds")
+    # Only the turns around the changed stretches (and the one before them, which a joined turn joins) can
+    # do more than move with their stretch; the others are not read.
+    rows = list(turns.filter(start__lte=last + 1, end__gte=max(0, first - 1)).order_by("position").values_list(
+        *columns))
+    if rows and rows[0][1] > 0:
+        rows = list(turns.filter(position=rows[0][1] - 1).values_list(*columns)) + rows
     # Every turn is first moved with the stretch between changes its start lies in: one UPDATE per stretch.
     segments = [(a, b, shift) for a, b, shift in edit.segments() if shift]
     froms = [a for a, _b, _shift in segments]

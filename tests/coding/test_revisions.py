@@ -97,6 +97,11 @@ def test_it_moves_untouched_excerpts_marks_changed_ones_and_reports_orphans(stud
     assert passage(before) == "bosetting av flyktninger"
     assert passage(after) == "Tilskuddene er for små"
     assert passage(inside) == "trenger god veiledning"
+    # History snapshots point at the same words (the ones after the change are moved inside the JSON).
+    text = Document.objects.get(pk=document.pk).text
+    for excerpt, words in ((before, "bosetting av flyktninger"), (after, "Tilskuddene er for små")):
+        snapshot = Change.objects.get(object_uuid=excerpt.uuid, action=Change.Action.EXCERPT_CREATED).after
+        assert text[snapshot["start"]:snapshot["end"]] == words
     assert Excerpt.objects.get(pk=inside.pk).text_changed
     assert not Excerpt.objects.get(pk=after.pk).text_changed
     assert not Excerpt.objects.filter(pk=gone.pk).exists()
