@@ -15,6 +15,7 @@ from coding.models import Change
 from coding.revisions import (
     document_delete,
     document_delete_counts,
+    document_replace,
     editable_span,
     last_version,
     text_correct,
@@ -22,6 +23,7 @@ from coding.revisions import (
 )
 from coding.services import ConflictError
 from planner.models import Document
+from planner.uploads import refused_uploads
 
 
 def _corrector(request, slug, document_id):
@@ -129,6 +131,28 @@ def document_delete_view(request, slug, document_id):
             return HttpResponseRedirect(reverse("planner:project_detail", args=[project.slug]))
     return render(request, "coding/document_delete.html", {
         "project": project, "membership": membership, "document": document, "counts": counts, "message": message})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_replace_view(request, slug, document_id):
+    """The lead replaces a document's file by a new one of the same kind; the report says what moved."""
+    project, membership, document = document_for_lead(request, slug, document_id)
+    problems = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        problems = refused_uploads(request) or ([] if upload else [_("Choose a file.")])
+        if not problems:
+            try:
+                revision = document_replace(document=document, name=upload.name, data=upload.read(),
+                                            user=request.user)
+            except (ValidationError, ConflictError) as problem:
+                problems = problem.messages if isinstance(problem, ValidationError) else [str(problem)]
+            else:
+                messages.success(request, _summary(revision))
+                return HttpResponseRedirect(reverse("coding:document_versions", args=[project.slug, document.pk]))
+    return render(request, "coding/document_replace.html", {
+        "project": project, "membership": membership, "document": document, "problems": problems})
 
 
 def _int(value, default=0):

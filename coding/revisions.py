@@ -10,6 +10,7 @@ the text, the turns and every excerpt's span back.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +20,14 @@ from django.utils.translation import gettext as _
 
 from coding.models import Change, Coding, Excerpt, Theme
 from coding.services import ConflictError, excerpt_snapshot, history_follow_edits
-from interviews.models import Recording, Turn
-from interviews.services import turns_follow_edit, turns_restore
+from interviews.importers import ImporterError, parse_file
+from interviews.models import Participant, Recording, Turn
+from interviews.services import compose_text, turns_follow_edit, turns_put_back, turns_replace, turns_restore
 from planner.models import Document, DocumentVersion, normalise_text, text_checksum
+from planner.plandocs import check_plan_file, plan_text
 from planner.services import TextEdit, document_text_replace, text_changes
+from planner.textfiles import MEGABYTE
+from planner.textindex import document_index
 
 
 @dataclass
@@ -71,17 +76,33 @@ def text_correct(*, document: Document, start: int, end: int, text: str, checksu
 
 
 @transaction.atomic
-def document_revise(*, document: Document, text: str, user: AbstractBaseUser, note: str = "") -> Revision:
-    """Make `text` the document's text, carrying everything that points into it; a new DocumentVersion."""
+def document_revise(*, document: Document, text: str, user: AbstractBaseUser, note: str = "",
+                    page_starts: list[int] | None = None, turns: tuple | None = None) -> Revision:
+    """Make `text` the document's text, carrying everything that points into it; a new DocumentVersion.
+
+    A replacement file brings its own `page_starts` and `turns` (its ParsedTranscript and compose_text's
+    spans) instead of the old ones moved through the diff.
+    """
     document = Document.objects.select_for_update().get(pk=document.pk)
     old = document.text
     changes = text_changes(old, text)
-    if not changes:
+    if not changes and page_starts is None and turns is None:
         return Revision(version=None)
     edit = document_text_replace(document_id=document.pk, spans=changes)
     text = normalise_text(text)
-    removed_turns, turn_spans = turns_follow_edit(document_id=document.pk, edit=edit, text=text)
+    extra = {}
+    if page_starts is not None and page_starts != [edit.position(p) for p in document.page_starts]:
+        extra["page_starts"] = document.page_starts
+        document.text, document.page_starts = text, page_starts
+        Document.objects.filter(pk=document.pk).update(page_starts=page_starts)
+        document_index(document)
+    if turns is None:
+        removed_turns, turn_spans = turns_follow_edit(document_id=document.pk, edit=edit, text=text)
+    else:
+        removed_turns, turn_spans = [], {}
+        extra["all_turns"] = turns_replace(document_id=document.pk, parsed=turns[0], spans=turns[1])
     result, restore = _excerpts_follow(document, edit, old, text, user)
+    restore.update(extra)
     reverse, shift = [], 0
     for start, end, new in changes:
         reverse.append([start + shift, start + shift + len(new), old[start:end]])
@@ -169,10 +190,17 @@ def text_correction_undo(*, document: Document, user: AbstractBaseUser, is_lead:
     old = document.text
     edit = document_text_replace(document_id=document.pk, spans=[tuple(span) for span in version.reverse])
     text = Document.objects.values_list("text", flat=True).get(pk=document.pk)
-    turns_follow_edit(document_id=document.pk, edit=edit, text=text)
     restore = version.restore
-    turns_restore(document_id=document.pk, removed=restore.get("removed_turns", []),
-                  spans={int(pk): span for pk, span in restore.get("turns", {}).items()})
+    if "all_turns" in restore:  # a replacement file's turns go, the old ones come back
+        turns_put_back(document_id=document.pk, rows=restore["all_turns"])
+    else:
+        turns_follow_edit(document_id=document.pk, edit=edit, text=text)
+        turns_restore(document_id=document.pk, removed=restore.get("removed_turns", []),
+                      spans={int(pk): span for pk, span in restore.get("turns", {}).items()})
+    if "page_starts" in restore:
+        Document.objects.filter(pk=document.pk).update(page_starts=restore["page_starts"])
+        document.text, document.page_starts = text, restore["page_starts"]
+        document_index(document)
     _excerpts_follow(document, edit, old, text, user)
     now = timezone.now()
     for uuid, (start, end, flag) in restore.get("excerpts", {}).items():
@@ -235,3 +263,36 @@ def document_delete(*, document: Document, user: AbstractBaseUser, expected: dic
     Excerpt.objects.filter(document=document).delete()
     document.delete()
     return counts
+
+
+@transaction.atomic
+def document_replace(*, document: Document, name: str, data: bytes, user: AbstractBaseUser) -> Revision:
+    """The lead replaces a document's file by a new file of the same kind: its text becomes the document's
+    through the same diff as a correction (a new version, excerpts moved, marked or reported, undoable).
+
+    A plan document takes a .docx or .txt (a PDF is read by the task worker: attach it to the plan as a new
+    document); a transcript takes any transcript format whose speakers are the study's participants by
+    label (a file with other speakers is a new interview, with its speakers mapped on import).
+    """
+    limit = settings.UPLOAD_MAX_MB * MEGABYTE
+    try:
+        if document.kind == Document.Kind.PLAN:
+            if check_plan_file(name) == ".pdf":
+                raise ValidationError(_("A PDF cannot replace a document here: attach it to the plan as a new "
+                                        "document, or replace with a .docx or .txt file."))
+            extracted = plan_text(name, data, max_bytes=limit)
+            return document_revise(document=document, text=extracted.text, user=user, page_starts=extracted.page_starts,
+                                   note=_("Replaced by %(name)s") % {"name": name})
+        parsed = parse_file(name, data, max_bytes=limit)
+    except ImporterError as error:
+        raise ValidationError(str(error)) from error
+    labels = set(Participant.objects.filter(project_id=document.project_id, erased_at__isnull=True).values_list(
+        "label", flat=True))
+    unknown = [speaker for speaker in parsed.speakers() if speaker not in labels]
+    if unknown or not parsed.turns or not all(turn.labelled for turn in parsed.turns):
+        raise ValidationError(_("Every speaker of a replacement transcript must be a participant of the study by "
+                                "label (not: %(names)s). Import a file with other speakers as a new interview.")
+                              % {"names": ", ".join(unknown) or "–"})
+    text, spans = compose_text(parsed.turns, {speaker: speaker for speaker in parsed.speakers()})
+    return document_revise(document=document, text=text, user=user, turns=(parsed, spans),
+                           note=_("Replaced by %(name)s") % {"name": name})

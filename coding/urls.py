@@ -35,6 +35,8 @@ urlpatterns = [
     path("s/<slug:slug>/documents/<int:document_id>/text/undo/", revision_views.text_undo, name="text_undo"),
     path("s/<slug:slug>/documents/<int:document_id>/delete/", revision_views.document_delete_view,
          name="document_delete"),
+    path("s/<slug:slug>/documents/<int:document_id>/replace/", revision_views.document_replace_view,
+         name="document_replace"),
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/", document_views.excerpt_panel, name="excerpt_panel"),
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/update/", document_views.excerpt_update_view,
          name="excerpt_update"),

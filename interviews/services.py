@@ -573,6 +573,32 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
     return removed, {pk: old[pk] for pk in moved}
 
 
+def turns_replace(*, document_id: int, parsed: ParsedTranscript, spans: list[tuple[int, int, int]]) -> list[list]:
+    """A replacement file's turns instead of the document's (compose_text's spans; every speaker a participant
+    label of the study). Returns the turns it replaced as [participant id, start, speech start, end, seconds],
+    for an undo (turns_put_back)."""
+    project_id = Document.objects.values_list("project_id", flat=True).get(pk=document_id)
+    people = dict(Participant.objects.filter(project_id=project_id).values_list("label", "pk"))
+    turns = TurnRow.objects.filter(document_id=document_id)
+    old = [list(row) for row in turns.order_by("position").values_list(
+        "participant_id", "start", "speech_start", "end", "start_seconds")]
+    turns.delete()
+    TurnRow.objects.bulk_create(
+        TurnRow(document_id=document_id, participant_id=people[turn.speaker], position=position, start=start,
+                speech_start=speech_start, end=end, start_seconds=turn.start)
+        for position, (turn, (start, speech_start, end)) in enumerate(zip(parsed.turns, spans, strict=True)))
+    return old
+
+
+def turns_put_back(*, document_id: int, rows: list[list]) -> None:
+    """Undo of a replacement: the turns as turns_replace returned them."""
+    TurnRow.objects.filter(document_id=document_id).delete()
+    TurnRow.objects.bulk_create(
+        TurnRow(document_id=document_id, participant_id=participant_id, position=position, start=start,
+                speech_start=speech_start, end=end, start_seconds=seconds)
+        for position, (participant_id, start, speech_start, end, seconds) in enumerate(rows))
+
+
 def _renumber(document_id):
     """Positions 0, 1, 2 … in text order again, after turns were removed or put back: one UPDATE per distance
     moved, through positions no turn has (the unique position is checked row by row)."""

@@ -3,12 +3,18 @@
 import pytest
 from django.urls import reverse
 
-from coding.models import Excerpt, Theme
+from coding.models import Change, Excerpt, Theme
 from interviews.models import Turn as TurnRow
 from planner.models import County, Document, DocumentVersion
 from planner.plandocs import plan_excerpt_attach
 from planner.services import membership_set, plan_create, project_create
-from tests.coding.test_revisions import code, interview
+from tests.coding.test_revisions import TURNS, code, interview
+
+TURNS_TEXT = "\n".join(f"{label}: {speech}" for label, speech in TURNS)
+
+
+def passage_of(excerpt, text):
+    return Excerpt.objects.get(pk=excerpt.pk).text(text)
 
 
 @pytest.fixture
@@ -84,3 +90,73 @@ def test_versions_list_undo_and_the_poll_reloads_open_pages(client, study, lead,
     client.post(reverse("coding:text_undo", args=[project.slug, document.pk]))
     assert Excerpt.objects.get().text(Document.objects.get(pk=document.pk).text) == "mer ressurser"
     assert DocumentVersion.objects.filter(undone_at__isnull=False).count() == 2
+
+
+def test_the_lead_replaces_a_transcript_file_with_the_same_report(client, study, lead, analyst):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    project, theme = study
+    document = interview(project, analyst)
+    same = code(document, "bosetting av flyktninger", analyst, theme)
+    changed = code(document, "trenger veiledning", analyst, theme)
+    moved = code(document, "Tilskuddene er for små", analyst, theme)
+    url = reverse("coding:document_replace", args=[project.slug, document.pk])
+    corrected = ("Intervjuer: Velkommen, hva jobber dere med?\n"
+                 "Informant 1: Tilskuddene er for små for de minste kommunene.\n"
+                 "Informant 2: Kommunene trenger mye veiledning og mer ressurser.\n"
+                 "Informant 1: Vi jobber med bosetting av flyktninger i distriktene.\n")
+    client.force_login(analyst)
+    assert client.get(url).status_code == 403
+    client.force_login(lead)
+    refused = client.post(url, {"file": SimpleUploadedFile("ny.txt", b"Kari Nordmann: Hei.\n")})
+    assert "ikke: Kari Nordmann" in refused.content.decode()
+    response = client.post(url, {"file": SimpleUploadedFile("rettet.txt", corrected.encode())}, follow=True)
+    body = response.content.decode()
+    assert "Lagret som versjon 1" in body
+    text = Document.objects.get(pk=document.pk).text
+    assert text == corrected.strip()
+    # Each excerpt is on its words in the new text, or (a paragraph moved: deleted here, inserted there)
+    # listed as one whose words went; never anywhere else.
+    # (The diff keeps the longest paragraph in place, here «Vi jobber … distriktene», and deletes and inserts
+    # what moved around it.)
+    words = {same.pk: "bosetting av flyktninger", changed.pk: "trenger mye veiledning",
+             moved.pk: "Tilskuddene er for små"}
+    orphaned = {c.object_uuid for c in Change.objects.filter(action=Change.Action.EXCERPT_ORPHANED)}
+    kept = 0
+    for excerpt in (same, changed, moved):
+        current = Excerpt.objects.filter(pk=excerpt.pk).first()
+        if current is None:
+            assert excerpt.uuid in orphaned and f"«{excerpt.text(TURNS_TEXT)}»" in body
+        else:
+            assert current.text(text) == words[excerpt.pk]
+            kept += 1
+    assert kept == 1 and len(orphaned) == 2 and passage_of(same, text) == "bosetting av flyktninger"
+    turns = list(TurnRow.objects.filter(document=document).select_related("participant").order_by("position"))
+    assert [t.participant.label for t in turns] == ["Intervjuer", "Informant 1", "Informant 2", "Informant 1"]
+    assert turns[1].speech(text) == "Tilskuddene er for små for de minste kommunene."
+    client.post(reverse("coding:text_undo", args=[project.slug, document.pk]))
+    text = Document.objects.get(pk=document.pk).text
+    assert Excerpt.objects.get(uuid=moved.uuid).text(text) == "Tilskuddene er for små"
+    assert Document.objects.get(pk=document.pk).text == TURNS_TEXT
+    turns = list(TurnRow.objects.filter(document=document).select_related("participant").order_by("position"))
+    assert [t.speech(TURNS_TEXT) for t in turns] == [speech for _label, speech in TURNS]
+    assert turns[3].start_seconds == 90.0
+
+
+def test_the_lead_replaces_a_plan_documents_file(client, study, lead):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    project, theme = study
+    county = County.objects.create(project=project, name="Agder")
+    plan = plan_create(county=county, plan_type="strategy", title="Planstrategi", year=2024)
+    document = plan_excerpt_attach(plan=plan, user=lead, text="Første avsnitt om bosetting.\nAndre avsnitt.", page=3)
+    excerpt = code(document, "om bosetting", lead, theme)
+    client.force_login(lead)
+    url = reverse("coding:document_replace", args=[project.slug, document.pk])
+    pdf = client.post(url, {"file": SimpleUploadedFile("plan.pdf", b"%PDF-1.4")})
+    assert "legg den til planen" in pdf.content.decode()
+    new = "Et nytt første avsnitt om bosetting.\n\nAndre avsnitt."
+    client.post(url, {"file": SimpleUploadedFile("plan.txt", new.encode())})
+    document.refresh_from_db()
+    assert Excerpt.objects.get(pk=excerpt.pk).text(document.text) == "om bosetting"
+    assert document.page_starts == [] and DocumentVersion.objects.filter(document=document).count() == 1
