@@ -55,6 +55,16 @@ def test_play_from_a_time_code_correct_a_coded_word_and_undo(page, live_server, 
     expect(page.locator(".messages")).to_contain_text("Retting 1 er angret.")
     assert page.evaluate(CODED_TEXT, excerpt.pk) == "trenger veiledning"
 
+    # The lead's pages for replacing and deleting the document, as screenshots.
+    login(lead)
+    for name in ("replace", "delete"):
+        page.goto(f"{live_server.url}/s/{project.slug}/documents/{document.pk}/{name}/")
+        _screenshots(page, screenshot_dir, f"document-{name}")
+    expect(page.locator("#delete-counts")).to_contain_text("1 utdrag")
+    page.goto(f"{live_server.url}/s/{project.slug}/interviews/{document.pk}/")
+    expect(page.locator("#player")).to_have_count(1)
+    _screenshots(page, screenshot_dir, "transcript-recording")
+
 
 def _screenshots(page, folder, name):
     for width in (390, 1366):
