@@ -210,6 +210,9 @@ class Document(models.Model):
     class Kind(models.TextChoices):
         TRANSCRIPT = "transcript", _("Transcript")
         PLAN = "plan", _("Plan document")
+        # «Annet»: an interview guide, meeting notes, a background paper; codable and searchable, outside the
+        # theme × county matrix unless it is asked for.
+        OTHER = "other", _("Other document")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="documents")
@@ -246,10 +249,10 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["transcript", "plan"]), name="document_kind_valid"),
-            # A plan document belongs to a plan; a transcript never does.
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "plan", "other"]), name="document_kind_valid"),
+            # A plan document belongs to a plan; a transcript or another document never does.
             models.CheckConstraint(
-                condition=Q(kind="plan", plan__isnull=False) | Q(kind="transcript", plan__isnull=True),
+                condition=Q(kind="plan", plan__isnull=False) | Q(kind__in=["transcript", "other"], plan__isnull=True),
                 name="document_plan_matches_kind",
             ),
         ]
@@ -392,6 +395,7 @@ class FileJob(BackgroundJob):
         TRANSCRIPT = "transcript", _("Transcript")
         TRANSCRIPT_IMPORT = "transcript_import", _("Transcript import")
         PLAN_FILE = "plan_file", _("Plan file")
+        OTHER_FILE = "other_file", _("Other document's file")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="file_jobs")
@@ -414,7 +418,7 @@ class FileJob(BackgroundJob):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
                                    name="filejob_status_valid"),
-            models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file"]),
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file", "other_file"]),
                                    name="filejob_kind_valid"),
         ]
         indexes = [

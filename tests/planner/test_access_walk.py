@@ -100,6 +100,10 @@ def _transcript_job(ctx):
     return {"slug": ctx["project"].slug, "job_uuid": _file_job(ctx, kind="transcript").uuid}
 
 
+def _other_file_job(ctx):
+    return {"slug": ctx["project"].slug, "job_uuid": _file_job(ctx, kind="other_file").uuid}
+
+
 def _plan_file_job(ctx):
     plan_kwargs = _plan(ctx)
     plan = Plan.objects.get(pk=plan_kwargs["plan_id"])
@@ -143,6 +147,8 @@ TABLE = {
                                  WRITE_REDIRECT),
     "planner:county_detail": ("get", _county, None, READ),
     "planner:document_detail": ("get", _plan_document, None, READ),
+    "planner:other_documents": ("get", _study, None, READ),
+    "planner:other_file_job": ("get", _other_file_job, None, OWN_FILE_JOB),
     "coding:theme_list": ("get", _study, None, READ),
     "coding:theme_create": ("get", _study, None, LEAD_ONLY),
     "coding:theme_merge": ("get", _study, None, LEAD_ONLY),
