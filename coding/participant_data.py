@@ -22,7 +22,7 @@ from coding.models import Change, Excerpt, ExportJob, WatchName
 from coding.services import history_follow_edits
 from interviews.models import Participant, SpeakerChange, Turn, format_seconds
 from interviews.services import participant_erasure_begin, participant_erasure_finish
-from planner.models import Document
+from planner.models import Document, DocumentVersion
 
 
 def _touches(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -91,6 +91,9 @@ def participant_erase(*, participant: Participant, user: AbstractBaseUser,
     watch_names.delete()
     # Finished exports hold the old quotes, and one running now read them: the study's exports go.
     ExportJob.objects.filter(project_id=participant.project_id).delete()
+    # Text versions hold the words each correction replaced (and could put them back): those of their
+    # documents go. The erasure's new text could not be undone by them anyway.
+    DocumentVersion.objects.filter(document_id__in=spans).delete()
     return counts
 
 

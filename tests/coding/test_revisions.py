@@ -284,3 +284,15 @@ def test_a_correction_rebuilds_only_the_chunks_it_touches(study, lead):
     text_correction_undo(document=document, user=lead, is_lead=True)
     chunks_are_whole(document)
     assert hits(project, "fjordkatedralsvar") == 0
+
+
+def test_erasing_a_participant_deletes_the_text_versions_that_hold_their_words(study, lead):
+    from coding.participant_data import participant_erase
+
+    project, theme = study
+    document = interview(project, lead)
+    correct(document, 1, "bosetting av flyktninger", "bosetting av Fjordkatedralen", lead)
+    assert "flyktninger" in str(DocumentVersion.objects.get(document=document).reverse)
+    participant_erase(participant=Participant.objects.get(project=project, label="Informant 1"), user=lead)
+    assert not DocumentVersion.objects.filter(document=document).exists()
+    assert "Fjordkatedralen" not in Document.objects.get(pk=document.pk).text
