@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from coding.models import Change, Coding, Excerpt, ExportJob, SavedSearch, Theme, ThemeSummary, WatchName
+from coding.models import Change, Coding, Excerpt, ExportJob, Memo, SavedSearch, Theme, ThemeSummary, WatchName
 
 
 @admin.register(Theme)
@@ -81,3 +81,11 @@ class ExportJobAdmin(admin.ModelAdmin):
     exclude = ["content"]
     readonly_fields = ["uuid", "options", "decisions", "status", "done", "total", "message", "file_name",
                        "finished_at", "heartbeat_at", "attempts"]
+
+
+@admin.register(Memo)
+class MemoAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "project", "kind", "author", "created_at"]
+    list_filter = ["project", "kind"]
+    list_select_related = ["project", "author"]
+    raw_id_fields = ["document", "participant", "county", "author"]

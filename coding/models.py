@@ -277,6 +277,56 @@ class Change(models.Model):
         return f"{self.action} {self.object_uuid}"
 
 
+class Memo(models.Model):
+    """A note on a document, a participant, a county or the whole study (memos on excerpts live on Excerpt)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        PARTICIPANT = "participant", _("Participant")
+        COUNTY = "county", _("County")
+        STUDY = "study", _("Study")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="memos")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="memos",
+                                 verbose_name=_("document"))
+    participant = models.ForeignKey("interviews.Participant", models.CASCADE, null=True, blank=True,
+                                    related_name="memos", verbose_name=_("participant"))
+    county = models.ForeignKey(County, models.CASCADE, null=True, blank=True, related_name="memos",
+                               verbose_name=_("county"))
+    text = models.TextField(_("memo"), validators=[note_length])
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                               verbose_name=_("author"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("memo")
+        verbose_name_plural = _("memos")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["document", "participant", "county", "study"]),
+                                   name="memo_kind_valid"),
+            # Exactly the target its kind names.
+            models.CheckConstraint(condition=(
+                Q(kind="study", document__isnull=True, participant__isnull=True, county__isnull=True)
+                | Q(kind="document", document__isnull=False, participant__isnull=True, county__isnull=True)
+                | Q(kind="participant", document__isnull=True, participant__isnull=False, county__isnull=True)
+                | Q(kind="county", document__isnull=True, participant__isnull=True, county__isnull=False)),
+                name="memo_target_matches_kind"),
+        ]
+        indexes = [
+            # The memo list: one study's memos, newest first.
+            models.Index(fields=["project", "-created_at"], name="memo_project_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+    @property
+    def target(self):
+        return self.document or self.participant or self.county
+
+
 class WatchName(models.Model):
     """A name that must not slip into a publication export: a county, a municipality or a person.
 

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coding.models import Change, Coding, Excerpt, Theme, ThemeSummary
+from coding.models import Change, Coding, Excerpt, Memo, Theme, ThemeSummary
 from planner.models import County, Document, Membership, Project
 from planner.services import TextEdit
 from planner.signals import template_applied
@@ -472,3 +472,16 @@ def summary_review(*, summary: ThemeSummary, user: AbstractBaseUser, reviewed: b
     summary.full_clean()
     summary.save(update_fields=["status", "reviewed_by", "reviewed_at", "version"])
     return summary
+
+
+@transaction.atomic
+def memo_create(*, project: Project, author: AbstractBaseUser, kind: str, text: str, target: Any = None) -> Memo:
+    """A memo on the study (kind «study», no target) or on one of its documents, participants or counties."""
+    memo = Memo(project=project, author=author, kind=kind, text=text.strip())
+    if kind != Memo.Kind.STUDY:
+        if target is None or getattr(target, "project_id", None) != project.pk:
+            raise ValidationError(_("Choose what the memo is about, in this study."))
+        setattr(memo, kind, target)
+    memo.full_clean()
+    memo.save()
+    return memo

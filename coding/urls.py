@@ -1,6 +1,14 @@
 from django.urls import path
 
-from coding import codebook_views, document_views, participant_data_views, revision_views, views, watchlist_views
+from coding import (
+    codebook_views,
+    document_views,
+    memo_views,
+    participant_data_views,
+    revision_views,
+    views,
+    watchlist_views,
+)
 from coding.exports.urls import urlpatterns as export_patterns
 from coding.review.urls import urlpatterns as review_patterns
 
@@ -42,6 +50,7 @@ urlpatterns = [
          name="excerpt_update"),
     path("s/<slug:slug>/excerpts/<int:excerpt_id>/delete/", document_views.excerpt_delete_view,
          name="excerpt_delete"),
+    path("s/<slug:slug>/memos/", memo_views.memo_list, name="memo_list"),
     path("s/<slug:slug>/codebook/picker.json", document_views.picker_themes, name="picker_themes"),
 ]
 

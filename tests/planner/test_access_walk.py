@@ -168,6 +168,7 @@ TABLE = {
     "coding:text_undo": ("post", _transcript, {}, WRITE_REDIRECT),
     "coding:document_delete": ("get", _transcript, None, LEAD_ONLY),
     "coding:document_replace": ("get", _transcript, None, LEAD_ONLY),
+    "coding:memo_list": ("get", _study, None, READ),
     "coding:excerpt_create": ("post", _transcript, {"start": 0, "end": 5}, WRITE),
     "coding:excerpt_panel": ("get", _excerpt, None, READ),
     "coding:excerpt_update": ("post", _excerpt, {}, WRITE),
