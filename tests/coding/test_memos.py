@@ -42,3 +42,19 @@ def test_memos_are_written_listed_and_filtered(client, lead, analyst, viewer, dj
     assert client.get(url, {"author": lead.pk}).content.decode().count("<tr><td>") == 1
     assert client.get(url, {"q": "whisper"}).content.decode().count("<tr><td>") == 1
     assert client.get(url, {"since": "2099-01-01"}).content.decode().count("<tr><td>") == 0
+
+
+def test_memos_go_into_an_internal_word_export_when_chosen(lead):
+    from coding.exports.build import produce
+    from coding.exports.options import ExportOptions
+    from tests.coding.test_participant_data import all_file_text
+
+    project = project_create(name="Notater i Word", lead=lead)
+    memo_create(project=project, author=lead, kind="study", text="Metodekapittelet må nevne Whisper.")
+    chosen = all_file_text(produce(project, ExportOptions(attribution="internal", study_memos=True), "docx").data)
+    assert "Metodekapittelet må nevne Whisper." in chosen and "Notater" in chosen
+    left_out = all_file_text(produce(project, ExportOptions(attribution="internal"), "docx").data)
+    assert "Metodekapittelet" not in left_out
+    publication = all_file_text(produce(project, ExportOptions(attribution="publication", study_memos=True),
+                                        "docx").data)
+    assert "Metodekapittelet" not in publication
