@@ -64,6 +64,9 @@ def test_play_from_a_time_code_correct_a_coded_word_and_undo(page, live_server, 
     page.goto(f"{live_server.url}/s/{project.slug}/interviews/{document.pk}/")
     expect(page.locator("#player")).to_have_count(1)
     _screenshots(page, screenshot_dir, "transcript-recording")
+    for path, name in (("other-documents", "other-documents"), ("memos", "memos")):
+        page.goto(f"{live_server.url}/s/{project.slug}/{path}/")
+        _screenshots(page, screenshot_dir, name)
 
 
 def _screenshots(page, folder, name):
