@@ -50,6 +50,9 @@ def _last_change_id(document):
 # Changes of the text itself (coding.revisions), after which a page's offsets are stale.
 TEXT_ACTIONS = (Change.Action.TEXT_CORRECTED, Change.Action.TEXT_RESTORED)
 
+TEXT_CORRECTED = _lazy("Someone corrected this text a moment ago; the page loads it again. Select the passage "
+                       "once more.")
+
 # What a selection of labels, time codes or line breaks alone is told (coding.quotes.speech_span).
 NO_SPEECH = _lazy("The selection holds no speech: select words someone says, not a speaker's label or a time code.")
 
@@ -134,6 +137,11 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
 def excerpt_create_view(request, slug, document_id):
     project, membership, document = document_for_coder(request, slug, document_id, with_text=False)
     document.project = project
+    if request.POST.get("checksum", document.checksum) != document.checksum:
+        # The text was corrected since the page was loaded: its offsets point elsewhere now.
+        response = render(request, "coding/_excerpt_panel.html", {"message": TEXT_CORRECTED, "error": True})
+        response["HX-Refresh"] = "true"
+        return response
     themes = list(Theme.objects.filter(project=project, archived=False, pk__in=request.POST.getlist("themes")))
     start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
     if 0 <= start < end <= document.length:  # any other selection is the service's to refuse, with its message

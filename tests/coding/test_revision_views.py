@@ -160,3 +160,22 @@ def test_the_lead_replaces_a_plan_documents_file(client, study, lead):
     document.refresh_from_db()
     assert Excerpt.objects.get(pk=excerpt.pk).text(document.text) == "om bosetting"
     assert document.page_starts == [] and DocumentVersion.objects.filter(document=document).count() == 1
+
+
+def test_a_selection_made_on_a_page_from_before_a_correction_is_refused(client, study, analyst):
+    project, theme = study
+    document = interview(project, analyst)
+    old = document.checksum
+    turn = TurnRow.objects.get(document=document, position=2)
+    client.force_login(analyst)
+    client.post(reverse("coding:text_edit", args=[project.slug, document.pk]), {
+        "at": turn.speech_start, "checksum": old, "text": "Kort."})
+    url = reverse("coding:excerpt_create", args=[project.slug, document.pk])
+    stale = client.post(url, {"start": turn.speech_start, "end": turn.speech_start + 5, "themes": theme.pk,
+                              "checksum": old})
+    assert stale["HX-Refresh"] == "true" and "rettet denne teksten" in stale.content.decode()
+    assert not Excerpt.objects.exists()
+    fresh = Document.objects.get(pk=document.pk).checksum
+    client.post(url, {"start": turn.speech_start, "end": turn.speech_start + 4, "themes": theme.pk,
+                      "checksum": fresh})
+    assert Excerpt.objects.get().text(Document.objects.get(pk=document.pk).text) == "Kort"
