@@ -69,6 +69,12 @@ def counts_blind_coding_of(membership, coder, *, user) -> bool:
     return membership.is_lead or name == user.get_username()
 
 
+def document_for_lead(request, slug, document_id, *, with_text=True):
+    """Deleting a document with its coding: the project lead only."""
+    project, membership = study_for_codebook_manager(request, slug)
+    return project, membership, _document(project, document_id, with_text)
+
+
 def excerpt_for_user(request, slug, excerpt_id, *, write=False):
     """An excerpt of the study; changing it needs an analyst or the lead. Another coder's excerpt in a
     document still coded blind is None, as if it did not exist (own_excerpts_only)."""

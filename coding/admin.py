@@ -6,6 +6,7 @@ from coding.models import (
     DoubleCoding,
     Excerpt,
     ExportJob,
+    Memo,
     SavedSearch,
     Settlement,
     Theme,
@@ -116,3 +117,11 @@ class SettlementAdmin(admin.ModelAdmin):
     list_display = ["double_coding", "theme", "start", "end", "kept_coder", "decided_by", "decided_at"]
     list_select_related = ["double_coding__document", "theme", "kept_coder", "decided_by"]
     raw_id_fields = ["double_coding", "theme", "kept_coder", "excerpt", "decided_by"]
+
+
+@admin.register(Memo)
+class MemoAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "project", "kind", "author", "created_at"]
+    list_filter = ["project", "kind"]
+    list_select_related = ["project", "author"]
+    raw_id_fields = ["document", "participant", "county", "author"]

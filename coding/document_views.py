@@ -30,8 +30,8 @@ from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn
 from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
-from interviews.models import SpeakerChange, Turn, format_seconds
-from planner.models import Chunk
+from interviews.models import Recording, SpeakerChange, Turn, format_seconds
+from planner.models import Chunk, Document
 from planner.textindex import slices
 
 
@@ -42,7 +42,8 @@ def _turns_for(document):
         return None
 
     def turns(start, end):
-        return {a: {"speech_start": b, "time": format_seconds(s), "speaker": label if a == b else "", "label": label}
+        return {a: {"speech_start": b, "time": format_seconds(s), "seconds": s, "speaker": label if a == b else "",
+                    "label": label}
                 for a, b, s, label in turn_starts(document, start, end)}
 
     return turns
@@ -51,6 +52,12 @@ def _turns_for(document):
 def _last_change_id(document):
     return Change.objects.filter(document=document).aggregate(last=Max("id"))["last"] or 0
 
+
+# Changes of the text itself (coding.revisions), after which a page's offsets are stale.
+TEXT_ACTIONS = (Change.Action.TEXT_CORRECTED, Change.Action.TEXT_RESTORED)
+
+TEXT_CORRECTED = _lazy("Someone corrected this text a moment ago; the page loads it again. Select the passage "
+                       "once more.")
 
 # What a selection of labels, time codes or line breaks alone is told (coding.quotes.speech_span).
 NO_SPEECH = _lazy("The selection holds no speech: select words someone says, not a speaker's label or a time code.")
@@ -73,6 +80,8 @@ def document_code(request, slug, document_id):
         "window": window, "since": _last_change_id(document), "excerpt_count": excerpts.count(),
         "poll_seconds": settings.KODEVERK_CHANGES_POLL_SECONDS, "blind": own is not None,
         "compare": membership.is_lead and DoubleCoding.objects.unrevealed().filter(document=document).exists(),
+        "recording": Recording.objects.filter(interview_id=document.pk).first()
+        if document.kind == Document.Kind.TRANSCRIPT else None,
     })
 
 
@@ -141,6 +150,11 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
 def excerpt_create_view(request, slug, document_id):
     project, membership, document = document_for_coder(request, slug, document_id, with_text=False)
     document.project = project
+    if request.POST.get("checksum", document.checksum) != document.checksum:
+        # The text was corrected since the page was loaded: its offsets point elsewhere now.
+        response = render(request, "coding/_excerpt_panel.html", {"message": TEXT_CORRECTED, "error": True})
+        response["HX-Refresh"] = "true"
+        return response
     themes = list(Theme.objects.filter(project=project, archived=False, pk__in=request.POST.getlist("themes")))
     start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
     if 0 <= start < end <= document.length:  # any other selection is the service's to refuse, with its message
@@ -250,9 +264,14 @@ def document_changes(request, slug, document_id):
     project, membership, document = document_for_reader(request, slug, document_id, with_text=False)
     since = _int(request.GET.get("since"), 0)
     changes = list(Change.objects.filter(document=document, id__gt=since).order_by("id").values(
-        "id", "before", "after"))
+        "id", "action", "before", "after"))
     if not changes:
         return HttpResponse(status=204)
+    if any(c["action"] in TEXT_ACTIONS for c in changes):
+        # The text itself changed: every offset on the page may be stale, so the page loads again.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
     spans = [(s["start"], s["end"]) for c in changes for s in (c["before"], c["after"]) if s and "start" in s]
     return _rows_response(request, membership, document, spans, panel_template="coding/_poller.html", context={
         "project": project, "document": document, "since": changes[-1]["id"],
@@ -336,8 +355,11 @@ def _describe(snapshot, names, passage):
     """«The passage's words»: themes · «memo», for one side of a change in the history."""
     if not snapshot:
         return ""
-    if "themes" not in snapshot:  # double coding set, settled or revealed: coding.services says what it holds
-        return _describe_double_coding(snapshot, names)
+    if "themes" not in snapshot:
+        if "version" in snapshot:  # a text correction's row says its version only
+            return _("Version %(number)s") % {"number": snapshot["version"]}
+        return _describe_double_coding(snapshot, names)  # double coding set, settled or revealed
+    passage = snapshot.get("passage", passage)  # an excerpt a correction removed keeps its words here
     themes = ", ".join(names.get(pk, "?") for pk in snapshot["themes"])
     memo = f" · «{snapshot['memo'][:60]}»" if snapshot["memo"] else ""
     return f"«{passage or ''}»: {themes}{memo}"

@@ -112,6 +112,9 @@ class Excerpt(models.Model):
     is_key = models.BooleanField(_("key quote"), default=False)
     themes = models.ManyToManyField(Theme, through="Coding", related_name="excerpts", verbose_name=_("themes"))
     version = models.PositiveIntegerField(default=1)
+    # The words under the excerpt were corrected (coding.revisions) since its coder last saved it: shown
+    # as «text changed» until they check it.
+    text_changed = models.BooleanField(_("text changed"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -266,6 +269,11 @@ class Change(models.Model):
         EXCERPT_CREATED = "excerpt_created", _("Excerpt created")
         EXCERPT_CHANGED = "excerpt_changed", _("Excerpt changed")
         EXCERPT_DELETED = "excerpt_deleted", _("Excerpt deleted")
+        # A correction deleted all of an excerpt's words: kept here (with its passage) for the lead.
+        EXCERPT_ORPHANED = "excerpt_orphaned", _("Excerpt's text deleted")
+        TEXT_CORRECTED = "text_corrected", _("Text corrected")
+        TEXT_RESTORED = "text_restored", _("Text correction undone")
+        DOCUMENT_DELETED = "document_deleted", _("Document deleted")
         THEME_CREATED = "theme_created", _("Theme created")
         THEME_CHANGED = "theme_changed", _("Theme changed")
         THEME_MERGED = "theme_merged", _("Theme merged")
@@ -382,6 +390,56 @@ class Settlement(models.Model):
     @property
     def is_consensus(self):
         return self.kept_coder_id is None
+
+
+class Memo(models.Model):
+    """A note on a document, a participant, a county or the whole study (memos on excerpts live on Excerpt)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        PARTICIPANT = "participant", _("Participant")
+        COUNTY = "county", _("County")
+        STUDY = "study", _("Study")
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="memos")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    document = models.ForeignKey(Document, models.CASCADE, null=True, blank=True, related_name="memos",
+                                 verbose_name=_("document"))
+    participant = models.ForeignKey("interviews.Participant", models.CASCADE, null=True, blank=True,
+                                    related_name="memos", verbose_name=_("participant"))
+    county = models.ForeignKey(County, models.CASCADE, null=True, blank=True, related_name="memos",
+                               verbose_name=_("county"))
+    text = models.TextField(_("memo"), validators=[note_length])
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                               verbose_name=_("author"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("memo")
+        verbose_name_plural = _("memos")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["document", "participant", "county", "study"]),
+                                   name="memo_kind_valid"),
+            # Exactly the target its kind names.
+            models.CheckConstraint(condition=(
+                Q(kind="study", document__isnull=True, participant__isnull=True, county__isnull=True)
+                | Q(kind="document", document__isnull=False, participant__isnull=True, county__isnull=True)
+                | Q(kind="participant", document__isnull=True, participant__isnull=False, county__isnull=True)
+                | Q(kind="county", document__isnull=True, participant__isnull=True, county__isnull=False)),
+                name="memo_target_matches_kind"),
+        ]
+        indexes = [
+            # The memo list: one study's memos, newest first.
+            models.Index(fields=["project", "-created_at"], name="memo_project_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+    @property
+    def target(self):
+        return self.document or self.participant or self.county
 
 
 class WatchName(models.Model):

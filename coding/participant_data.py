@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.models import Change, Excerpt, ExportJob, WatchName
+from coding.services import history_follow_edits
 from interviews.models import Participant, SpeakerChange, Turn, format_seconds
 from interviews.services import participant_erasure_begin, participant_erasure_finish
-from planner.models import Document
+from planner.models import Document, DocumentVersion
 
 
 def _touches(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -86,10 +87,13 @@ def participant_erase(*, participant: Participant, user: AbstractBaseUser,
         None: {"watch_names": counts["watch_names"]},
         **{document_id: {"excerpts": per_document[document_id]} for document_id in spans}})
     _move_excerpts(erasure.edits)
-    _move_changes(erasure.edits)
+    history_follow_edits(erasure.edits)
     watch_names.delete()
     # Finished exports hold the old quotes, and one running now read them: the study's exports go.
     ExportJob.objects.filter(project_id=participant.project_id).delete()
+    # Text versions hold the words each correction replaced (and could put them back): those of their
+    # documents go. The erasure's new text could not be undone by them anyway.
+    DocumentVersion.objects.filter(document_id__in=spans).delete()
     return counts
 
 
@@ -120,18 +124,6 @@ def _move_excerpts(edits):
                 excerpt.start, excerpt.end, excerpt.version, excerpt.updated_at = start, end, excerpt.version + 1, now
                 moved.append(excerpt)
         Excerpt.objects.bulk_update(moved, ["start", "end", "version", "updated_at"], batch_size=500)
-
-
-def _move_changes(edits):
-    """History snapshots keep pointing at the same words, so the history and an undo of a deletion stay true."""
-    changes = []
-    for change in _excerpt_changes(list(edits)).only("document_id", "before", "after"):
-        edit = edits[change.document_id]
-        for snapshot in (change.before, change.after):
-            if snapshot and "start" in snapshot:
-                snapshot["start"], snapshot["end"] = edit.position(snapshot["start"]), edit.position(snapshot["end"])
-        changes.append(change)
-    Change.objects.bulk_update(changes, ["before", "after"], batch_size=500)
 
 
 # The subject-access file

@@ -407,7 +407,7 @@ def internal_attribution(quote: Quote, language: str = "nb") -> str:
     """«Rådgiver, integrering – Agder – Gruppeintervju 12.02.2025 – 00:14:32»; plans:
     «Regional planstrategi for Vestland 2024–2028 – Planstrategi – Vestland – s. 12». Missing parts are left out."""
     names = _names(language)
-    if quote.kind == Document.Kind.PLAN:
+    if quote.kind in (Document.Kind.PLAN, Document.Kind.OTHER):  # another document is signed by its title
         parts = [quote.plan_title or quote.document_title, names["plan_type"].get(quote.plan_type, ""),
                  quote.county, _page(quote, language)]
     else:

@@ -30,6 +30,7 @@ class ExcerptMark:
     colours: list = field(default_factory=list)
     names: list = field(default_factory=list)
     is_key: bool = False
+    text_changed: bool = False
 
 
 def marks_for(document_id, start=0, end=None, coder_id=None):
@@ -45,11 +46,12 @@ def marks_for(document_id, start=0, end=None, coder_id=None):
         codings = codings.filter(excerpt__start__lt=end)
     marks = {}
     rows = codings.order_by("excerpt__start", "-excerpt__end", "theme__position", "theme__name").values_list(
-        "excerpt_id", "excerpt__start", "excerpt__end", "excerpt__is_key", "theme__colour", "theme__name")
-    for excerpt_id, a, b, is_key, colour, name in rows:
+        "excerpt_id", "excerpt__start", "excerpt__end", "excerpt__is_key", "theme__colour", "theme__name",
+        "excerpt__text_changed")
+    for excerpt_id, a, b, is_key, colour, name, changed in rows:
         mark = marks.get(excerpt_id)
         if mark is None:
-            mark = marks[excerpt_id] = ExcerptMark(id=excerpt_id, start=a, end=b, is_key=is_key)
+            mark = marks[excerpt_id] = ExcerptMark(id=excerpt_id, start=a, end=b, is_key=is_key, text_changed=changed)
         mark.colours.append(colour)
         mark.names.append(name)
     return list(marks.values())
@@ -123,6 +125,8 @@ def _row(text, offset, start, end, marks, turn, pages=None):
             gutter = f'<span class="speaker-tag">{escape(turn["speaker"])}</span>{gutter}'
         # Who speaks and when, for the caret's announcement (static/js/coding/caret.js).
         about = f' data-speaker="{escape(turn.get("label", ""))}" data-time="{escape(turn.get("time", ""))}"'
+        if turn.get("seconds") is not None:  # the player plays a turn from here (static/js/player.js)
+            about += f' data-seconds="{turn["seconds"]:g}"'
     if pages:
         gutter += "".join(f'<span class="page-start">{escape(page_label(n))}</span>'
                           for n in pages.starting_in(start, end))
@@ -155,8 +159,9 @@ def _segment(piece, start, covering, label):
 def _chip(mark, pages=None):
     swatches = "".join(f'<i style="--chip:{c}"></i>' for c in mark.colours)
     page = f" · {page_label(pages.at(mark.start))}" if pages else ""
-    title = escape(", ".join(mark.names) + page)
-    key = " key" if mark.is_key else ""
+    changed = " · " + _("text changed") if mark.text_changed else ""
+    title = escape(", ".join(mark.names) + page + changed)
+    key = (" key" if mark.is_key else "") + (" text-changed" if mark.text_changed else "")
     return (f'<button type="button" class="excerpt-chip{key}" data-excerpt="{mark.id}" title="{title}" '
             f'aria-label="{title}">{swatches}</button>')
 

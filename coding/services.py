@@ -7,17 +7,19 @@ from uuid import UUID, uuid4
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coding.agreement import stretches
-from coding.models import Change, Coding, DoubleCoding, Excerpt, Settlement, Theme, ThemeSummary
+from coding.models import Change, Coding, DoubleCoding, Excerpt, Memo, Settlement, Theme, ThemeSummary
 from coding.passages import paragraph_around, sentence_around
 from coding.quotes import speech_span, turn_index
 from interviews.models import Turn
 from planner.models import County, Document, Membership, Project
+from planner.services import TextEdit
 from planner.signals import template_applied
 from planner.textindex import text_slice
 
@@ -148,6 +150,7 @@ def excerpt_update(*, excerpt_id: int, user: AbstractBaseUser, version: int | No
         excerpt.memo = memo
     if is_key is not None:
         excerpt.is_key = is_key
+    excerpt.text_changed = False  # whoever saves it has seen its corrected words
     excerpt.version += 1
     # Field checks only (the memo's length among them); the offsets and themes were checked above.
     excerpt.full_clean(exclude=["document", "coder"], validate_unique=False, validate_constraints=False)
@@ -224,10 +227,76 @@ def change_undo(*, change: Change, user: AbstractBaseUser) -> None:
     change.save(update_fields=["undone_at"])
 
 
+def history_follow_edits(edits: dict[int, TextEdit]) -> None:
+    """History snapshots keep pointing at the same words after a document's text changed ({document id:
+    TextEdit}), so the history and an undo of a deletion stay true.
+
+    The snapshots after the last change only shift: one UPDATE per document moves them inside the JSON (the
+    history of 500 excerpts after a word corrected early in a 3-hour transcript). The others are read,
+    moved one by one and written by one statement run for many rows.
+    """
+    changes = []
+    for document_id, edit in edits.items():
+        if not edit.spans:
+            continue
+        last = edit.spans[-1][1]
+        history = Change.objects.filter(document_id=document_id, action__startswith="excerpt_")
+        for change in history.filter(Q(before__start__lt=last) | Q(after__start__lt=last)).only("before", "after"):
+            moved = False
+            for snapshot in (change.before, change.after):
+                if snapshot and "start" in snapshot:
+                    span = edit.position(snapshot["start"]), edit.position(snapshot["end"], side="left")
+                    moved = moved or span != (snapshot["start"], snapshot["end"])
+                    snapshot["start"], snapshot["end"] = span
+            if moved:
+                changes.append(change)
+        _shift_snapshots(document_id, last, edit.position(last) - last)
+    before, after = (Change._meta.get_field(name) for name in ("before", "after"))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(Change._meta.db_table)} SET {quote(before.column)} = %s, {quote(after.column)} = %s "
+            f"WHERE id = %s",
+            [(before.get_db_prep_value(change.before, connection), after.get_db_prep_value(change.after, connection),
+              change.pk) for change in changes])
+
+
+def _shift_snapshots(document_id, last, shift):
+    """Add `shift` to start and end of the excerpt snapshots of a document that start at or after `last`."""
+    if not shift:
+        return
+    if connection.vendor == "postgresql":
+        def moved(column):
+            return (f"jsonb_set(jsonb_set({column}, '{{start}}', to_jsonb(({column}->>'start')::bigint + %(shift)s)), "
+                    f"'{{end}}', to_jsonb(({column}->>'end')::bigint + %(shift)s))")
+
+        def start(column):
+            return f"COALESCE(({column}->>'start')::bigint, %(last)s)"
+    else:
+        def moved(column):
+            return (f"json_set({column}, '$.start', json_extract({column}, '$.start') + %(shift)s, "
+                    f"'$.end', json_extract({column}, '$.end') + %(shift)s)")
+
+        def start(column):
+            return f"COALESCE(json_extract({column}, '$.start'), %(last)s)"
+    quote = connection.ops.quote_name
+    before, after = quote("before"), quote("after")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Change._meta.db_table)} SET {before} = {moved(before)}, {after} = {moved(after)} "
+            f"WHERE {quote('document_id')} = %(document)s AND {quote('action')} LIKE 'excerpt_%%' "
+            f"AND {start(before)} >= %(last)s AND {start(after)} >= %(last)s",
+            {"shift": shift, "last": last, "document": document_id})
+
+
+# The excerpt changes Ctrl+Z takes back; an excerpt orphaned by a correction comes back with its undo.
+UNDOABLE = (Change.Action.EXCERPT_CREATED, Change.Action.EXCERPT_CHANGED, Change.Action.EXCERPT_DELETED)
+
+
 def last_undoable(*, document: Document, user: AbstractBaseUser) -> Change | None:
     """The user's most recent excerpt change in the document that can still be undone."""
     return (Change.objects.filter(document=document, user=user, undone_at__isnull=True, undoes__isnull=True,
-                                  action__startswith="excerpt_").order_by("-id").first())
+                                  action__in=UNDOABLE).order_by("-id").first())
 
 
 
@@ -692,3 +761,16 @@ def hits_code_undo(*, change: Change, user: AbstractBaseUser) -> int:
                    object_uuid=change.object_uuid, before=change.after, after={"removed": len(current)})
     Change.objects.filter(pk=undo.pk).update(undoes=change)
     return len(current)
+
+
+@transaction.atomic
+def memo_create(*, project: Project, author: AbstractBaseUser, kind: str, text: str, target: Any = None) -> Memo:
+    """A memo on the study (kind «study», no target) or on one of its documents, participants or counties."""
+    memo = Memo(project=project, author=author, kind=kind, text=text.strip())
+    if kind != Memo.Kind.STUDY:
+        if target is None or getattr(target, "project_id", None) != project.pk:
+            raise ValidationError(_("Choose what the memo is about, in this study."))
+        setattr(memo, kind, target)
+    memo.full_clean()
+    memo.save()
+    return memo

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from interviews.models import ImportDraft, Interview, NameWord, Participant, SpeakerChange, Turn
+from interviews.models import ImportDraft, Interview, NameWord, Participant, Recording, SpeakerChange, Turn
 
 
 @admin.register(Participant)
@@ -44,3 +44,11 @@ class SpeakerChangeAdmin(admin.ModelAdmin):
 class NameWordAdmin(admin.ModelAdmin):
     list_display = ["word", "project"]
     list_select_related = ["project"]
+
+
+@admin.register(Recording)
+class RecordingAdmin(admin.ModelAdmin):
+    # Read-only: the file is stored and removed by interviews.recordings.
+    list_display = ["file_name", "interview", "kind", "size", "created_at"]
+    list_select_related = ["interview__document"]
+    readonly_fields = ["uuid", "interview", "file_name", "kind", "content_type", "size", "uploaded_by"]

@@ -122,6 +122,34 @@ class Interview(models.Model):
         return str(self.document)
 
 
+class Recording(models.Model):
+    """The audio or video recording of an interview (interviews.recordings stores and serves it).
+
+    The file lies under KODEVERK_RECORDINGS_ROOT, outside the static files, named by `uuid`; it is served only
+    to the study's members through the access helper, and goes with its interview (a post_delete receiver).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    interview = models.OneToOneField(Interview, models.CASCADE, related_name="recording")
+    file_name = models.CharField(_("file"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=10)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def is_video(self):
+        return self.content_type.startswith("video/")
+
+
 class TurnQuerySet(models.QuerySet):
     def holding(self, position, *, document):
         """The turns that may hold `position` (a number or an OuterRef) in `document`, the holder first.

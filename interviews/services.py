@@ -1,11 +1,12 @@
 """Turning a parsed transcript into a Document with anonymous participants and speaker turns."""
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -494,22 +495,137 @@ def participant_erasure_finish(*, erasure: SpeechErasure, user, counts: dict[int
     ])
 
 
-# Added while turns move, so that a moved turn is never in a stretch still to move (offsets stay below it).
+def _move_turns(document_id, participant, edit):
+    """Every turn follows the erasure; the participant's own turns then end where their «[slettet]» does."""
+    turns_follow_edit(document_id=document_id, edit=edit)
+    TurnRow.objects.filter(document_id=document_id, participant=participant, speech_start__lt=F("end")).update(
+        end=F("speech_start") + len(ERASED_SPEECH))
+
+
+# Added to positions while turns are renumbered, so that no two turns share one for a moment.
 _MOVING = 2 ** 30
 
 
-def _move_turns(document_id, participant, edit):
-    """Every turn moves by the shift of the stretch it starts in: one UPDATE per stretch between two
-    replaced spans, not one per turn (4,000 turns of a 3-hour interview). The participant's own turns
-    then end where their «[slettet]» does."""
+def turns_follow_edit(*, document_id: int, edit: TextEdit,
+                      text: str | None = None) -> tuple[list[list], dict[int, list[int]]]:
+    """Move a document's turns with a change of its text (planner.services.TextEdit).
+
+    A turn's label and speech start stay before words inserted at them and its end after, so words
+    typed at the end of a speech belong to it. Given the new `text`, a turn that no longer starts a
+    paragraph (the line break before it was deleted: an edit that joins two turns) joins the turn
+    before it; one left with no text at all goes. Turns that only
+    shift are moved by one UPDATE per stretch between two changes (4,000 turns of a 3-hour interview), the
+    rest by one statement run for each of them.
+    Returns what an undo needs to put them back: the removed turns as [position, participant id, start,
+    speech start, end, seconds] and the turns that did more than shift as {pk: [start, speech start, end]},
+    both in the old offsets.
+    """
+    if not edit.spans:
+        return [], {}
     turns = TurnRow.objects.filter(document_id=document_id)
-    for start, end, shift in edit.segments():
-        stretch = turns.filter(start__gte=start, start__lt=_MOVING if end is None else end)
-        shift += _MOVING
+    first, last = edit.spans[0][0], edit.spans[-1][1]
+    columns = ("pk", "position", "participant_id", "start", "speech_start", "end", "start_seconds")
+    # Only the turns around the changed stretches (and the one before them, which a joined turn joins) can
+    # do more than move with their stretch; the others are not read.
+    rows = list(turns.filter(start__lte=last + 1, end__gte=max(0, first - 1)).order_by("position").values_list(
+        *columns))
+    if rows and rows[0][1] > 0:
+        rows = list(turns.filter(position=rows[0][1] - 1).values_list(*columns)) + rows
+    # Every turn is first moved with the stretch between changes its start lies in: one UPDATE per stretch.
+    segments = [(a, b, shift) for a, b, shift in edit.segments() if shift]
+    froms = [a for a, _b, _shift in segments]
+    moved, removed, old, exact = {}, [], {}, []
+    previous = None
+    for pk, position, participant_id, start, speech_start, end, seconds in rows:
+        old[pk] = [start, speech_start, end]
+        new = (edit.position(start, side="left"), edit.position(speech_start, side="left"), edit.position(end))
+        joined = text is not None and 0 < new[0] <= len(text) and text[new[0] - 1] != "\n"
+        if previous is not None and (joined or (start < end and new[0] == new[2])):
+            removed.append([position, participant_id, start, speech_start, end, seconds])
+            moved[previous[0]] = (*moved.get(previous[0], previous[1])[:2], new[2])
+            continue
+        if new != (start, speech_start, end):
+            moved[pk] = new
+        previous = (pk, moved.get(pk, new))
+    for pk, new in moved.items():
+        index = bisect.bisect_right(froms, old[pk][0]) - 1
+        segment = segments[index] if index >= 0 else None
+        shift = segment[2] if segment and (segment[1] is None or old[pk][0] < segment[1]) else 0
+        if list(new) != [value + shift for value in old[pk]]:
+            exact.append(pk)  # a turn a change reaches into: put where it belongs after the stretches moved
+    apart = len(segments) > 1  # stretches moved one after another must not land in one still to move
+    for a, b, shift in segments:
+        stretch = turns.filter(start__gte=a, start__lt=_MOVING if b is None else b)
+        shift += _MOVING if apart else 0
         stretch.update(start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
-    turns.update(start=F("start") - _MOVING, speech_start=F("speech_start") - _MOVING, end=F("end") - _MOVING)
-    turns.filter(participant=participant, speech_start__lt=F("end")).update(
-        end=F("speech_start") + len(ERASED_SPEECH))
+    if apart:
+        turns.filter(start__gte=_MOVING).update(start=F("start") - _MOVING, speech_start=F("speech_start") - _MOVING,
+                                                end=F("end") - _MOVING)
+    if exact:
+        table, quote = TurnRow._meta.db_table, connection.ops.quote_name
+        with connection.cursor() as cursor:  # one statement run for many rows (an erasure's hundreds of turns)
+            cursor.executemany(
+                f"UPDATE {quote(table)} SET {quote('start')} = %s, {quote('speech_start')} = %s, {quote('end')} = %s "
+                f"WHERE {quote('id')} = %s", [(*moved[pk], pk) for pk in exact])
+    if removed:
+        turns.filter(position__in=[row[0] for row in removed]).delete()
+        _renumber(document_id)
+    return removed, {pk: old[pk] for pk in moved}
+
+
+def turns_replace(*, document_id: int, parsed: ParsedTranscript, spans: list[tuple[int, int, int]]) -> list[list]:
+    """A replacement file's turns instead of the document's (compose_text's spans; every speaker a participant
+    label of the study). Returns the turns it replaced as [participant id, start, speech start, end, seconds],
+    for an undo (turns_put_back)."""
+    project_id = Document.objects.values_list("project_id", flat=True).get(pk=document_id)
+    people = dict(Participant.objects.filter(project_id=project_id).values_list("label", "pk"))
+    turns = TurnRow.objects.filter(document_id=document_id)
+    old = [list(row) for row in turns.order_by("position").values_list(
+        "participant_id", "start", "speech_start", "end", "start_seconds")]
+    turns.delete()
+    TurnRow.objects.bulk_create(
+        TurnRow(document_id=document_id, participant_id=people[turn.speaker], position=position, start=start,
+                speech_start=speech_start, end=end, start_seconds=turn.start)
+        for position, (turn, (start, speech_start, end)) in enumerate(zip(parsed.turns, spans, strict=True)))
+    return old
+
+
+def turns_put_back(*, document_id: int, rows: list[list]) -> None:
+    """Undo of a replacement: the turns as turns_replace returned them."""
+    TurnRow.objects.filter(document_id=document_id).delete()
+    TurnRow.objects.bulk_create(
+        TurnRow(document_id=document_id, participant_id=participant_id, position=position, start=start,
+                speech_start=speech_start, end=end, start_seconds=seconds)
+        for position, (participant_id, start, speech_start, end, seconds) in enumerate(rows))
+
+
+def _renumber(document_id):
+    """Positions 0, 1, 2 … in text order again, after turns were removed or put back: one UPDATE per distance
+    moved, through positions no turn has (the unique position is checked row by row)."""
+    turns = TurnRow.objects.filter(document_id=document_id)
+    by_shift = {}
+    for index, (pk, position) in enumerate(turns.order_by("start", "position").values_list("pk", "position")):
+        if index != position:
+            by_shift.setdefault(index - position, []).append(pk)
+    TurnRow.objects.filter(pk__in=[pk for pks in by_shift.values() for pk in pks]).update(
+        position=F("position") + _MOVING)
+    for shift, pks in by_shift.items():
+        TurnRow.objects.filter(pk__in=pks).update(position=F("position") - _MOVING + shift)
+
+
+def turns_restore(*, document_id: int, removed: list[list], spans: dict[int, list[int]]) -> None:
+    """Undo of a correction: put removed turns back and give turns their spans before it (pk: [start,
+    speech start, end]); the other turns have moved back with the text already."""
+    turns = TurnRow.objects.filter(document_id=document_id)
+    for pk, (start, speech_start, end) in spans.items():
+        turns.filter(pk=pk).update(start=start, speech_start=speech_start, end=end)
+    if removed:
+        # Positions no turn has (below _MOVING, above any real one) until _renumber gives the real ones.
+        TurnRow.objects.bulk_create(
+            TurnRow(document_id=document_id, participant_id=participant_id, position=_MOVING - 1 - i,
+                    start=start, speech_start=speech_start, end=end, start_seconds=seconds)
+            for i, (_position, participant_id, start, speech_start, end, seconds) in enumerate(removed))
+        _renumber(document_id)
 
 
 # What a history snapshot says of a participant beyond the label.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import participant_views, views
+from interviews import participant_views, recording_views, views
 
 app_name = "interviews"
 
@@ -15,6 +15,10 @@ urlpatterns = [
          name="name_word_remove"),
     path("s/<slug:slug>/interviews/<int:document_id>/", views.transcript_detail, name="transcript_detail"),
     path("s/<slug:slug>/interviews/<int:document_id>/turns/", views.transcript_turns, name="transcript_turns"),
+    path("s/<slug:slug>/interviews/<int:document_id>/recording/", recording_views.recording_file,
+         name="recording_file"),
+    path("s/<slug:slug>/interviews/<int:document_id>/recording/upload/", recording_views.recording_upload,
+         name="recording_upload"),
     path("s/<slug:slug>/interviews/<int:document_id>/assign/", participant_views.turn_assign, name="turn_assign"),
     path("s/<slug:slug>/participants/", participant_views.participant_list, name="participant_list"),
     path("s/<slug:slug>/participants/<int:participant_id>/", participant_views.participant_detail,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from html import escape
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ from interviews.access import (
 from interviews.forms import InterviewForm, NameReview, NameWordForm, UploadForm, labels_clash, speaker_forms
 from interviews.importers import ImporterError, check_name
 from interviews.jobs import IMPORTS, TRANSCRIPTS, import_job_create
-from interviews.models import ImportDraft, NameWord, ParticipantField, ParticipantRole, Turn
+from interviews.models import ImportDraft, NameWord, ParticipantField, ParticipantRole, Recording, Turn
 from interviews.names import name_words, occurrences, shipped_name_words
 from interviews.services import (
     NewParticipant,
@@ -275,16 +276,21 @@ def _turn_window(document, first, last=None):
                       later=later)
 
 
-def turn_rows(project, document, window, *, can_write):
+def turn_rows(project, document, window, *, can_write, recording=None):
     """The window's turns as HTML, made here rather than in the template: through it each turn cost some
     60 template lookups and translations (a 3-hour interview's page, 150 turns: most of its 120 ms under
-    load; issue 15). Every value is escaped (html.escape, as Django's escape)."""
+    load; issue 15). Every value is escaped (html.escape, as Django's escape). With a recording, a turn's
+    time code is a button that plays from there; a member who may write gets «assign from here» and
+    «correct» on each turn."""
     roles = {key: str(label) for key, label in ParticipantRole.choices}
     fields = {key: str(label) for key, label in ParticipantField.choices}
-    assign = ""
+    assign = correct = ""
     if can_write:
         assign = escape(reverse("interviews:turn_assign", args=[project.slug, document.pk]))
         assign_text = escape(_("assign from here"))
+        correct = escape(reverse("coding:text_edit", args=[project.slug, document.pk]))
+        correct_text = escape(_("correct"))
+    play_text = escape(_("Play from here"))
     rows = []
     for turn, speech in window.turns:
         person = turn.participant
@@ -296,13 +302,20 @@ def turn_rows(project, document, window, *, can_write):
             role = escape(roles.get(person.role, person.role))
             head += f'\n      <span class="badge">{role}, {escape(field.lower())}</span>'
         time_code = turn.time_code
-        if time_code:
+        if time_code and recording:
+            head += (f'\n      <button type="button" class="time time-seek small" title="{play_text}">'
+                     f'<time>{escape(time_code)}</time></button>')
+        elif time_code:
             head += f'\n      <time class="time">{escape(time_code)}</time>'
         if assign:
             head += f'\n      <a class="assign-from" href="{assign}?first={n}">{assign_text}</a>'
+        if correct:
+            head += f'\n      <a class="correct-turn" href="{correct}?at={turn.speech_start}">{correct_text}</a>'
         interviewer = " interviewer" if person.role == ParticipantRole.INTERVIEWER else ""
+        seconds = "" if turn.start_seconds is None else repr(float(turn.start_seconds))
         rows.append(mark_safe(  # noqa: S308 - every value above is escaped
-            f'\n  <li class="turn{interviewer}" id="turn-{turn.position}" data-start="{turn.start}">\n'
+            f'\n  <li class="turn{interviewer}" id="turn-{turn.position}" data-start="{turn.start}" '
+            f'data-seconds="{seconds}">\n'
             f'    <div class="turn-head">\n      {head}\n    </div>\n    <p>{escape(speech)}</p>\n  </li>'))
     return rows
 
@@ -321,10 +334,12 @@ def transcript_detail(request, slug, document_id):
         holder = Turn.objects.holding(at, document=document).first()
         first = max(0, holder.position - 2) if holder else 0
     window = _turn_window(document, first)
+    recording = Recording.objects.filter(interview_id=document.pk).first()
     return render(request, "interviews/transcript_detail.html", {
         "project": project, "membership": membership, "document": document,
         "turn_count": Turn.objects.filter(document=document).count(), "window": window,
-        "rows": turn_rows(project, document, window, can_write=membership.can_write)})
+        "rows": turn_rows(project, document, window, can_write=membership.can_write, recording=recording),
+        "recording": recording, "recording_limit": settings.KODEVERK_RECORDING_MAX_MB})
 
 
 @login_required
@@ -339,6 +354,8 @@ def transcript_turns(request, slug, document_id):
     else:
         window = _turn_window(document, _number(request.GET.get("from")) or 0)
         window.earlier = False
+    recording = Recording.objects.filter(interview_id=document.pk).first()
     return render(request, "interviews/_turn_rows.html", {
         "project": project, "membership": membership, "document": document, "window": window,
-        "rows": turn_rows(project, document, window, can_write=membership.can_write)})
+        "rows": turn_rows(project, document, window, can_write=membership.can_write, recording=recording),
+        "recording": recording})

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from planner.models import Chunk, County, Document, FileJob, Membership, Plan, Project
+from planner.models import Chunk, County, Document, DocumentVersion, FileJob, Membership, Plan, Project
 
 
 class MembershipInline(admin.TabularInline):
@@ -69,3 +69,12 @@ class FileJobAdmin(admin.ModelAdmin):
     exclude = ["data"]
     readonly_fields = ["uuid", "kind", "file_name", "plan", "title", "document", "language", "warnings", "params",
                        "status", "done", "total", "message", "finished_at", "heartbeat_at", "attempts"]
+
+
+@admin.register(DocumentVersion)
+class DocumentVersionAdmin(admin.ModelAdmin):
+    # Read-only: a version is what a correction did; coding.revisions makes and undoes them.
+    list_display = ["document", "number", "created_by", "created_at", "undone_at"]
+    list_select_related = ["document", "created_by"]
+    readonly_fields = ["document", "number", "note", "changes", "reverse", "restore", "checksum", "created_by",
+                       "undone_at"]

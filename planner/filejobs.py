@@ -24,7 +24,7 @@ from django_tasks import TaskContext, task
 
 from planner.jobs import LOST_DATABASE, JobKind, Superseded, poll_count, poll_delay, retry
 from planner.models import FileJob
-from planner.plandocs import plan_file_store, plan_text
+from planner.plandocs import other_document_store, plan_file_store, plan_text
 from planner.textfiles import MEGABYTE, ImporterError
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,11 @@ def file_job_kind(kind, enqueue) -> JobKind:
                    heavy=("data",))
 
 
-def file_job_create(*, project, user, kind, upload, plan=None, title="") -> FileJob:
+def file_job_create(*, project, user, kind, upload, plan=None, title="", params=None) -> FileJob:
     """A queued job holding the uploaded file; the upload handlers (planner.uploads) kept it within the limit."""
     purge()
     job = FileJob(project=project, created_by=user, kind=kind, file_name=upload.name[:255], data=upload.read(),
-                  plan=plan, title=title[:300], language=request_language())
+                  plan=plan, title=title[:300], language=request_language(), params=params or {})
     job.full_clean(exclude=["data"])
     job.save()
     return job
@@ -159,4 +159,28 @@ def _extract(job, beat):
 def _store_plan_document(job, extracted):
     job.document = plan_file_store(plan=job.plan, user=job.created_by, name=job.file_name, extracted=extracted,
                                    title=job.title)
+    return extracted.warnings
+
+
+# --- Other documents («annet») ---------------------------------------------------------------------------
+
+
+OTHER_FILES = file_job_kind(FileJob.Kind.OTHER_FILE, lambda job_id: attach_other_file.enqueue(job_id))
+
+
+@task(takes_context=True)
+def attach_other_file(context: TaskContext, job_id: int) -> None:
+    """The worker's entry for another document's file: read as a plan file is, stored as a document of kind
+    «other» (with the county chosen on upload, params["county"])."""
+    OTHER_FILES.work(job_id, str(context.task_result.id), _attach_other)
+
+
+def _attach_other(job_id, attempt):
+    process(OTHER_FILES, job_id, attempt, read=_extract, store=_store_other_document)
+
+
+def _store_other_document(job, extracted):
+    county = job.project.counties.filter(pk=job.params.get("county")).first() if job.params.get("county") else None
+    job.document = other_document_store(project=job.project, user=job.created_by, name=job.file_name,
+                                        extracted=extracted, title=job.title, county=county)
     return extracted.warnings

@@ -204,12 +204,17 @@ class DocumentQuerySet(models.QuerySet):
 class Document(models.Model):
     """Every codable text: a transcript, a whole plan document or a pasted plan excerpt.
 
-    The text is normalised once, when the document is created, and never changes after.
+    The text is normalised once, when the document is created. It changes only through
+    planner.services.document_text_replace: a correction (coding.revisions, which keeps a DocumentVersion)
+    or a participant's erasure.
     """
 
     class Kind(models.TextChoices):
         TRANSCRIPT = "transcript", _("Transcript")
         PLAN = "plan", _("Plan document")
+        # «Annet»: an interview guide, meeting notes, a background paper; codable and searchable, outside the
+        # theme × county matrix unless it is asked for.
+        OTHER = "other", _("Other document")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="documents")
@@ -246,10 +251,10 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["transcript", "plan"]), name="document_kind_valid"),
-            # A plan document belongs to a plan; a transcript never does.
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "plan", "other"]), name="document_kind_valid"),
+            # A plan document belongs to a plan; a transcript or another document never does.
             models.CheckConstraint(
-                condition=Q(kind="plan", plan__isnull=False) | Q(kind="transcript", plan__isnull=True),
+                condition=Q(kind="plan", plan__isnull=False) | Q(kind__in=["transcript", "other"], plan__isnull=True),
                 name="document_plan_matches_kind",
             ),
         ]
@@ -317,6 +322,41 @@ class Chunk(models.Model):
         return f"{self.document_id}:{self.start}-{self.end}"
 
 
+class DocumentVersion(models.Model):
+    """One correction of a document's text (coding.revisions makes them): who, when, and what changed.
+
+    `changes` holds the spans [start, end, new text] of the text before, `reverse` the spans [start, end, old
+    text] of the text after, which put the text before back; so every version's text can be rebuilt from the
+    current one without storing a copy of a 3-hour transcript per correction. `restore` is what the layers
+    above need to put their offsets back on undo (excerpts, turns), opaque here.
+    """
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    changes = models.JSONField(default=list)
+    reverse = models.JSONField(default=list)
+    restore = models.JSONField(default=dict, blank=True)
+    # The checksum of the text this version made: an undo only applies to that text.
+    checksum = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("text version")
+        verbose_name_plural = _("text versions")
+        ordering = ["document", "-number"]
+        constraints = [
+            # Also serves the versions page and undo: one document's versions, newest first.
+            models.UniqueConstraint(fields=["document", "number"], name="documentversion_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id} v{self.number}"
+
+
 class BackgroundJob(models.Model):
     """What every kind of background job keeps in its row (planner.jobs runs them): its status, progress,
     heartbeat and attempts, so that any web process shows its progress and a job whose worker died is
@@ -358,6 +398,7 @@ class FileJob(BackgroundJob):
         TRANSCRIPT_IMPORT = "transcript_import", _("Transcript import")
         PLAN_FILE = "plan_file", _("Plan file")
         REFI_IMPORT = "refi_import", _("REFI-QDA project")
+        OTHER_FILE = "other_file", _("Other document's file")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, models.CASCADE, related_name="file_jobs")
@@ -381,7 +422,7 @@ class FileJob(BackgroundJob):
             models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]),
                                    name="filejob_status_valid"),
             models.CheckConstraint(condition=Q(kind__in=["transcript", "transcript_import", "plan_file",
-                                                         "refi_import"]),
+                                                         "refi_import", "other_file"]),
                                    name="filejob_kind_valid"),
         ]
         indexes = [

@@ -38,3 +38,20 @@ class PlanExcerptForm(forms.Form):
         label=_("Title"), max_length=250, required=False,
         help_text=_("Leave empty to use the plan's title and the page."),
     )
+
+
+class OtherFilesForm(forms.Form):
+    """Other documents of the study («annet»): an interview guide, meeting notes, background papers."""
+
+    files = MultipleFileField(
+        label=_("Files"), widget=MultipleFileInput(attrs={"multiple": True, "accept": ",".join(EXTENSIONS)}))
+    title = forms.CharField(label=_("Title"), max_length=250, required=False,
+                            help_text=_("Leave empty to use the file name."))
+    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False,
+                                    help_text=_("Only if the document belongs to one county."))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = project.counties.order_by("name")
+        self.fields["files"].help_text = gettext("PDF with a text layer, Word (.docx) or text (.txt). Up to "
+                                                 "%(mb)s MB each.") % {"mb": settings.UPLOAD_MAX_MB}

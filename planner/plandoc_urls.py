@@ -12,4 +12,6 @@ urlpatterns = [
     path("s/<slug:slug>/plans/<int:plan_id>/excerpts/", views.plan_excerpt_add, name="plan_excerpt_add"),
     path("s/<slug:slug>/counties/<int:county_id>/", views.county_detail, name="county_detail"),
     path("s/<slug:slug>/documents/<int:document_id>/", views.document_detail, name="document_detail"),
+    path("s/<slug:slug>/other-documents/", views.other_documents, name="other_documents"),
+    path("s/<slug:slug>/other-documents/<uuid:job_uuid>/", views.other_file_job, name="other_file_job"),
 ]

@@ -10,12 +10,20 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from planner.access import WRITE, project_for_user
-from planner.filejobs import PLAN_FILES, file_job_create, file_job_row, file_jobs_of, own_file_job, tell_ended
+from planner.access import READ, WRITE, project_for_user
+from planner.filejobs import (
+    OTHER_FILES,
+    PLAN_FILES,
+    file_job_create,
+    file_job_row,
+    file_jobs_of,
+    own_file_job,
+    tell_ended,
+)
 from planner.models import Document, FileJob, Plan, PlanType
-from planner.plandoc_forms import PlanExcerptForm, PlanFilesForm
+from planner.plandoc_forms import OtherFilesForm, PlanExcerptForm, PlanFilesForm
 from planner.plandocs import check_plan_file, document_pages, plan_excerpt_attach
 from planner.textfiles import ImporterError
 from planner.uploads import refused_uploads
@@ -143,3 +151,49 @@ def document_detail(request, slug, document_id):
     return render(request, "planner/document_detail.html", {
         "project": project, "membership": membership, "document": document, "pages": document_pages(document),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def other_documents(request, slug):
+    """The study's other documents («annet»), and attaching files to them (read by the task worker)."""
+    project, membership = project_for_user(request, slug, need=WRITE if request.method == "POST" else READ)
+    form = OtherFilesForm(request.POST or None, request.FILES or None, project=project)
+    if request.method == "POST":
+        for problem in refused_uploads(request):
+            messages.error(request, _("Not attached: %(problem)s") % {"problem": problem})
+        if form.is_valid():
+            county = form.cleaned_data["county"]
+            for upload in form.cleaned_data["files"]:
+                try:
+                    check_plan_file(upload.name)
+                except ImporterError as error:
+                    messages.error(request, _("Not attached: %(problem)s") % {"problem": error})
+                    continue
+                with transaction.atomic():
+                    OTHER_FILES.start(file_job_create(
+                        project=project, user=request.user, kind=FileJob.Kind.OTHER_FILE, upload=upload,
+                        title=form.cleaned_data["title"], params={"county": county.pk} if county else {}))
+            return redirect("planner:other_documents", slug=project.slug)
+    reading, ended = file_jobs_of(OTHER_FILES, project=project, user=request.user)
+    for job in ended:
+        if tell_ended(request, job, _("Not attached: %(problem)s")) and job.document:
+            messages.success(request, _("%(name)s was attached as «%(title)s».") % {
+                "name": job.file_name, "title": job.document.title})
+    for job in reading:
+        job.poll_url = reverse("planner:other_file_job", args=[project.slug, job.uuid])
+    documents = _documents().select_related("county").filter(project=project, kind=Document.Kind.OTHER)
+    return render(request, "planner/other_documents.html", {
+        "project": project, "membership": membership, "documents": documents, "form": form,
+        "file_jobs": reading})
+
+
+@login_required
+@require_GET
+def other_file_job(request, slug, job_uuid):
+    """One file of another document being read: polled by its row, as a plan file's is."""
+    project, _membership = project_for_user(request, slug, need=WRITE)
+    job = own_file_job(OTHER_FILES, project=project, user=request.user, job_uuid=job_uuid)
+    if job is None:
+        raise Http404
+    return file_job_row(request, job, reverse("planner:other_file_job", args=[project.slug, job.uuid]))

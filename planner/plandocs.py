@@ -259,6 +259,16 @@ def plan_file_store(*, plan, user, name, extracted: PlanText, title="") -> Docum
     )
 
 
+def other_document_store(*, project, user, name, extracted: PlanText, title="", county=None) -> Document:
+    """Store the text of another document of the study («annet»: an interview guide, meeting notes)."""
+    document = Document(project=project, kind=Document.Kind.OTHER, county=county, title=(title or name)[:300],
+                        text=extracted.text, source_name=name[:255], source_format=extracted.format,
+                        page_starts=list(extracted.page_starts), created_by=user)
+    document.full_clean()
+    document.save()
+    return document
+
+
 def plan_excerpt_attach(*, plan, user, text, page, title=""):
     """Store an excerpt pasted by hand, from page `page` of the plan."""
     text = normalise_text(tidy(text))

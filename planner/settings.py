@@ -208,6 +208,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_MB * 1024 * 1024 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Longest memo, theme summary, county note or plan note, in characters (planner.validators.note_length).
 KODEVERK_MAX_NOTE_CHARS = envint("KODEVERK_MAX_NOTE_CHARS", 20_000)
+# Interview recordings (personal data): stored here, outside STATIC_ROOT, and served only through the app.
+KODEVERK_RECORDINGS_ROOT = Path(os.environ.get("KODEVERK_RECORDINGS_ROOT") or DATA_DIR / "recordings")
+# The largest recording accepted, counted while it streams in (to a temporary file, never into memory).
+KODEVERK_RECORDING_MAX_MB = envint("KODEVERK_RECORDING_MAX_MB", 500)
 if KODEVERK_MAX_NOTE_CHARS < 1:
     raise ImproperlyConfigured(f"KODEVERK_MAX_NOTE_CHARS must be at least 1, not {KODEVERK_MAX_NOTE_CHARS}")
 # Uploads are counted as they stream in: a file past UPLOAD_MAX_MB is dropped there, never kept whole.

@@ -50,6 +50,9 @@ class ExportForm(forms.Form):
     memos = forms.BooleanField(label=_("Memos as Word comments"), required=False,
                                help_text=_("Internal exports only: memos are the team's notes, and the anonymity "
                                            "check does not read them."))
+    study_memos = forms.BooleanField(
+        label=_("Memos on documents, participants, counties and the study"), required=False,
+        help_text=_("A last chapter; internal exports only."))
     plan_tables = forms.BooleanField(label=_("Plan tables (as the report's appendices)"), required=False)
     empty_themes = forms.BooleanField(
         label=_("Themes without quotes too"), required=False,
@@ -57,7 +60,7 @@ class ExportForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of headings and attribution"), choices=settings.LANGUAGES)
 
     # Fields that shape only the Word file; the template groups them apart.
-    WORD_ONLY = ("grouping", "summaries", "memos", "plan_tables", "empty_themes")
+    WORD_ONLY = ("grouping", "summaries", "memos", "study_memos", "plan_tables", "empty_themes")
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +88,8 @@ class ExportForm(forms.Form):
             themes=self._ids("themes"), counties=self._ids("counties"), sources=data["sources"],
             key_only=data["key_only"], coder=data["coder"].get_username() if data["coder"] else "",
             grouping=data["grouping"], attribution=data["attribution"], summaries=data["summaries"],
-            memos=data["memos"], plan_tables=data["plan_tables"], empty_themes=data["empty_themes"],
+            memos=data["memos"], study_memos=data["study_memos"], plan_tables=data["plan_tables"],
+            empty_themes=data["empty_themes"],
             language=data["language"],
         )
 

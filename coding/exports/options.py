@@ -12,7 +12,7 @@ LANGUAGES = ("nb", "en")
 FORMATS = ("docx", "xlsx", "csv")
 
 _CHOICES = {"sources": SOURCES, "grouping": GROUPINGS, "attribution": ATTRIBUTIONS, "language": LANGUAGES}
-_FLAGS = ("key_only", "summaries", "memos", "plan_tables", "empty_themes")
+_FLAGS = ("key_only", "summaries", "memos", "study_memos", "plan_tables", "empty_themes")
 _IDS = ("themes", "counties")
 
 
@@ -27,6 +27,7 @@ class ExportOptions:
     attribution: str = "internal"  # "internal" | "publication"
     summaries: bool = True
     memos: bool = False  # memos as Word comments on their quote (docx only)
+    study_memos: bool = False  # Word, internal only: a last chapter of the memos on documents, participants …
     plan_tables: bool = False
     empty_themes: bool = False  # Word: a heading also for each chosen theme without quotes
     language: str = "nb"  # "nb" | "en"

@@ -17,7 +17,7 @@ from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
 from coding.exports.quotes import attribution, county_key
-from coding.models import ThemeSummary
+from coding.models import Memo, ThemeSummary
 from coding.quotes import display_names, format_date
 from planner.collation import name_key
 from planner.models import Plan
@@ -41,7 +41,7 @@ LABELS = {
         "attribution": {"internal": "intern (rolle, fagfelt, fylke, intervju, tidskode)",
                         "publication": "for publisering (rolle og fagfelt, ingen fylker eller navn)"},
         "with": "med", "without": "uten", "as_comments": "som kommentarer", "n_chosen": "{n} valgt",
-        "memos_internal": "utelatt (bare i interne eksporter)",
+        "memos_internal": "utelatt (bare i interne eksporter)", "study_memos": "Notater",
         "plan_overview": "Vedlegg: Planoversikt", "plan_excerpts": "Vedlegg: Planutdrag per fylke",
         "overview_headers": ("Fylke", "Type", "Tittel", "År"), "assessment": "Vurdering",
         "excerpt_headers": ("Fylke", "Plan", "Utdrag"),
@@ -66,7 +66,7 @@ LABELS = {
         "attribution": {"internal": "internal (role, field, county, interview, time code)",
                         "publication": "for publication (role and field, no counties or names)"},
         "with": "included", "without": "left out", "as_comments": "as comments", "n_chosen": "{n} chosen",
-        "memos_internal": "left out (internal exports only)",
+        "memos_internal": "left out (internal exports only)", "study_memos": "Memos",
         "plan_overview": "Appendix: Plan overview", "plan_excerpts": "Appendix: Plan excerpts by county",
         "overview_headers": ("County", "Type", "Title", "Year"), "assessment": "Assessment",
         "excerpt_headers": ("County", "Plan", "Excerpt"),
@@ -277,6 +277,8 @@ class _Writer:
             self.by_theme_then_county()
         if self.options.plan_tables:
             self.plan_tables()
+        if self.options.study_memos and not self.publication:
+            self.study_memos()
         if self.body[-1].tag == _W + "tbl":
             self.paragraph()  # Word keeps a paragraph after a table
         self.body.append(section)
@@ -464,6 +466,21 @@ class _Writer:
                 seen.add(quote.excerpt_id)
                 found.append(quote)
         return sorted(found, key=lambda q: (*county_key(q.county), name_key(q.plan_title), q.document_id, q.start))
+
+    def study_memos(self):
+        """The memos on documents, participants, counties and the study (coding.Memo), oldest first."""
+        memos = list(Memo.objects.filter(project=self.project).select_related(
+            "author", "document", "participant", "county").order_by("created_at", "id"))
+        if not memos:
+            return
+        self.paragraph("h1", self.words["study_memos"])
+        for memo in memos:
+            about = f"{memo.get_kind_display()}: {memo.target}" if memo.target else memo.get_kind_display()
+            author = memo.author.get_username() if memo.author else ""
+            when = format_date(timezone.localtime(memo.created_at).date(), self.options.language)
+            self.paragraph(None, " – ".join(p for p in (str(about), author, when) if p), bold=True)
+            for line in memo.text.splitlines() or [""]:
+                self.paragraph(None, line)
 
     def plan_tables(self):
         words = self.words

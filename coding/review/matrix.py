@@ -24,10 +24,12 @@ from planner.spreadsheets import append_rows, csv_bytes
 COUNTS = {"excerpts": gettext_lazy("Excerpts"), "informants": gettext_lazy("Informants"),
           "documents": gettext_lazy("Documents")}
 SOURCES = {"both": gettext_lazy("Interviews and plans"), "interviews": gettext_lazy("Interviews"),
-           "plans": gettext_lazy("Plans")}
+           "plans": gettext_lazy("Plans"), "all": gettext_lazy("Interviews, plans and other documents")}
 ORDERS = {"name": gettext_lazy("By name"), "district": gettext_lazy("By district share")}
 KINDS = {"interviews": [Document.Kind.TRANSCRIPT], "plans": [Document.Kind.PLAN],
-         "both": [Document.Kind.TRANSCRIPT, Document.Kind.PLAN]}
+         "both": [Document.Kind.TRANSCRIPT, Document.Kind.PLAN],
+         # Other documents (an interview guide …) only when asked for: they are not the study's data.
+         "all": [Document.Kind.TRANSCRIPT, Document.Kind.PLAN, Document.Kind.OTHER]}
 INFORMANT_ROLES = tuple(role.value for role in quotes.INFORMANT_ROLES)
 
 

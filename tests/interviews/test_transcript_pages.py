@@ -79,7 +79,7 @@ def test_turn_rows_made_in_python_escape_labels_and_fields_and_link_assignment_f
 
 
 @pytest.mark.parametrize(("name", "queries"), [
-    ("interviews:transcript_list", 4), ("interviews:participant_list", 6), ("interviews:transcript_detail", 8),
+    ("interviews:transcript_list", 4), ("interviews:participant_list", 6), ("interviews:transcript_detail", 9),
 ])
 def test_interview_pages_do_not_grow_with_rows(client, project, analyst, django_assert_num_queries, name, queries):
     document = _transcript(project, analyst, n_turns=3)

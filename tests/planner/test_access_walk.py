@@ -120,6 +120,10 @@ def _transcript_job(ctx):
     return {"slug": ctx["project"].slug, "job_uuid": _file_job(ctx, kind="transcript").uuid}
 
 
+def _other_file_job(ctx):
+    return {"slug": ctx["project"].slug, "job_uuid": _file_job(ctx, kind="other_file").uuid}
+
+
 def _plan_file_job(ctx):
     plan_kwargs = _plan(ctx)
     plan = Plan.objects.get(pk=plan_kwargs["plan_id"])
@@ -176,6 +180,8 @@ TABLE = {
                                  WRITE_REDIRECT),
     "planner:county_detail": ("get", _county, None, READ),
     "planner:document_detail": ("get", _plan_document, None, READ),
+    "planner:other_documents": ("get", _study, None, READ),
+    "planner:other_file_job": ("get", _other_file_job, None, OWN_FILE_JOB),
     "coding:theme_list": ("get", _study, None, READ),
     "coding:theme_create": ("get", _study, None, LEAD_ONLY),
     "coding:theme_merge": ("get", _study, None, LEAD_ONLY),
@@ -190,6 +196,12 @@ TABLE = {
     "coding:document_history": ("get", _transcript, None, READ),
     "coding:document_changes": ("get", _transcript, None, READ),
     "coding:document_undo": ("post", _transcript, {}, WRITE),
+    "coding:text_edit": ("get", _transcript, None, WRITE),
+    "coding:document_versions": ("get", _transcript, None, READ),
+    "coding:text_undo": ("post", _transcript, {}, WRITE_REDIRECT),
+    "coding:document_delete": ("get", _transcript, None, LEAD_ONLY),
+    "coding:document_replace": ("get", _transcript, None, LEAD_ONLY),
+    "coding:memo_list": ("get", _study, None, READ),
     "coding:excerpt_create": ("post", _transcript, {"start": 0, "end": 5}, WRITE),
     "coding:excerpt_panel": ("get", _excerpt, None, READ),
     "coding:excerpt_update": ("post", _excerpt, {}, WRITE),
@@ -252,6 +264,10 @@ TABLE = {
     "interviews:transcript_list": ("get", _study, None, READ),
     "interviews:transcript_detail": ("get", _transcript, None, READ),
     "interviews:transcript_turns": ("get", _transcript, None, READ),
+    # No recording in the walk's study: members are told it is not there, outsiders that nothing is.
+    "interviews:recording_file": ("get", _transcript, None, {"lead": 404, "analyst": 404, "viewer": 404,
+                                                             "outsider": 404}),
+    "interviews:recording_upload": ("post", _transcript, {}, WRITE_REDIRECT),
     "interviews:participant_list": ("get", _study, None, READ),
     "interviews:participant_detail": ("get", _participant, None, READ),
     "interviews:participant_edit": ("post", _participant, {"label": "Informant 9", "role": "advisor",

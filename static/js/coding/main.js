@@ -11,6 +11,7 @@ import { initHelp } from "./help.js";
 import { initLive } from "./live.js";
 import { initPanel } from "./panel.js";
 import { initPicker } from "./picker.js";
+import { initTextEdit } from "./textedit.js";
 import { initUndo } from "./undo.js";
 import { initWindows } from "./windows.js";
 
@@ -32,6 +33,7 @@ if (doc) {
   initPanel(doc);
   initPicker(doc, document.getElementById("picker"), caret, tell);
   initUndo();
+  initTextEdit(doc, document.getElementById("text-edit"));
   initHelp(doc, document.getElementById("keys-help"), document.getElementById("keys-help-open"));
   // The page opens with the caret in the text: at the place it was opened at (a search hit), or where it was.
   if (doc.classList.contains("can-code")) caret.focusText(located ? located.start : undefined);
