@@ -5,6 +5,7 @@ from coding.models import (
     Coding,
     DoubleCoding,
     Excerpt,
+    ExchangeImport,
     ExportJob,
     Memo,
     SavedSearch,
@@ -125,3 +126,12 @@ class MemoAdmin(admin.ModelAdmin):
     list_filter = ["project", "kind"]
     list_select_related = ["project", "author"]
     raw_id_fields = ["document", "participant", "county", "author"]
+
+
+@admin.register(ExchangeImport)
+class ExchangeImportAdmin(admin.ModelAdmin):
+    # The report of a REFI-QDA import, as its report page shows it.
+    list_display = ["file_name", "kind", "project", "created_by", "created_at"]
+    list_filter = ["kind", "project"]
+    list_select_related = ["project", "created_by"]
+    readonly_fields = ["uuid", "report", "created_at"]

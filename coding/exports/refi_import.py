@@ -736,9 +736,16 @@ def _store_source(project, source, report, *, users, themes, notes, county, turn
 
 def insert_rows(model, names, rows, batch=5000):
     """INSERT the rows (tuples of values of the fields `names`) in batches, each value prepared by its field as the
-    ORM would; no model instances, no signals, no defaults: every value is given."""
+    ORM would; no model instances, no signals. A field not named gets its default (a field added later, such as
+    an excerpt's «text changed» flag, needs no change here); one without a default must be named."""
     db = connections[router.db_for_write(model)]  # the connection itself, not the proxy: read once, not per value
     fields = [model._meta.get_field(name) for name in names]
+    defaulted = [f for f in model._meta.concrete_fields
+                 if not f.primary_key and f not in fields and f.has_default()]
+    if defaulted:
+        fields += defaulted
+        extra = tuple(f.get_default() for f in defaulted)
+        rows = [(*row, *extra) for row in rows]
     quote = db.ops.quote_name
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")

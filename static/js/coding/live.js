@@ -30,10 +30,15 @@ export function initLive(doc) {
       kept = ends(doc);
     }
   });
+  // The caret goes back at once, in the task that swapped the rows: htmx settles some 20 ms later, and a key
+  // pressed in between would move a caret that the settle then put back where it was (the key lost).
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (!event.detail.target || event.detail.target.id !== "poller" || !kept) return;
+    select(doc, kept.anchor, kept.focus, false);
+    kept = null;
+  });
   document.body.addEventListener("htmx:afterSettle", (event) => {
     if (!event.detail.target || event.detail.target.id !== "poller") return;
-    if (kept) select(doc, kept.anchor, kept.focus, false);
-    kept = null;
     doc.dispatchEvent(new CustomEvent("kodeverk:rows"));
   });
 }
