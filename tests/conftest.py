@@ -53,15 +53,17 @@ def pytest_collection_modifyitems(items):
     slow = [item for item in items if item.get_closest_marker("slow")]
     browser = [item for item in items if item.get_closest_marker("browser") and item not in slow]
     rest = [item for item in items if item not in slow and item not in browser]
-    every = max(1, len(rest) // (len(browser) + 1))
+    # A little closer than even: waiting for a module's end spreads them out again.
+    every = max(1, len(rest) * 3 // (len(browser) * 4 + 1))
     spread, since = [], 0
     for index, item in enumerate(rest):
         spread.append(item)
         since += 1
-        # Only between two modules: a module that shares one study among its tests (`module_study`)
-        # builds it again after any test of another module.
+        # Between two modules where it can be: a module that shares one study among its tests
+        # (`module_study`) builds it again after any test of another module; inside a long module only
+        # when the browser tests would otherwise pile up at the end.
         module_ends = index + 1 == len(rest) or rest[index + 1].module is not item.module
-        if since >= every and module_ends and browser:
+        if browser and (since >= every and module_ends or since >= 2 * every):
             spread.append(browser.pop(0))
             since = 0
     items[:] = slow + spread + browser
