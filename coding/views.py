@@ -157,7 +157,11 @@ def hit_code(request, slug, document_id):
     project, membership, document = document_for_coder(request, slug, document_id)
     if request.method == "POST":
         form = ExcerptForm(request.POST, project=project)
-        if form.is_valid():
+        if request.POST.get("checksum", document.checksum) != document.checksum:
+            # The text was corrected since the passage was proposed: its offsets may point at other words now.
+            form.add_error(None, _("The text was corrected since this passage was proposed. Search again to code "
+                                   "it on its new words."))
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 excerpt = excerpt_create(document=document, start=data["start"], end=data["end"],

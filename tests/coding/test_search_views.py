@@ -1,9 +1,12 @@
 """The search page, saved searches and coding a passage from a hit."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from coding.models import Excerpt, SavedSearch
+from planner.models import Document
 from tests.coding.test_search import VTT, plan_document, transcript
 
 # One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
@@ -82,6 +85,24 @@ def test_coding_a_hit_creates_an_excerpt_with_its_page(client, project, analyst)
     assert set(excerpt.themes.all()) == set(themes)
     assert document.page_at(excerpt.start) == 2
     assert response.context["excerpt_page"] == 2
+
+
+def test_coding_a_hit_proposed_before_the_text_was_corrected_is_refused(client, project, analyst):
+    document = plan_document(project)
+    start = document.text.index("innvandring")
+    client.force_login(analyst)
+    url = reverse("coding:hit_code", args=[project.slug, document.pk])
+    proposed = client.get(url, {"hit_start": start, "hit_end": start + 11}).content.decode()
+    checksum = re.search(r'name="checksum" value="([0-9a-f]+)"', proposed).group(1)
+    assert checksum == document.checksum
+    data = {"start": start, "end": start + 11, "themes": [project.themes.first().pk], "checksum": checksum}
+    # A colleague corrects the text in between: the proposal's offsets now point at other words.
+    Document.objects.filter(pk=document.pk).update(checksum="0" * 64)
+    response = client.post(url, data)
+    assert "Teksten er rettet siden dette utdraget ble foreslått" in str(response.context["form"].non_field_errors())
+    assert not Excerpt.objects.exists()
+    Document.objects.filter(pk=document.pk).update(checksum=checksum)
+    assert client.post(url, data).status_code == 200 and Excerpt.objects.count() == 1
 
 
 @pytest.mark.parametrize("data", [{"start": 5, "end": 5}, {"start": 0, "end": 10 ** 6}, {"start": 0, "end": 3}])
