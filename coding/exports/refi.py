@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _lazy
 from lxml import etree
 
 from coding.models import Coding, Excerpt, Theme, ThemeSummary
@@ -100,14 +101,18 @@ def _codes(parent, themes, ns, summary_notes=None):
     return codes
 
 
+NO_THEMES = _lazy("The codebook has no themes yet, and a .qdc file must hold at least one: there is nothing to "
+                  "export. (A .qdpx project can be exported without themes.)")
+
+
 def codebook_xml(project: Project) -> bytes:
-    """The study's codebook as a .qdc file (urn:QDA-XML:codebook:1.0)."""
-    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
+    """The study's codebook as a .qdc file (urn:QDA-XML:codebook:1.0). A codebook without themes cannot be one
+    (the schema asks for a Code at least): ValueError(NO_THEMES), which the page and the command check first."""
     themes = list(project.themes.in_codebook_order())
-    if themes:
-        _codes(root, themes, CODEBOOK_NS)
-    else:
-        etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")  # invalid, but there is nothing else to say
+    if not themes:
+        raise ValueError(str(NO_THEMES))
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=ORIGIN)
+    _codes(root, themes, CODEBOOK_NS)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coding.access import study_for_codebook_manager, study_for_reader
-from coding.exports import anonymity, jobs
+from coding.exports import anonymity, jobs, refi
 from coding.exports.forms import ExportForm, decisions_from
 from coding.exports.quotes import collect, selected_excerpts, selected_themes
 from coding.models import ExportJob
@@ -94,7 +94,11 @@ def export_start(request, slug):
 def study_export_start(request, slug):
     """The whole study as a REFI-QDA project (.qdpx) or its codebook (.qdc), made by the worker like any export."""
     project, _membership = study_for_reader(request, slug)
-    return _start_study_export(request, project, "qdc" if request.POST.get("format") == "qdc" else "qdpx")
+    fmt = "qdc" if request.POST.get("format") == "qdc" else "qdpx"
+    if fmt == "qdc" and not project.themes.exists():
+        messages.error(request, str(refi.NO_THEMES))
+        return _see_other(project)
+    return _start_study_export(request, project, fmt)
 
 
 @login_required

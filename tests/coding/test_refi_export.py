@@ -91,3 +91,24 @@ def test_the_command_and_the_export_page_make_the_same_files(client, lead, analy
     assert job.status == "done" and job.file_name.endswith(".qdpx")
     download = client.get(reverse("coding:export_download", args=[project.slug, job.uuid]))
     assert _open(download.content)[1] == _open((tmp_path / "a.qdpx").read_bytes())[1]
+
+
+def test_a_study_without_themes_exports_a_valid_project_and_no_codebook(client, lead, tmp_path):
+    import pytest
+    from django.core.management import CommandError, call_command
+    from django.urls import reverse
+
+    from coding.models import ExportJob
+    from planner.services import project_create
+
+    project = project_create(name="Uten temaer", lead=lead)
+    assert_valid(_open(project_archive(project).data)[1], "Project.xsd")
+    with pytest.raises(ValueError, match="ingen temaer"):
+        codebook_xml(project)
+    with pytest.raises(CommandError, match="ingen temaer"):
+        call_command("export_refi", "--study", project.slug, "--codebook-only", "-o", str(tmp_path / "a.qdc"))
+    assert not (tmp_path / "a.qdc").exists()
+    client.force_login(lead)
+    response = client.post(reverse("coding:study_export_start", args=[project.slug]), {"format": "qdc"}, follow=True)
+    assert "Kodeboken har ingen temaer ennå" in response.content.decode()
+    assert not ExportJob.objects.exists()

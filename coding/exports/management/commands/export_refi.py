@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from coding.exports.build import produce_study
 from coding.exports.management.commands.export_quotes import _write_atomically
+from coding.exports.refi import NO_THEMES
 from planner.commandline import command_project, file_problem
 
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, study, output, codebook_only, **rest):
         project = command_project(study)
+        if codebook_only and not project.themes.exists():
+            raise CommandError(str(NO_THEMES))
         produced = produce_study(project, "qdc" if codebook_only else "qdpx")
         try:
             _write_atomically(output, produced.data)
