@@ -504,6 +504,8 @@ def _move_turns(document_id, participant, edit):
 
 # Added to positions while turns are renumbered, so that no two turns share one for a moment.
 _MOVING = 2 ** 30
+# Above this many stretches between changes, turns_follow_edit writes turn by turn instead of stretch by stretch.
+_STRETCHES_BY_STATEMENT = 16
 
 
 def turns_follow_edit(*, document_id: int, edit: TextEdit,
@@ -514,8 +516,8 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
     typed at the end of a speech belong to it. Given the new `text`, a turn that no longer starts a
     paragraph (the line break before it was deleted: an edit that joins two turns) joins the turn
     before it; one left with no text at all goes. Turns that only
-    shift are moved by one UPDATE per stretch between two changes (4,000 turns of a 3-hour interview), the
-    rest by one statement run for each of them.
+    shift are moved by one UPDATE per stretch between two changes (4,000 turns of a 3-hour interview) or, when
+    there are many stretches, read once and written by one statement run for each, as the rest are.
     Returns what an undo needs to put them back: the removed turns as [position, participant id, start,
     speech start, end, seconds] and the turns that did more than shift as {pk: [start, speech start, end]},
     both in the old offsets.
@@ -553,20 +555,32 @@ def turns_follow_edit(*, document_id: int, edit: TextEdit,
         shift = segment[2] if segment and (segment[1] is None or old[pk][0] < segment[1]) else 0
         if list(new) != [value + shift for value in old[pk]]:
             exact.append(pk)  # a turn a change reaches into: put where it belongs after the stretches moved
-    apart = len(segments) > 1  # stretches moved one after another must not land in one still to move
-    for a, b, shift in segments:
-        stretch = turns.filter(start__gte=a, start__lt=_MOVING if b is None else b)
-        shift += _MOVING if apart else 0
-        stretch.update(start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
-    if apart:
-        turns.filter(start__gte=_MOVING).update(start=F("start") - _MOVING, speech_start=F("speech_start") - _MOVING,
-                                                end=F("end") - _MOVING)
-    if exact:
+    placed = [(*moved[pk], pk) for pk in exact]
+    if len(segments) > _STRETCHES_BY_STATEMENT:
+        # Many stretches (an erasure's hundreds of turns): one UPDATE each cost more than reading the
+        # document's turns once and writing each one that moves, by one statement run for all of them.
+        exact = set(exact)
+        for pk, start, speech_start, end in turns.values_list("pk", "start", "speech_start", "end"):
+            index = bisect.bisect_right(froms, start) - 1
+            segment = segments[index] if index >= 0 else None
+            shift = segment[2] if segment and (segment[1] is None or start < segment[1]) else 0
+            if shift and pk not in exact:
+                placed.append((start + shift, speech_start + shift, end + shift, pk))
+    else:
+        apart = len(segments) > 1  # stretches moved one after another must not land in one still to move
+        for a, b, shift in segments:
+            stretch = turns.filter(start__gte=a, start__lt=_MOVING if b is None else b)
+            shift += _MOVING if apart else 0
+            stretch.update(start=F("start") + shift, speech_start=F("speech_start") + shift, end=F("end") + shift)
+        if apart:
+            turns.filter(start__gte=_MOVING).update(start=F("start") - _MOVING,
+                                                    speech_start=F("speech_start") - _MOVING, end=F("end") - _MOVING)
+    if placed:
         table, quote = TurnRow._meta.db_table, connection.ops.quote_name
         with connection.cursor() as cursor:  # one statement run for many rows (an erasure's hundreds of turns)
             cursor.executemany(
                 f"UPDATE {quote(table)} SET {quote('start')} = %s, {quote('speech_start')} = %s, {quote('end')} = %s "
-                f"WHERE {quote('id')} = %s", [(*moved[pk], pk) for pk in exact])
+                f"WHERE {quote('id')} = %s", placed)
     if removed:
         turns.filter(position__in=[row[0] for row in removed]).delete()
         _renumber(document_id)
