@@ -63,10 +63,13 @@ def test_members_play_ranges_outsiders_get_nothing_viewers_upload_nothing(client
     page = upload(client, project, document, data)
     assert "Opptaket intervju.wav er lagt ved." in page.content.decode()
     assert 'id="player"' in page.content.decode() and "time-seek" in page.content.decode()
+    assert 'class="correct-turn"' in page.content.decode()  # an analyst corrects turns; a viewer (below) does not
     recording = Recording.objects.get()
     assert path_of(recording).read_bytes() == data and recording.content_type == "audio/wav"
     url = reverse("interviews:recording_file", args=[project.slug, document.pk])
     client.force_login(viewer)
+    shown = client.get(reverse("interviews:transcript_detail", args=[project.slug, document.pk])).content.decode()
+    assert "time-seek" in shown and "correct-turn" not in shown
     middle = client.get(url, HTTP_RANGE="bytes=1000-1999")
     assert middle.status_code == 206
     assert b"".join(middle.streaming_content) == data[1000:2000]
