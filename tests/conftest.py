@@ -19,8 +19,8 @@ How they work, and why they are fast:
   module, inside a transaction rolled back at its end, and each test runs in a savepoint of it (as
   Django's TestCase does with setUpTestData). Module-scoped fixtures build the module's quotes on it
   once as well. A test that needs an empty study there is marked `own_study`.
-- `make test` runs the suite in two processes (pytest-xdist, `-n 2`). Each has its own test
-  database (on PostgreSQL `test_<name>_gw0`, `_gw1`), its own recorded study and its own
+- `make test` runs the suite in three processes (pytest-xdist, `-n 3`). Each has its own test
+  database (on PostgreSQL `test_<name>_gw0` to `_gw2`), its own recorded study and its own
   browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
   Idle processes take tests from busy ones (`--dist worksteal`); the few tests marked `slow`
   (seconds of waiting on a worker process, a poll or a timer) run first, and the browser tests are
