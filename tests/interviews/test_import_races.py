@@ -100,8 +100,11 @@ def test_two_confirms_of_one_draft_at_once_import_it_once(project, analyst):
     barrier, results = threading.Barrier(2), {}
 
     def confirm():
+        # Each reads the draft before they meet, as two open pages did: a read after the barrier could come
+        # after the other's commit and never reach the confirm (DoesNotExist instead of the service's refusal).
+        mine = ImportDraft.objects.get(pk=draft.pk)
         barrier.wait(5)
-        return _confirm(ImportDraft.objects.get(pk=draft.pk), analyst)
+        return _confirm(mine, analyst)
 
     threads = [threading.Thread(target=_run, args=(confirm, results, n)) for n in range(2)]
     for thread in threads:
