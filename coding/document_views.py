@@ -109,10 +109,9 @@ def _rows_response(request, membership, document, spans, *, panel_template="codi
     """The panel, with the rows of every touched span swapped out of band (for `membership`: a member who
     codes blind sees only their own excerpts there)."""
     rows = {}
-    own = own_excerpts_only(membership, document.pk)
-    for start, end in spans:
-        for row_start, html in window_rows(document.pk, start, end, _turns_for(document), document.length,
-                                           Pages.of(document), coder_id=own):
+    own, turns, pages = own_excerpts_only(membership, document.pk), _turns_for(document), Pages.of(document)
+    for start, end in spans:  # a colleague's batch (every hit of a search coded) brings hundreds
+        for row_start, html in window_rows(document.pk, start, end, turns, document.length, pages, coder_id=own):
             rows[row_start] = html.replace('<div class="row"', '<div class="row" hx-swap-oob="true"', 1)
     return render(request, panel_template, {"rows": rows.values(), **(context or {})})
 
