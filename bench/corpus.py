@@ -78,8 +78,14 @@ def ensure(scale, server=None, log=print):
     meta = _stored_meta()
     if meta and meta.get("version") == VERSION and meta.get("scale") == scale:
         from django.core.management import call_command
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
 
-        call_command("migrate", verbosity=0)  # a migration since the build: applied, not a rebuild
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            log("applying the migrations added since the corpus was built ...")
+            call_command("migrate", verbosity=0)  # not a rebuild
+            analyze()  # their tables' statistics, as a deployment's autovacuum would gather them
         return meta
     log(f"building the corpus (scale {scale:g}) in {url} ...")
     _reset(url, server)
@@ -195,7 +201,7 @@ def _transcripts(project, lead, rng, count, *, cues, seconds, seed):
     from interviews.importers import parse_file
     from interviews.models import Interview, Participant, Turn
     from interviews.services import suggest_mapping, transcript_import
-    from planner.models import Chunk, Document
+    from planner.models import Chunk, Document, Posting
 
     counties = list(project.counties.filter(in_study=True).order_by("name"))
     parsed = parse_file("møte.vtt", group_vtt(cues=cues, seconds=seconds, seed=seed))
@@ -203,7 +209,8 @@ def _transcripts(project, lead, rng, count, *, cues, seconds, seed):
     proto = transcript_import(project=project, user=lead, parsed=parsed, mapping=mapping,
                               title=f"Gruppeintervju {seed}", county=counties[0],
                               interview_format="group_interview", source_name="møte.vtt")
-    chunks = list(Chunk.objects.filter(document=proto).values("position", "start", "end", "page", "text", "words"))
+    chunks = list(Chunk.objects.filter(document=proto).values("position", "start", "end", "page", "text"))
+    postings = list(Posting.objects.filter(document=proto).values("word_id", "count", "positions"))
     turns = list(Turn.objects.filter(document=proto).values("participant_id", "position", "start", "speech_start",
                                                              "end", "start_seconds"))
     people = {p.pk: p for p in Participant.objects.filter(turns__document=proto).distinct()}
@@ -217,6 +224,8 @@ def _transcripts(project, lead, rng, count, *, cues, seconds, seed):
                      created_by=lead) for i in batch)
         Interview.objects.bulk_create(Interview(document=d, format="group_interview") for d in documents)
         Chunk.objects.bulk_create((Chunk(document=d, **row) for d in documents for row in chunks), batch_size=2000)
+        Posting.objects.bulk_create((Posting(document=d, **row) for d in documents for row in postings),
+                                    batch_size=2000)
         # Each copy has participants of its own, as each interview has its own people.
         copies = {}
         new_people = []
@@ -237,7 +246,7 @@ def _transcripts(project, lead, rng, count, *, cues, seconds, seed):
 def _plans(project, lead, rng, pages, only=None, title=None):
     from bench.run import plan_pages
     from planner.models import Chunk, Document, Plan, normalise_text, text_checksum
-    from planner.textindex import chunk_rows
+    from planner.textindex import chunk_rows, document_postings
 
     ids = []
     for plan in Plan.objects.filter(county__project=project).select_related("county").order_by("pk")[:only]:
@@ -252,6 +261,7 @@ def _plans(project, lead, rng, pages, only=None, title=None):
         Document.objects.bulk_create([document])
         Chunk.objects.bulk_create((Chunk(document=document, **row) for row in chunk_rows(
             document.text, document.page_starts, document.first_page)), batch_size=1000)
+        document_postings(document)
         ids.append(document.pk)
     return ids
 

@@ -6,19 +6,26 @@ hit is the whole word that holds it. A quoted phrase («"små kommuner"») match
 order, across line breaks. Case is ignored. The query language is coding/query.py's: AND, OR, NOT
 and NEAR/n join terms per document, and a document's hits are those of the terms that made it match.
 
-Hits are always found by the same Python matcher on both databases, so the same query gives the
-same hits on SQLite and PostgreSQL. The databases only narrow the chunks to scan, each with its own
-trigram index over `Chunk.words` (planner.textindex.narrowed): `words` holds exactly the words the
-matcher sees, lowercased, with single spaces, so a chunk with a hit always holds the needle. There
-is no stemming: it changes the words a prefix must find.
+Search answers from the word index (planner.textindex: for each document and word, where it stands),
+never from the text: a term's words are found in the vocabulary (IndexWord; LIKE through a trigram index
+on PostgreSQL), their postings in the study's documents give which documents match and how many hits
+each has, and their positions give NEARs (word numbers) and phrases (words joined by white space only).
+The same Python code reads the same stored positions on both databases, so the same query gives the
+same hits on SQLite and PostgreSQL; `narrow=False` builds the positions from the texts instead (tests
+compare the two). A document's hits are made only when shown or coded; a page of results reads the
+text around its shown hits from the chunks. There is no stemming: it changes the words a prefix must find.
 """
 
 import bisect
-import re
+import gc
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
+from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,10 +34,10 @@ from coding.models import Coding
 from coding.query import Any, Near, Not, QueryError, Term, parse, positive_leaves
 from coding.quotes import turn_index
 from interviews.models import Turn, format_seconds
-from planner.models import Chunk, Document
+from planner.models import Chunk, Document, IndexWord, Posting
 from planner.plan_io import RegisterColumn
 from planner.signals import register_columns
-from planner.textindex import WORD, narrowed
+from planner.textindex import decode, postings_of, slices
 
 CONTEXT = 100  # characters on each side of a hit
 MAX_HITS_SHOWN = 10  # per document on the results page; the rest on request
@@ -55,15 +62,22 @@ class Filters:
 
 @dataclass
 class Hit:
-    """A hit at [start, end) of the document; the context comes from its chunk when asked for."""
+    """A hit at [start, end) of the document; `text` holds the document's text around it once asked for
+    (add_context), from `offset` on."""
 
     start: int
     end: int
     term: object  # the Term, or the Near whose terms it joins
-    chunk_text: str
-    offset: int  # of the hit in chunk_text
     page: int | None = None
     timeline: tuple | None = None  # (turn starts, their seconds) of a transcript
+    text: str | None = None
+    offset: int = 0  # of the hit in `text`
+    owner: object = field(default=None, repr=False, compare=False)  # its DocumentHits, which reads the text
+
+    def _text(self):
+        if self.text is None:
+            add_context([self.owner], shown_only=False)
+        return self.text
 
     @property
     def label(self):
@@ -79,16 +93,16 @@ class Hit:
 
     @property
     def match(self):
-        return self.chunk_text[self.offset:self.offset + self.end - self.start]
+        return self._text()[self.offset:self.offset + self.end - self.start]
 
     @property
     def before(self):
-        return self.chunk_text[max(0, self.offset - CONTEXT):self.offset]
+        return self._text()[max(0, self.offset - CONTEXT):self.offset]
 
     @property
     def after(self):
         stop = self.offset + self.end - self.start
-        return self.chunk_text[stop:stop + CONTEXT]
+        return self._text()[stop:stop + CONTEXT]
 
     @property
     def time_code(self):
@@ -102,17 +116,36 @@ class Hit:
 
 @dataclass
 class DocumentHits:
+    """One document's result: how many hits per term, and the hits themselves, made when first asked for."""
+
     document: Document
-    hits: list = field(default_factory=list)
-    term_counts: dict = field(default_factory=dict)
+    count: int
+    term_counts: dict
+    spans: list | None = None  # (start, end, node) in text order, once made
+    shown_nodes: list = field(default_factory=list)  # the terms and NEARs whose hits show the document
+    engine: object = None
+    timeline: tuple | None = None  # of a transcript, once add_time_codes has read it
+    made: list = field(default_factory=list)  # the Hits made so far, for the first spans
 
     @property
-    def count(self):
-        return len(self.hits)
+    def document_id(self):
+        return self.document.pk
+
+    @property
+    def hits(self):
+        return self._hits(None)
 
     @property
     def shown(self):
-        return self.hits[:MAX_HITS_SHOWN]
+        return self._hits(MAX_HITS_SHOWN)
+
+    def _hits(self, limit):
+        if self.spans is None:
+            self.engine.make_spans([self])
+        document, made = self.document, self.made
+        for a, b, node in self.spans[len(made):limit]:
+            made.append(Hit(start=a, end=b, term=node, page=document.page_at(a), timeline=self.timeline, owner=self))
+        return made[:limit]
 
 
 def parse_query(query, mode="infix"):
@@ -125,97 +158,82 @@ def parse_query(query, mode="infix"):
 
 
 def search(*, project, query, mode="infix", aa=False, narrow=True, filters=None, time_codes=True, **limits):
-    """Documents with hits, most terms and hits first; each hit with context, page or time code.
+    """Documents with hits, most terms and hits first, each with its hit counts; their hits (with page and,
+    unless `time_codes=False`, time code) are made when first asked for, their context by add_context.
 
     `limits` are the fields of Filters (kind, county, plan_type, …), or `filters` gives them at once.
     `time_codes=False` leaves the transcript hits' time codes to add_time_codes (for the page shown).
     `aa`: «aa» and «å» find each other (coding.query.parse).
-    `narrow=False` reads every chunk instead of asking the index (tests compare the two).
+    `narrow=False` reads every document's text instead of the word index (tests compare the two).
     Raises coding.query.QueryError for a query that cannot be read.
     """
     tree = parse(query, mode, aa=aa)
     if tree is None:
         return []
     filters = filters or Filters(**limits)
-    leaves = list({term.key: term for term in tree.leaves()}.values())
-    nears = _nears(tree)
-    direct = {term.key: term for term in _direct(tree)}.values()  # the terms not only inside a NEAR
-    # Hits are (start, end, chunk, node) tuples until the last step: a document can hold thousands.
-    found = {}
-    rows = candidates(project, tree, filters, narrow=narrow).values_list("document_id", "start", "end", "page",
-                                                                          "text")
-    # Not .iterator(): on PostgreSQL that opens a cursor, whose fast-start plan may skip the index.
-    for document_id, start, end, page, text in rows:
-        per_node = found.setdefault(document_id, {})
-        chunk = (start, page, text)
-        limit = end - start  # a hit belongs to the chunk it starts in; the rest is the overlap
-        lowered = _lowered(text)
-        local = _Scans(lowered, leaves)
-        for term in direct:
-            per_node.setdefault(term.key, []).extend(
-                (start + a, start + b, chunk, term) for a, b in local[term.key] if a < limit)
-        for near in nears:
-            per_node.setdefault(near, []).extend(
-                (start + a, start + b, chunk, near) for a, b in _near_spans(near, local, lowered) if a < limit)
-    speakers = bool(found) and (time_codes or filters.role or filters.field)
-    timelines = _speakers(found) if speakers else {}
-    if filters.role or filters.field:
-        _keep_spoken_by(found, timelines, filters.role, filters.field)
-    if filters.theme is not None and filters.theme_scope == "passage":
-        _keep_coded(found, filters.theme)
-    results = {}
-    for document_id, per_node in found.items():
-        present, hits = _evaluate(tree, per_node)
-        if present and hits:
-            results[document_id] = [
-                Hit(start=a, end=b, term=node, page=chunk[1], chunk_text=chunk[2], offset=a - chunk[0])
-                for a, b, chunk, node in _without_overlaps(hits)]
-    return _results(results, timelines)
+    with _without_cycle_collection():
+        return _search(tree, project, filters, narrow, time_codes)
 
 
-def candidates(project, tree, filters, *, narrow=True):
-    """The chunks of the study within the filters that can hold a hit of the query, in text order."""
-    chunks = _chunks(project, filters)
-    if narrow:
-        chunks = narrowed(chunks, ("or", [_needles(tree), *(term.needle for term in _negated(tree))]))
-    return chunks.order_by("document_id", "position")
+@contextmanager
+def _without_cycle_collection():
+    """Hits are many small tuples, none of them in a reference cycle; the cyclic garbage collector, which
+    runs every few hundred allocations and now and then walks every live object, took a third of the time
+    of a search with a common word (measured: 250 → 165 ms of CPU for «innv OR distrikt NEAR/3 kommun»)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _needles(node):
-    """What a chunk must hold to hold a hit of the node: a NEAR pair lies in one chunk (with its overlap),
-    so both sides; for AND (about documents) either side; NOT adds nothing here (see _negated)."""
-    if isinstance(node, Term):
-        return node.needle
-    if isinstance(node, Near):
-        return ("and", [_needles(node.left), _needles(node.right)])
-    if isinstance(node, Not):
-        return ("or", [])
-    return ("or", [_needles(child) for child in node.children])
+def _search(tree, project, filters, narrow, time_codes):
+    engine = _Engine(tree, _documents(project, filters), stored=narrow)
+    by_hits = (filters.role or filters.field or (filters.theme is not None and filters.theme_scope == "passage")
+               or any(isinstance(node, Near) or node.phrase for node in _shown_leaves(tree)))
+    found = engine.matches(by_hits)
+    if by_hits:
+        filtered = filters.role or filters.field or (filters.theme is not None and filters.theme_scope == "passage")
+        if filtered:  # the filters keep some hits of every node; then whether the document matches
+            engine.make_spans(found, all_nodes=True)
+            if filters.role or filters.field:
+                _keep_spoken_by(found, _speakers({r.document_id for r in found}), filters.role, filters.field)
+            if filters.theme is not None and filters.theme_scope == "passage":
+                _keep_coded(found, filters.theme)
+        found = [result for result in (engine.settle(result) for result in found) if result is not None]
+    results = _results(found, engine)
+    if time_codes:
+        add_time_codes(results)
+    return results
 
 
-def _negated(node):
-    """The terms under a NOT: the chunks that hold them tell which documents a NOT leaves out."""
-    if isinstance(node, Not):
-        return node.child.leaves()
-    if isinstance(node, Term):
-        return []
-    if isinstance(node, Near):
-        return _negated(node.left) + _negated(node.right)
-    return [term for child in node.children for term in _negated(child)]
+@dataclass
+class _Found:
+    """A matching document before its Document row is read."""
+
+    document_id: int
+    count: int = 0
+    term_counts: dict = field(default_factory=dict)
+    shown_nodes: list = field(default_factory=list)
+    spans: list | None = None
+    per_node: dict | None = None  # node key: [(start, end, node)], while hits are made
 
 
-def _chunks(project, filters):
-    chunks = Chunk.objects.filter(document__project=project)
+def _documents(project, filters):
+    """The study's documents within the filters (a queryset of their ids)."""
+    documents = Document.objects.filter(project=project)
     if filters.kind:
-        chunks = chunks.filter(document__kind=filters.kind)
+        documents = documents.filter(kind=filters.kind)
     if filters.county:
-        chunks = chunks.filter(document__county=filters.county)
+        documents = documents.filter(county=filters.county)
     if filters.plan_type:
-        chunks = chunks.filter(document__plan__plan_type=filters.plan_type)
+        documents = documents.filter(plan__plan_type=filters.plan_type)
     if filters.document is not None:
-        chunks = chunks.filter(document=filters.document)
+        documents = documents.filter(pk=filters.document.pk)
     if filters.plan:
-        chunks = chunks.filter(document__plan=filters.plan)
+        documents = documents.filter(plan=filters.plan)
     if filters.year_from or filters.year_to:
         # A plan's year, an interview's date; a document with neither is left out of a year range.
         plans, interviews = Q(plan__isnull=False), Q(interview__date__isnull=False)
@@ -225,156 +243,384 @@ def _chunks(project, filters):
         if filters.year_to:
             plans &= Q(plan__year__lte=filters.year_to)
             interviews &= Q(interview__date__year__lte=filters.year_to)
-        chunks = chunks.filter(document__in=Document.objects.filter(plans | interviews, project=project).values("pk"))
+        documents = documents.filter(plans | interviews)
     if filters.role or filters.field:
-        chunks = chunks.filter(document__kind=Document.Kind.TRANSCRIPT)
+        documents = documents.filter(kind=Document.Kind.TRANSCRIPT)
     if filters.theme is not None:
-        chunks = chunks.filter(document__in=Coding.objects.filter(theme=filters.theme).values("document_id"))
-    return chunks
+        documents = documents.filter(pk__in=Coding.objects.filter(theme=filters.theme).values("document_id"))
+    return documents.values("pk")
 
 
-def _lowered(text):
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters lowercase to two; offsets would shift
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return lowered
-
-
-def _scan(lowered, term):
-    """(start, end) in the lowercased chunk text of the term's hits.
-
-    Finds the needle with str.find, many times faster than one regular expression over the text,
-    then checks where it stands in its word. A hit is the whole word that holds the needle (the
-    phrase itself for a phrase).
-    """
+def _holds(term, word):
+    """Whether a word of the index is one of the term's: holds the needle (inside a word, the default),
+    starts with it, or is it; a phrase's words are whole words."""
+    if term.phrase:
+        return word in term.words
     needle = term.words[0]
-    phrase = _phrase(term.words) if term.phrase else None
-    infix, whole = term.mode == "infix", term.mode == "word"
-    found, last = [], -1
-    index = lowered.find(needle)
-    while index != -1:
-        at_start = index == 0 or not lowered[index - 1].isalnum()
-        stop = None
-        if phrase is not None:
-            if at_start:
-                match = phrase.match(lowered, index)
-                stop = match.end() if match else None
-        elif at_start or infix:
-            stop = index + len(needle)
-            if whole:
-                stop = stop if stop == len(lowered) or not lowered[stop].isalnum() else None
+    if term.mode == "infix":
+        return needle in word
+    if term.mode == "start":
+        return word.startswith(needle)
+    return word == needle
+
+
+def _vocabulary_filter(terms):
+    """The words of the index that can be the terms' (a superset: _holds decides)."""
+    condition = Q()
+    for term in terms:
+        if term.phrase:
+            condition |= Q(word__in=term.words)
+        elif term.mode == "infix":
+            condition |= Q(word__contains=term.words[0])
+        elif term.mode == "start":
+            condition |= Q(word__startswith=term.words[0])
+        else:
+            condition |= Q(word=term.words[0])
+    return condition
+
+
+class _Engine:
+    """The word index of one search: which words are each term's, and in each document where they stand."""
+
+    def __init__(self, tree, documents, *, stored):
+        self.tree, self.documents, self.stored = tree, documents, stored
+        self.terms = {term.key: term for term in tree.leaves()}
+        self.words = {}  # term key: {word id (or the word itself, from the texts): word}
+        self.postings = {}  # document id: {word id: [count, positions or None]}
+        self.texts = None
+
+    # -- reading the index
+
+    def matches(self, with_positions):
+        """The documents that match the query, with their counts (unless hits are needed to count)."""
+        self._read(with_positions)
+        found = []
+        for document_id, postings in self.postings.items():
+            present, shown = _shown(self.tree, lambda node, p=postings: self._present(node, p))
+            if not present or not shown:
+                continue
+            result = _Found(document_id=document_id, shown_nodes=shown)
+            if not with_positions:
+                result.count, result.term_counts = self._counts(postings, shown)
+            found.append(result)
+        return found
+
+    def _read(self, with_positions):
+        if not self.stored:
+            return self._read_texts()
+        vocabulary = IndexWord.objects.filter(_vocabulary_filter(self.terms.values()))
+        for word_id, word in vocabulary.values_list("id", "word"):
+            for key, term in self.terms.items():
+                if _holds(term, word):
+                    self.words.setdefault(key, {})[word_id] = word
+        if not self.words:
+            return
+        fields = ("document_id", "word_id", "count", "positions") if with_positions else (
+            "document_id", "word_id", "count")
+        rows = Posting.objects.filter(word__in=vocabulary.values("pk"), document__in=self.documents)
+        for document_id, word_id, count, *positions in rows.values_list(*fields):
+            self.postings.setdefault(document_id, {})[word_id] = [count, decode(positions[0]) if positions else None]
+
+    def _read_texts(self):
+        self.texts = {}
+        for document_id, text in Document.objects.filter(pk__in=self.documents).values_list("pk", "text"):
+            postings = self.postings[document_id] = {}
+            for word, positions in postings_of(text).items():
+                for key, term in self.terms.items():
+                    if _holds(term, word):
+                        self.words.setdefault(key, {})[word] = word
+                        postings[word] = [len(positions) // 2, positions]
+
+    def _positions(self, results, nodes):
+        """Read the positions the index did not give yet: of these documents, for the words of these nodes."""
+        ids = {word_id for node in nodes for term in _terms_of(node) for word_id in self.words.get(term.key, {})}
+        missing = {result.document_id for result in results
+                   if any(self.postings[result.document_id].get(word_id, [0, b""])[1] is None for word_id in ids)}
+        if not missing or not ids:
+            return
+        for document_id, word_id, positions in Posting.objects.filter(
+                document_id__in=missing, word_id__in=ids).values_list("document_id", "word_id", "positions"):
+            self.postings[document_id][word_id][1] = decode(positions)
+
+    # -- deciding
+
+    def _present(self, node, postings):
+        if isinstance(node, Term) and not node.phrase:
+            return any(word_id in postings for word_id in self.words.get(node.key, ()))
+        if not all(any(word_id in postings for word_id in self.words.get(term.key, ())) for term in
+                   _required(node)):
+            return False  # a phrase or NEAR lacks a word it needs: no need to read positions
+        return True  # decided from the hits (settle)
+
+    def _counts(self, postings, shown):
+        """Hits per document without making them: each occurrence of a word one of the shown terms holds is
+        one hit, counted for the first of those terms (as the hits' overlap rule keeps the first)."""
+        counted, term_counts = {}, {}
+        for term in shown:
+            for word_id in self.words.get(term.key, ()):
+                if word_id in postings and word_id not in counted:
+                    counted[word_id] = term
+                    term_counts[term.label] = term_counts.get(term.label, 0) + postings[word_id][0]
+        return sum(postings[word_id][0] for word_id in counted), term_counts
+
+    # -- making hits
+
+    def make_spans(self, results, all_nodes=False):
+        """The hits (start, end, node) of these results in text order. With `all_nodes` (a query with NEARs or
+        phrases, or a filter by speaker or coded passage), every node's hits, kept in `per_node` for the
+        filters and settle(); else those of the nodes that show each document."""
+        with _without_cycle_collection():
+            self._make_spans(results, all_nodes)
+
+    def _make_spans(self, results, all_nodes):
+        nodes = list(self._all_nodes()) if all_nodes else list({n: None for r in results for n in r.shown_nodes})
+        if self.stored:
+            self._positions(results, nodes)
+        for result in results:
+            postings = self.postings[result.document_id]
+            cache = {}
+            spans = lambda node, p=postings, c=cache: self._spans(node, p, c)  # noqa: E731
+            if all_nodes:
+                result.per_node = _LazyHits({_key(node): [(a, b, node) for a, b, _f, _l in spans(node)]
+                                             for node in nodes})
             else:
-                stop = _WORD_REST.match(lowered, stop).end()
-        if stop is not None:
-            begin = index
-            if not at_start:  # inside a word (infix): the hit is the whole word
-                while begin > 0 and lowered[begin - 1].isalnum():
-                    begin -= 1
-            if begin != last:
-                found.append((begin, stop))
-                last = begin
-            if not phrase:
-                index = stop - 1  # the rest of this word is the same hit
-        index = lowered.find(needle, index + 1)
-    return found
+                result.spans = _without_overlaps([(a, b, node) for node in result.shown_nodes
+                                                  for a, b, _f, _l in spans(node)])
+
+    def settle(self, result):
+        """Whether a result matches after all, from its hits (a query with NEARs or phrases; the filters may
+        have kept some hits of each node in `per_node`), and its hits and counts."""
+        per_node = result.per_node
+        if per_node is None:
+            postings, cache = self.postings[result.document_id], {}
+            if self.stored:
+                self._positions([result], list(self._all_nodes()))
+            per_node = _LazyHits(lambda node: [(a, b, node) for a, b, _f, _l in self._spans(node, postings, cache)])
+        present, shown = _shown(self.tree, lambda node: bool(per_node[node]))
+        if not present or not shown:
+            return None
+        result.shown_nodes = shown
+        result.spans = _without_overlaps([hit for node in shown for hit in per_node[node]])
+        if not result.spans:
+            return None
+        result.count = len(result.spans)
+        counts = Counter(map(id, map(itemgetter(2), result.spans)))
+        labels = {id(node): node.label for node in (*shown, *self._all_nodes())}
+        result.term_counts = {}
+        for node_id, n in counts.items():
+            result.term_counts[labels[node_id]] = result.term_counts.get(labels[node_id], 0) + n
+        result.per_node = None
+        return result
+
+    def _all_nodes(self):
+        seen = {}
+        for node in _shown_leaves(self.tree):
+            seen.setdefault(_key(node), node)
+        return seen.values()
+
+    def _spans(self, node, postings, cache):
+        """(start, end, first word number, last word number) of a node's hits in one document, by start."""
+        key = _key(node)
+        if key in cache:
+            return cache[key]
+        if isinstance(node, Term):
+            spans = self._phrase_spans(node, postings) if node.phrase else self._word_spans(node, postings)
+        elif isinstance(node, Any):
+            spans = sorted({span for child in node.children for span in self._spans(child, postings, cache)})
+        else:
+            spans = self._near_spans(node, postings, cache)
+        cache[key] = spans
+        return spans
+
+    def _near_spans(self, node, postings, cache):
+        """A NEAR's hits: from each hit of one side, the other side's hits within reach. A side that is a
+        plain term is looked up by word number in its positions (a common word: «kommun» in every sentence)
+        rather than made into hits; of two plain terms, the more frequent one."""
+        left, right = node.left, node.right
+        if _plain(left) and (not _plain(right) or self._frequency(left, postings) > self._frequency(right, postings)):
+            left, right = right, left  # «within n words, in either order» is symmetric
+        spans = self._spans(left, postings, cache)
+        if not spans:
+            return []
+        if _plain(right):
+            return _near(spans, self._occurrences(right, postings), node.distance)
+        other = self._spans(right, postings, cache)
+        if not other:
+            return []
+        return _near(*((spans, other) if len(spans) <= len(other) else (other, spans)), node.distance)
+
+    def _frequency(self, term, postings):
+        return sum(postings[word_id][0] for word_id in self.words.get(term.key, ()) if word_id in postings)
+
+    def _occurrences(self, term, postings):
+        """A plain term's occurrences in one document, to be looked up by word number (_Occurrences)."""
+        return _Occurrences([(postings[word_id][1], len(word)) for word_id, word in self.words.get(term.key, {}).items()
+                             if word_id in postings])
+
+    def _word_spans(self, term, postings):
+        spans, words = [], 0
+        for word_id, word in self.words.get(term.key, {}).items():
+            entry = postings.get(word_id)
+            if entry is None:
+                continue
+            positions, length = entry[1], len(word)
+            starts, numbers = positions[1::2], [number >> 1 for number in positions[0::2]]
+            spans.extend(zip(starts, [start + length for start in starts], numbers, numbers, strict=True))
+            words += 1
+        if words > 1:
+            spans.sort()
+        return spans
+
+    def _phrase_spans(self, term, postings):
+        """Its words one after another, each joined to the next by white space only."""
+        words = self.words.get(term.key, {})
+        by_word = {word: postings[word_id][1] for word_id, word in words.items() if word_id in postings}
+        if any(word not in by_word for word in term.words):
+            return []
+        following = [{positions[i] >> 1: (positions[i] & 1, positions[i + 1]) for i in range(0, len(positions), 2)}
+                     for positions in (by_word[word] for word in term.words[1:])]
+        first, last_length, spans = by_word[term.words[0]], len(term.words[-1]), []
+        for index in range(0, len(first), 2):
+            number, start, joined, end = first[index] >> 1, first[index + 1], first[index] & 1, None
+            for step, table in enumerate(following, 1):
+                entry = table.get(number + step)
+                if not joined or entry is None:
+                    break
+                joined, end = entry[0], entry[1] + last_length
+            else:
+                spans.append((start, end, number, number + len(following)))
+        return spans
 
 
-_PHRASES = {}
-_WORD_REST = re.compile(r"[^\W_]*")  # the rest of a word from a position
+class _LazyHits:
+    """A node's hits (start, end, node) in one document: given, or made when first asked for."""
+
+    def __init__(self, given):
+        self.made = given if isinstance(given, dict) else {}
+        self.make = None if isinstance(given, dict) else given
+
+    def __getitem__(self, node):
+        key = _key(node)
+        if key not in self.made:
+            self.made[key] = self.make(node) if self.make else []
+        return self.made[key]
+
+    def items(self):
+        return self.made.items()
+
+    def __setitem__(self, key, hits):
+        self.made[key] = hits
 
 
-def _phrase(words):
-    if words not in _PHRASES:
-        _PHRASES[words] = re.compile(r"\s+".join(re.escape(w) for w in words) + r"(?![^\W_])")
-    return _PHRASES[words]
+def _key(node):
+    return node.key if isinstance(node, Term) else node
 
 
-def _direct(node):
-    """The terms whose own hits the query evaluates: all but those only inside a NEAR."""
+def _terms_of(node):
+    return node.leaves()
+
+
+def _required(node):
+    """The terms a phrase or NEAR needs words of in a document (an OR group needs one of its own: none here)."""
     if isinstance(node, Term):
         return [node]
     if isinstance(node, Near):
-        return []
-    if isinstance(node, Not):
-        return _direct(node.child)
-    return [term for child in node.children for term in _direct(child)]
+        return _required(node.left) + _required(node.right)
+    return []
 
 
-class _Scans(dict):
-    """The hits of each term in one chunk, scanned when first asked for: a term only inside a NEAR is
-    not scanned in a chunk where the NEAR's other side has no hit."""
-
-    def __init__(self, lowered, terms):
-        super().__init__()
-        self.lowered, self.terms = lowered, {term.key: term for term in terms}
-
-    def __missing__(self, key):
-        self[key] = hits = _scan(self.lowered, self.terms[key])
-        return hits
-
-
-def _nears(node):
-    """The NEAR nodes of a query not inside another NEAR: each is found chunk by chunk."""
-    if isinstance(node, Near):
+def _shown_leaves(node):
+    """The terms and NEARs whose hits a query can show, and those under a NOT (which decide documents)."""
+    if isinstance(node, (Term, Near)):
         return [node]
-    if isinstance(node, Term):
-        return []
     if isinstance(node, Not):
-        return _nears(node.child)
-    return [near for child in node.children for near in _nears(child)]
+        return _shown_leaves(node.child)
+    return [leaf for child in node.children for leaf in _shown_leaves(child)]
 
 
-def _near_spans(node, local, lowered):
-    """(start, end) in one chunk of a NEAR node's hits: one per pair of a left and a right hit with at most
-    `distance` words between them, in either order, from the first one's start to the last one's end.
-
-    Within one chunk and its overlap into the next (planner.textindex.OVERLAP characters), so NEAR/n
-    finds pairs across a chunk boundary as far as the overlap reaches (coding.query.NEAR_MAX words).
-    From each hit of the smaller side it walks outwards through the other side's hits and stops at the
-    first one too far away, so the words between are counted only for pairs that are near or nearly so.
-    """
-    if isinstance(node, Term):
-        return local[node.key]
+def _shown(node, present):
+    """(whether a document matches the node, the terms and NEARs whose hits show it), from `present(node)`
+    of its terms and NEARs: OR shows the hits of the parts present, AND of all its parts, NOT none."""
+    if isinstance(node, (Term, Near)):
+        found = present(node)
+        return found, [node] if found else []
+    if isinstance(node, Not):
+        return not _shown(node.child, present)[0], []
+    results = [_shown(child, present) for child in node.children]
     if isinstance(node, Any):
-        return sorted({span for child in node.children for span in _near_spans(child, local, lowered)})
-    left = _near_spans(node.left, local, lowered)
-    right = _near_spans(node.right, local, lowered) if left else []
-    if not right:
-        return []
-    if len(left) > len(right):
-        left, right = right, left  # «within n words, in either order» is symmetric
-    starts = [start for start, _end in right]
-    words, distance, spans = WORD.findall, node.distance, set()
-    for a, b in left:
-        index = bisect.bisect_left(starts, a)
-        for c, d in right[index:]:
-            if c > b and len(words(lowered, b, c)) > distance:
+        return any(p for p, _n in results), [n for p, nodes in results if p for n in nodes]
+    if all(p for p, _n in results):  # All
+        return True, [n for _p, nodes in results for n in nodes]
+    return False, []
+
+
+class _Occurrences:
+    """The occurrences of a plain term's words in one document, found by word number: `around(low, high)`
+    gives the hits (start, end, number, number) of those numbered low to high, without making the rest."""
+
+    def __init__(self, words):
+        # Positions hold (number << 1 | joined, start) pairs in number order. Each occurrence gets a key,
+        # its (number << 1 | joined) shifted left by `bits` with the index of its word in them, so that the
+        # keys of all the words sort into one list in number order that can be bisected.
+        self.bits = max(1, (len(words) - 1).bit_length())
+        self.lengths = [length for _positions, length in words]
+        self.starts = [dict(zip(positions[0::2], positions[1::2], strict=True)) for positions, _length in words]
+        bits = self.bits
+        self.keys = sorted(number << bits | index for index, (positions, _length) in enumerate(words)
+                           for number in positions[0::2])
+
+    def around(self, low, high):
+        keys, bits, found = self.keys, self.bits, []
+        index, stop = bisect.bisect_left(keys, low << 1 + bits), (high << 1 | 1) << bits | ((1 << bits) - 1)
+        mask = (1 << bits) - 1
+        while index < len(keys) and keys[index] <= stop:
+            key = keys[index]
+            word, encoded = key & mask, key >> bits
+            start = self.starts[word][encoded]
+            found.append((start, start + self.lengths[word], encoded >> 1, encoded >> 1))
+            index += 1
+        return found
+
+
+def _plain(node):
+    return isinstance(node, Term) and not node.phrase
+
+
+def _near(left, right, distance):
+    """Pairs of a left and a right hit with at most `distance` words between them, in either order, as
+    spans from the first one's start to the last one's end. Hits are (start, end, first, last) with word
+    numbers, so the words between two hits are a subtraction; overlapping hits are near. `right` is a
+    list of hits in text order or the _Occurrences of a plain term."""
+    spans = set()
+    if isinstance(right, _Occurrences):
+        nearby = (right.around(first - distance - 1, last + distance + 1) for _a, _b, first, last in left)
+    else:
+        firsts = [span[2] for span in right]
+        reach = distance + 1 + _longest(right)  # a right hit can start this far before a left one and be near
+        nearby = (_from(right, bisect.bisect_left(firsts, first - reach)) for _a, _b, first, last in left)
+    for (a, b, first, last), candidates in zip(left, nearby, strict=True):
+        for c, d, other_first, other_last in candidates:
+            if other_first > last + distance + 1:
                 break
-            spans.add((a, max(b, d)))
-        for c, d in reversed(right[:index]):
-            if d < a and len(words(lowered, d, a)) > distance:
-                break
-            spans.add((c, max(b, d)))
+            if other_first > last:
+                between = other_first - last - 1
+            elif other_last < first:
+                between = first - other_last - 1
+            else:
+                between = 0  # they overlap
+            if between <= distance:
+                spans.add((min(a, c), max(b, d), min(first, other_first), max(last, other_last)))
     return sorted(spans)
 
 
-def _evaluate(node, per_node):
-    """(whether the document matches, the hits that show it) for one node of the query."""
-    if isinstance(node, Term):
-        hits = per_node.get(node.key, [])
-        return bool(hits), hits
-    if isinstance(node, Near):
-        hits = per_node.get(node, [])
-        return bool(hits), hits
-    if isinstance(node, Not):
-        present, _hits = _evaluate(node.child, per_node)
-        return not present, []
-    results = [_evaluate(child, per_node) for child in node.children]
-    if isinstance(node, Any):
-        return any(p for p, _h in results), [hit for p, hits in results if p for hit in hits]
-    if all(p for p, _h in results):  # All
-        return True, [hit for _p, hits in results for hit in hits]
-    return False, []
+def _from(items, index):
+    """items[index:] without copying them."""
+    return (items[i] for i in range(index, len(items)))
+
+
+def _longest(spans):
+    """The most words one span holds, minus one (a NEAR's span holds several)."""
+    return max((last - first for _a, _b, first, last in spans), default=0)
 
 
 def _without_overlaps(hits):
@@ -388,33 +634,101 @@ def _without_overlaps(hits):
     return kept
 
 
-def _speakers(found):
-    """{document id: (turn starts, their seconds, their (role, field))} of the transcripts, in one query."""
+def _results(found, engine):
+    if not found:
+        return []
+    by_id = {result.document_id: result for result in found}
+    documents = Document.objects.filter(pk__in=by_id).select_related("county", "plan").without_text()
+    results = []
+    for document in documents:
+        result = by_id[document.pk]
+        results.append(DocumentHits(document=document, count=result.count, term_counts=result.term_counts,
+                                    spans=result.spans, shown_nodes=result.shown_nodes, engine=engine))
+    results.sort(key=lambda r: (-len(r.term_counts), -r.count, r.document.title))
+    return results
+
+
+def _make_pending(results):
+    """The hits of the results that have none yet, in one query for their positions."""
+    pending = [result for result in results if result.spans is None]
+    if pending:
+        pending[0].engine.make_spans(pending)
+
+
+def add_context(results, *, shown_only=True):
+    """The text around the hits of these DocumentHits (their first few, or all), from their chunks in one query.
+    A hit whose text is asked for without it reads its document's (Hit.match)."""
+    if not results:
+        return
+    _make_pending(results)
+    wanted = {}
+    for result in results:
+        for index, hit in enumerate(result.shown if shown_only else result.hits):
+            if hit.text is not None:
+                continue
+            wanted[(result.document.pk, index)] = (result.document.pk, max(0, hit.start - CONTEXT),
+                                                   hit.end + CONTEXT, hit)
+    if not wanted:
+        return
+    ranges = {}
+    for document_id, low, high, _hit in wanted.values():
+        lowest, highest = ranges.get(document_id, (low, high))
+        ranges[document_id] = (min(lowest, low), max(highest, high))
+    condition = Q()
+    for document_id, (low, high) in ranges.items():
+        condition |= Q(document_id=document_id, start__lt=high, end__gt=low)
+    texts = slices(Chunk.objects.filter(condition), [(key, *value[:3]) for key, value in wanted.items()])
+    for key, (_document_id, low, _high, hit) in wanted.items():
+        hit.text, hit.offset = texts[key], hit.start - low
+
+
+def _speakers(found, *, roles=True, turns=None):
+    """{document id: (turn starts, their seconds, their (role, field) unless `roles` is false)} of the
+    transcripts (or of these `turns`), in one query."""
+    fields = ("participant__role", "participant__field") if roles else ()
+    rows = Turn.objects.filter(document_id__in=found) if turns is None else turns
     turns = {}
-    for document_id, start, seconds, role, speaker_field in Turn.objects.filter(document_id__in=found).order_by(
-            "document_id", "start").values_list("document_id", "start", "start_seconds", "participant__role",
-                                                "participant__field"):
+    for document_id, start, seconds, *speaker in rows.order_by(
+            "document_id", "start").values_list("document_id", "start", "start_seconds", *fields):
         starts, times, speakers = turns.setdefault(document_id, ([], [], []))
         starts.append(start)
         times.append(seconds)
-        speakers.append((role, speaker_field))
+        speakers.append(tuple(speaker))
     return turns
 
 
-def add_time_codes(results):
-    """The time codes of the hits of these DocumentHits (a page of results), in one query."""
-    timelines = _speakers({result.document.pk for result in results if result.document.kind ==
-                           Document.Kind.TRANSCRIPT})
+def add_time_codes(results, *, shown_only=False):
+    """The time codes of the hits of these DocumentHits, in one query: of all their hits, or (a page of
+    results) of their first few, from only the turns those lie in."""
+    _make_pending(results)
+    transcripts = [result for result in results if result.document.kind == Document.Kind.TRANSCRIPT]
+    if not shown_only:
+        timelines = _speakers({result.document.pk for result in transcripts}, roles=False)
+    else:
+        condition = Q()
+        for result in transcripts:
+            if result.shown:
+                low, high = result.shown[0].start, result.shown[-1].start
+                first = Turn.objects.filter(document_id=result.document.pk, start__lte=low).order_by("-start")
+                condition |= Q(document_id=result.document.pk, start__lte=high,
+                               start__gte=Coalesce(Subquery(first.values("start")[:1]), 0))
+        turns = Turn.objects.filter(condition) if condition else Turn.objects.none()
+        timelines = _speakers((), roles=False, turns=turns)
     for result in results:
         timeline = timelines.get(result.document.pk)
-        for hit in result.hits:
-            hit.timeline = timeline[:2] if timeline else None
+        timeline = timeline[:2] if timeline else None
+        if not shown_only:
+            result.timeline = timeline
+        if shown_only or result.document.kind == Document.Kind.TRANSCRIPT:
+            for hit in result.shown if shown_only else result.made:
+                hit.timeline = timeline
 
 
 def _keep_spoken_by(found, timelines, role, speaker_field):
     """Only the hits in turns of a speaker with the role and field (the speaker-turn rule)."""
-    for document_id, per_term in found.items():
-        starts, _times, speakers = timelines.get(document_id, ([], [], []))
+    for result in found:
+        per_term = result.per_node
+        starts, _times, speakers = timelines.get(result.document_id, ([], [], []))
 
         def spoken(hit, starts=starts, speakers=speakers):
             index = turn_index(starts, hit[0])
@@ -429,31 +743,14 @@ def _keep_spoken_by(found, timelines, role, speaker_field):
 
 def _keep_coded(found, theme):
     """Only the hits inside a passage coded with the theme (one query)."""
-    spans = {}
-    for document_id, start, end in Coding.objects.filter(theme=theme, document_id__in=found).values_list(
+    spans, documents = {}, [result.document_id for result in found]
+    for document_id, start, end in Coding.objects.filter(theme=theme, document_id__in=documents).values_list(
             "document_id", "excerpt__start", "excerpt__end"):
         spans.setdefault(document_id, []).append((start, end))
-    for document_id, per_term in found.items():
-        coded = spans.get(document_id, [])
+    for result in found:
+        per_term, coded = result.per_node, spans.get(result.document_id, [])
         for term, hits in per_term.items():
             per_term[term] = [hit for hit in hits if any(s <= hit[0] and hit[1] <= e for s, e in coded)]
-
-
-def _results(found, timelines):
-    if not found:
-        return []
-    documents = Document.objects.filter(pk__in=found).select_related("county", "plan").without_text()
-    results = []
-    for document in documents:
-        hits = found[document.pk]
-        timeline = timelines.get(document.pk)
-        counts = {}
-        for hit in hits:
-            hit.timeline = timeline[:2] if timeline else None
-            counts[hit.label] = counts.get(hit.label, 0) + 1
-        results.append(DocumentHits(document=document, hits=hits, term_counts=counts))
-    results.sort(key=lambda r: (-len(r.term_counts), -r.count, r.document.title))
-    return results
 
 
 # --- Saved searches as columns of the plan register ------------------------------------------------

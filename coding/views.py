@@ -23,7 +23,7 @@ from coding.frequencies import xlsx as frequencies_xlsx
 from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
 from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
-from coding.search import add_time_codes, search
+from coding.search import add_context, add_time_codes, search
 from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
 
@@ -44,7 +44,8 @@ def search_view(request, slug):
         for label, n in result.term_counts.items():
             totals[label] = totals.get(label, 0) + n
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    add_time_codes(page.object_list)
+    add_time_codes(page.object_list, shown_only=True)
+    add_context(page.object_list)
     return render(request, "coding/search.html", {
         "project": project, "membership": membership, "form": form, "results": results, "page": page,
         "code_form": HitsCodeForm(project=project) if membership.can_write and results else None,
@@ -64,6 +65,7 @@ def search_document(request, slug, document_id):
         filters = dataclasses.replace(form.filters(), document=document)
         results = search(project=project, query=form.cleaned_data["q"], mode=form.cleaned_data["mode"] or "infix",
                          aa=form.cleaned_data["aa"], filters=filters)
+        add_context(results, shown_only=False)
         hits = results[0].hits if results else []
     return render(request, "coding/_hits.html", {
         "project": project, "membership": membership, "hits": hits,

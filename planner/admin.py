@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from planner.models import Chunk, County, Document, DocumentVersion, FileJob, Membership, Plan, Project
+from planner.models import (
+    Chunk,
+    County,
+    Document,
+    DocumentVersion,
+    FileJob,
+    IndexWord,
+    Membership,
+    Plan,
+    Posting,
+    Project,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -58,7 +69,35 @@ class ChunkAdmin(admin.ModelAdmin):
     list_display = ["document", "position", "start", "end", "page"]
     list_select_related = ["document"]
     raw_id_fields = ["document"]
-    readonly_fields = ["text", "words"]
+    readonly_fields = ["text"]
+
+
+@admin.register(IndexWord)
+class IndexWordAdmin(admin.ModelAdmin):
+    """The word index is derived from the texts (planner.textindex): read only."""
+
+    list_display = ["word"]
+    search_fields = ["word"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Posting)
+class PostingAdmin(admin.ModelAdmin):
+    list_display = ["document", "word", "count"]
+    list_select_related = ["document", "word"]
+    raw_id_fields = ["document", "word"]
+    exclude = ["positions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FileJob)

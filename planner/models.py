@@ -291,12 +291,11 @@ class Document(models.Model):
 
 
 class Chunk(models.Model):
-    """A stretch of a document's text for search: pages of plans, runs of turns of transcripts.
+    """A stretch of a document's text, to read part of a long text without all of it (planner.textindex
+    text_slice and slices): pages of plans, runs of turns of transcripts.
 
-    `text` is Document.text[start:end] plus an overlap into the next chunk, so that a phrase
-    across a chunk boundary is found in one chunk; a hit belongs to the chunk it starts in.
-    `words` is the text's words, lowercased and joined by spaces: on PostgreSQL a GIN index
-    on its tsvector finds the chunks that can hold a hit (see planner/search.py).
+    `text` is Document.text[start:end] plus planner.textindex.OVERLAP characters of the next chunk (search
+    read phrases across a boundary from it before the word index, Posting); readers cut it off.
     """
 
     document = models.ForeignKey(Document, models.CASCADE, related_name="chunks")
@@ -305,7 +304,6 @@ class Chunk(models.Model):
     end = models.PositiveIntegerField()
     page = models.PositiveIntegerField(null=True, blank=True)
     text = models.TextField()
-    words = models.TextField()
 
     class Meta:
         ordering = ["document", "position"]
@@ -320,6 +318,39 @@ class Chunk(models.Model):
 
     def __str__(self):
         return f"{self.document_id}:{self.start}-{self.end}"
+
+
+class IndexWord(models.Model):
+    """A word as search sees it (planner.textindex.WORD, lowercased), once for every document that holds it.
+
+    The vocabulary of the word index: a search term finds its words here (LIKE '%innv%' through a trigram
+    index on PostgreSQL, a scan of this small table on SQLite), then their Postings. No unique constraint:
+    two imports adding one new word at once may store it twice, which changes no result (both rows are
+    found). Words no document holds any more are deleted (planner.textindex.purge_words).
+    """
+
+    word = models.TextField()
+
+    def __str__(self):
+        return self.word
+
+
+class Posting(models.Model):
+    """Where one word stands in one document: its `count` and, in `positions`, for every occurrence its
+    word number and character offset (planner.textindex.postings_of), so that search counts, NEARs and
+    phrases are answered without reading the text."""
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="postings")
+    # Indexed with the document (below): the search's documents that hold these words.
+    word = models.ForeignKey(IndexWord, models.CASCADE, related_name="postings", db_index=False)
+    count = models.PositiveIntegerField()
+    positions = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["word", "document"], name="posting_word_document_idx")]
+
+    def __str__(self):
+        return f"{self.document_id}:{self.word_id}×{self.count}"
 
 
 class DocumentVersion(models.Model):

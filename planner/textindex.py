@@ -1,37 +1,36 @@
-"""Each Document's text cut into Chunks (see Chunk): for search, and for reading a stretch of a
-long text without reading all of it.
+"""Each Document's text cut into Chunks (see Chunk), for reading a stretch of a long text without reading
+all of it, and its word index (Posting), from which search answers.
 
 Document.save() indexes a new document in the same transaction.
 """
 
 import bisect
 import re
+import sys
+from array import array
+from itertools import islice
 
-from django.db import connections
 from django.db.models import F
 
-from planner.models import Chunk
+from planner.models import Chunk, IndexWord, Posting
 
 CHUNK_SIZE = 4000
 # Long enough for any phrase a team searches for to fit in one chunk.
 OVERLAP = 200
-# A word as search sees it: a run of letters and digits (no underscore). The same definition
-# builds `Chunk.words` and matches hits, so PostgreSQL's candidates and the hits agree.
+# A word as search sees it: a run of letters and digits (no underscore), in the word index
+# (postings_of), the query language (coding.query) and the word list (coding.frequencies).
 WORD = re.compile(r"[^\W_]+")
 
 
-def words_of(text):
-    return " ".join(WORD.findall(text.lower()))
-
-
 def document_index(document):
-    """(Re)build the chunks of a document."""
+    """(Re)build the chunks and the word index of a document."""
     Chunk.objects.filter(document=document).delete()
     Chunk.objects.bulk_create(
         (Chunk(document=document, **row) for row in chunk_rows(document.text, document.page_starts,
                                                                 document.first_page)),
         batch_size=500,
     )
+    document_postings(document)
 
 
 # Added to positions while chunks are renumbered, so that no two share one for a moment.
@@ -39,12 +38,14 @@ _MOVING = 2 ** 30
 
 
 def document_reindex(document, edit):
-    """Rebuild the chunks a change of the text touched (`edit`: planner.services.TextEdit, `document.text`
-    the new text) and move the ones after it; on a 3-hour transcript a corrected word rebuilds two or
-    three chunks instead of 180 (with their trigram and full-text index entries). Documents with pages
-    are indexed whole: chunks never cross a page, and their pages are few."""
+    """Rebuild the word index and the chunks a change of the text touched (`edit`: planner.services.TextEdit,
+    `document.text` the new text) and move the ones after it; on a 3-hour transcript a corrected word
+    rebuilds two or three chunks instead of 180. Documents with pages are indexed whole: chunks never
+    cross a page, and their pages are few. The word index is rebuilt whole: every word after the change
+    moves."""
     if not edit.spans:
         return
+    document_postings(document)
     first, last = edit.spans[0][0], edit.spans[-1][1]
     rows = list(Chunk.objects.filter(document=document).order_by("position").values_list("position", "start", "end"))
     # A chunk's text runs OVERLAP characters into the next one, so a change just after it touches it too.
@@ -67,16 +68,14 @@ def document_reindex(document, edit):
     elif shift:
         after.update(start=F("start") + shift, end=F("end") + shift)
     Chunk.objects.bulk_create(
-        Chunk(document=document, position=low + i, start=a, end=b, page=None, text=text[a:b + OVERLAP],
-              words=words_of(text[a:b + OVERLAP])) for i, (a, b) in enumerate(spans))
+        Chunk(document=document, position=low + i, start=a, end=b, page=None, text=text[a:b + OVERLAP])
+        for i, (a, b) in enumerate(spans))
 
 
 def chunk_rows(text, page_starts, first_page):
     """The field values of a document's chunks (plain values, so migrations can use it too)."""
     for position, (start, end, page) in enumerate(_spans(text, page_starts, first_page)):
-        piece = text[start:end + OVERLAP]
-        yield {"position": position, "start": start, "end": end, "page": page, "text": piece,
-               "words": words_of(piece)}
+        yield {"position": position, "start": start, "end": end, "page": page, "text": text[start:end + OVERLAP]}
 
 
 def _spans(text, page_starts, first_page):
@@ -145,77 +144,93 @@ def slices(chunks, spans):
     return texts
 
 
-# --- Narrowing a search to the chunks that can hold a hit -------------------------------------------
-# Each database answers with its own trigram index over Chunk.words (migration 0006): pg_trgm's GIN
-# index on PostgreSQL (LIKE '%needle%'), an FTS5 table with the trigram tokenizer on SQLite where the
-# build has it. Either returns a superset of the chunks with a hit; the search's one matcher decides.
-TRIGRAM_MIN = 3  # a needle shorter than a trigram cannot be looked up: every chunk is read
-FTS_TABLE = "planner_chunk_fts"
-FTS_TRIGGERS = ("planner_chunk_fts_ai", "planner_chunk_fts_ad", "planner_chunk_fts_au")
+# --- The word index: where each word stands in each document ------------------------------------------
+# Search answers from it (coding.search): a term's words from the vocabulary (IndexWord), their postings
+# in the study's documents, and from their positions the hits, NEARs and phrases, without reading text.
+ITEM = "I"  # positions are 32-bit unsigned integers, little-endian, in pairs (see postings_of)
+MAX_WORDS_PER_QUERY = 2000  # words per IN (…) list
 
 
-def sqlite_trigram_ready(connection):
-    """Whether this SQLite database has the FTS5 trigram table and the triggers that keep it current.
-
-    A table rebuilt by a later migration (SQLite's ALTER TABLE) loses its triggers: then the scan."""
-    key = connection.settings_dict["NAME"]
-    cache = connection.__dict__.setdefault("_kodeverk_fts", {})
-    if key not in cache:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name IN (%s, %s, %s, %s)",
-                           [FTS_TABLE, *FTS_TRIGGERS])
-            cache[key] = cursor.fetchone()[0] == 1 + len(FTS_TRIGGERS)
-    return cache[key]
+def lowered_text(text):
+    """The text lowercased with every offset kept: the few characters that lowercase to two stay as they are."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
 
 
-def narrowed(chunks, needles):
-    """`chunks` cut down to those whose words can hold a hit, where an index can say so; else unchanged.
+def postings_of(text):
+    """{word: array of (number << 1 | joined, start) pairs} for every word of the text, in text order.
 
-    `needles` is a list of needles (lowercased words or phrases with single spaces, as in Chunk.words),
-    any of which a chunk must hold, or an expression of them: ("or", [...]) or ("and", [...]).
+    A word is a run of WORD in the lowered text (lowered_text); its number counts the words before it,
+    so that «within n words» is a subtraction; `joined` is 1 when only white space separates it from the
+    next word, which a phrase needs («små kommuner», not «små, kommuner»). `start` is its character offset.
     """
-    expression = _simplified(("or", list(needles)) if isinstance(needles, list) else needles)
-    if expression is None or min(len(needle) for needle in _all_needles(expression)) < TRIGRAM_MIN:
-        return chunks
-    connection = connections[chunks.db]
-    if connection.vendor == "postgresql":
-        where, params = _like(expression)
-        # A subquery of its own (OFFSET 0 keeps the planner from merging it into the outer query): asked
-        # together with the study's documents, the planner walks every chunk of the study instead.
-        return chunks.extra(where=[f"planner_chunk.id IN (SELECT candidate.id FROM planner_chunk candidate "
-                                   f"WHERE {where} OFFSET 0)"], params=params)
-    if connection.vendor == "sqlite" and sqlite_trigram_ready(connection):
-        return chunks.extra(where=[f"planner_chunk.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"],
-                            params=[_match(expression)])
-    return chunks
+    lowered = lowered_text(text)
+    found = {}
+    previous, previous_end = None, 0
+    for number, match in enumerate(WORD.finditer(lowered)):
+        start = match.start()
+        if previous is not None and lowered[previous_end:start].isspace():
+            previous[-2] |= 1
+        positions = found.get(match.group())
+        if positions is None:
+            positions = found[match.group()] = array(ITEM)
+        positions.append(number << 1)
+        positions.append(start)
+        previous, previous_end = positions, match.end()
+    return found
 
 
-def _simplified(expression):
-    """The expression without empty groups, and a group of one as that one; None when nothing is left."""
-    if isinstance(expression, str):
-        return expression
-    parts = [part for part in (_simplified(part) for part in expression[1]) if part is not None]
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else (expression[0], parts)
+def encode(positions):
+    if sys.byteorder != "little":
+        positions = array(ITEM, positions)
+        positions.byteswap()
+    return positions.tobytes()
 
 
-def _all_needles(expression):
-    if isinstance(expression, str):
-        return [expression]
-    return [needle for part in expression[1] for needle in _all_needles(part)]
+def decode(data):
+    positions = array(ITEM)
+    positions.frombytes(bytes(data))
+    if sys.byteorder != "little":
+        positions.byteswap()
+    return positions
 
 
-def _like(expression):
-    if isinstance(expression, str):
-        return "candidate.words LIKE %s", [f"%{expression}%"]
-    parts = [_like(part) for part in expression[1]]
-    joiner = " AND " if expression[0] == "and" else " OR "
-    return "(" + joiner.join(sql for sql, _params in parts) + ")", [p for _sql, params in parts for p in params]
+def document_postings(document):
+    """(Re)build the word index of a document from its text."""
+    old = set(Posting.objects.filter(document=document).values_list("word_id", flat=True))
+    Posting.objects.filter(document=document).delete()
+    found = postings_of(document.text)
+    ids = word_ids(found)
+    Posting.objects.bulk_create(
+        (Posting(document=document, word_id=ids[word], count=len(positions) // 2, positions=encode(positions))
+         for word, positions in found.items()), batch_size=1000)
+    purge_words(old - set(ids.values()))
 
 
-def _match(expression):
-    if isinstance(expression, str):
-        return '"' + expression.replace('"', '""') + '"'
-    joiner = " AND " if expression[0] == "and" else " OR "
-    return "(" + joiner.join(_match(part) for part in expression[1]) + ")"
+def batched(items, size):
+    """Lists of at most `size` of the items (itertools.batched from Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def word_ids(words):
+    """{word: IndexWord id} for these words, storing the new ones."""
+    ids = {}
+    for batch in batched(words, MAX_WORDS_PER_QUERY):
+        ids.update(IndexWord.objects.filter(word__in=batch).values_list("word", "id"))
+    missing = [word for word in words if word not in ids]
+    if missing:
+        IndexWord.objects.bulk_create((IndexWord(word=word) for word in missing), batch_size=1000)
+        for batch in batched(missing, MAX_WORDS_PER_QUERY):
+            ids.update(IndexWord.objects.filter(word__in=batch).values_list("word", "id"))
+    return ids
+
+
+def purge_words(word_ids):
+    """Delete the words among these that no document holds any more: a name erased from every text does not
+    stay behind in the vocabulary."""
+    for batch in batched(word_ids, MAX_WORDS_PER_QUERY):
+        IndexWord.objects.filter(pk__in=batch, postings__isnull=True).delete()

@@ -49,11 +49,14 @@ from tests.studies import study_from_template
 
 # Passing work, not the study: files being read or made, drafts, import reports, and the task framework's rows.
 NOT_THE_STUDY = {"planner.FileJob", "coding.ExportJob", "interviews.ImportDraft", "coding.ExchangeImport"}
+# The word index's vocabulary, shared by every study (its postings are the study's).
+NOT_THE_STUDY |= {"planner.IndexWord"}
 # The study's, but not in a backup (coding.exports.backup.NOT_CARRIED says why).
 NOT_THE_STUDY |= set(NOT_CARRIED)
 # How each table reaches its study.
 STUDY = {"planner.Project": "pk", "planner.Membership": "project", "planner.County": "project",
          "planner.Plan": "county__project", "planner.Document": "project", "planner.Chunk": "document__project",
+         "planner.Posting": "document__project",
          "interviews.Participant": "project", "interviews.Interview": "document__project",
          "interviews.Turn": "document__project", "interviews.SpeakerChange": "project",
          "interviews.NameWord": "project", "coding.Theme": "project", "coding.Excerpt": "document__project",
@@ -74,6 +77,8 @@ def canonical(project):
             keys[model] = {pk: str(guid) for pk, guid in model._base_manager.filter(
                 **{STUDY[model._meta.label]: project.pk}).values_list("pk", "uuid")}
     keys[get_user_model()] = dict(get_user_model().objects.values_list("pk", "username"))
+    keys[apps.get_model("planner", "IndexWord")] = dict(apps.get_model("planner", "IndexWord").objects.values_list(
+        "pk", "word"))
     keys[Change] = {c.pk: f"{c.action} {c.object_uuid} {c.created_at.isoformat()}"
                     for c in Change.objects.filter(project=project)}
     snapshot_keys = {"user" if target == "user" else target: keys[get_user_model() if target == "user" else target]
@@ -101,6 +106,8 @@ def canonical(project):
                     value = _snapshot(value, None, convert, theme_ids=getattr(row, "action", "").startswith("theme_"))
                 elif model is DoubleCoding and field.name == "snapshot":
                     value = double_coding_snapshot(value, convert)
+                elif isinstance(value, (bytes, memoryview)):
+                    value = bytes(value).hex()
                 out[field.name] = str(value) if not isinstance(value, (int, float, bool, list, dict, type(None))) \
                     else value
             rows.append(json.dumps(out, sort_keys=True, ensure_ascii=False))

@@ -15,7 +15,7 @@ from interviews.models import Turn as TurnRow
 from interviews.services import transcript_import
 from planner.models import Chunk, County, Document, DocumentVersion
 from planner.services import TextEdit, project_create, text_changes
-from planner.textindex import CHUNK_SIZE, OVERLAP, words_of
+from planner.textindex import CHUNK_SIZE, OVERLAP, decode, postings_of
 from tests.long_transcript import long_transcript
 
 TURNS = [
@@ -254,16 +254,20 @@ def test_generated_edits_keep_every_excerpt_inside_its_document_and_its_turns(st
 
 
 def chunks_are_whole(document):
-    """The search chunks cover the text end to end, in order, each with its own text and the overlap."""
+    """The chunks cover the text end to end, in order, each with its own text and the overlap; the word
+    index holds the words of the text as it is now."""
     document = Document.objects.get(pk=document.pk)
     rows = list(Chunk.objects.filter(document=document).order_by("position").values_list(
-        "position", "start", "end", "text", "words"))
+        "position", "start", "end", "text"))
     assert [row[0] for row in rows] == list(range(len(rows)))
     assert rows[0][1] == 0 and rows[-1][2] == document.length
-    for (_p, _s, end, _t, _w), (_q, start, _e, _u, _v) in zip(rows, rows[1:], strict=False):
+    for (_p, _s, end, _t), (_q, start, _e, _u) in zip(rows, rows[1:], strict=False):
         assert end == start
-    for _p, start, end, text, words in rows:
-        assert end - start <= CHUNK_SIZE and text == document.text[start:end + OVERLAP] and words == words_of(text)
+    for _p, start, end, text in rows:
+        assert end - start <= CHUNK_SIZE and text == document.text[start:end + OVERLAP]
+    stored = {word: list(decode(positions)) for word, positions in document.postings.values_list("word__word",
+                                                                                                 "positions")}
+    assert stored == {word: list(positions) for word, positions in postings_of(document.text).items()}
 
 
 def test_a_correction_rebuilds_only_the_chunks_it_touches(study, lead):

@@ -150,7 +150,7 @@ def test_it_keeps_other_studies_out(project, lead):
 
 
 def test_the_index_never_hides_a_hit(project, analyst):
-    """On PostgreSQL the GIN index narrows the chunks; a full scan must find nothing more."""
+    """The stored word index finds exactly what the texts hold (narrow=False builds it from them)."""
     rng = random.Random(7)
     words = "innvandring innvandrere distrikt distriktene små kommuner mindre flyktning Økt økonomi " \
             "www.imdi.no e-post 2024 bosetting tilflytting og i på".split()

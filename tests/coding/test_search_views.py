@@ -128,11 +128,13 @@ def test_the_search_page_does_not_grow_in_queries(client, project, viewer, analy
     client.force_login(viewer)
     url = reverse("coding:search", args=[project.slug])
     client.get(url, {"q": "innv"})
-    with django_assert_num_queries(8):  # with the theme filter's choices; no transcripts: no turns
+    # The word index: the term's words, their postings, the shown documents' rows, their hits' positions and
+    # the text around them; the theme filter's choices, counties, saved searches. No transcripts: no turns.
+    with django_assert_num_queries(11):
         client.get(url, {"q": "innv"})
     for n in range(5):
         plan_document(project, title=f"Plan {n}")
         transcript(project, analyst, VTT, title=f"Intervju {n}")
         SavedSearch.objects.create(project=project, query=f"søk {n}")
-    with django_assert_num_queries(9):  # and the shown transcripts' turns, for their time codes
+    with django_assert_num_queries(12):  # and the turns of the shown transcripts' shown hits, for their time codes
         client.get(url, {"q": "innv"})

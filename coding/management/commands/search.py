@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from coding.query import QueryError
-from coding.search import search
+from coding.search import add_context, search
 from planner.commandline import command_county, command_project
 from planner.models import Document
 
@@ -30,6 +30,7 @@ class Command(BaseCommand):
             results = search(project=project, query=query, kind=kind, county=county_row)
         except QueryError as error:
             raise CommandError(str(error)) from error
+        add_context(results, shown_only=False)
         for result in results:
             document = result.document
             for hit in result.hits:
