@@ -27,7 +27,7 @@ from planner.models import Document, DocumentVersion, normalise_text, text_check
 from planner.plandocs import check_plan_file, plan_text
 from planner.services import TextEdit, document_text_replace, text_changes
 from planner.textfiles import MEGABYTE
-from planner.textindex import document_index
+from planner.textindex import document_index, purge_words
 
 
 @dataclass
@@ -241,7 +241,7 @@ def document_delete_counts(document: Document) -> dict[str, int]:
 @transaction.atomic
 def document_delete(*, document: Document, user: AbstractBaseUser, expected: dict[str, int] | None = None) -> dict:
     """Delete a document with everything derived from it: excerpts and their themes, turns, search chunks,
-    text versions, the recording (its file once this commits). Finished exports keep their files.
+    text versions, its word index, the recording (its file once this commits). Finished exports keep their files.
 
     `expected` is what the lead confirmed: when it changed since (a colleague coded one more passage), nothing
     is deleted. The study's history keeps who deleted what: the title, kind and counts, and each excerpt's
@@ -260,8 +260,10 @@ def document_delete(*, document: Document, user: AbstractBaseUser, expected: dic
                           object_uuid=document.uuid, before={
                               "title": document.title, "kind": document.kind, "county": document.county_id,
                               **counts, "excerpt_list": gone})
+    words = list(document.postings.values_list("word_id", flat=True))
     Excerpt.objects.filter(document=document).delete()
     document.delete()
+    purge_words(words)  # a name only this document held does not stay in the word index's vocabulary
     return counts
 
 

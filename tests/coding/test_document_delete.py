@@ -48,3 +48,16 @@ def test_the_lead_deletes_a_document_from_search_matrix_and_exports(client, lead
     record = Change.objects.get(action=Change.Action.DOCUMENT_DELETED)
     assert record.user == lead and record.before["title"] == "Intervju" and record.before["excerpts"] == 2
     assert sorted(e["passage"] for e in record.before["excerpt_list"]) == ["bosetting av flyktninger", "mer ressurser"]
+
+
+def test_a_deleted_document_leaves_no_word_of_its_own_in_the_word_index(lead):
+    from coding.revisions import document_delete
+    from planner.models import IndexWord
+
+    project = project_create(name="Sletting", lead=lead)
+    gone = Document.objects.create(project=project, kind="other", title="Notat", text="Kvitebjørnsen og kommunen.")
+    Document.objects.create(project=project, kind="other", title="Notat 2", text="Kommunen svarer.")
+    document_delete(document=gone, user=lead)
+    assert not IndexWord.objects.filter(word="kvitebjørnsen").exists()
+    assert IndexWord.objects.filter(word="kommunen").exists()
+    assert search(project=project, query="kvitebjørn") == [] and search(project=project, query="kommunen")
