@@ -1,9 +1,10 @@
-"""The chunk index: every document gets one when stored, and slices read from it are exact."""
+"""The chunk index and the word index: every document gets them when stored, slices read from the chunks are
+exact, and postings_of numbers every word."""
 
 import random
 
 from planner.models import Chunk, Document
-from planner.textindex import CHUNK_SIZE, slices, text_slice
+from planner.textindex import CHUNK_SIZE, WORD, lowered_text, postings_of, slices, text_slice
 
 
 def test_a_stored_document_is_indexed_and_sliced_exactly(project):
@@ -44,3 +45,31 @@ def test_slices_put_texts_together_from_chunks_and_skip_a_blank_pages_empty_chun
     spans = [(1, document.pk, blank, blank + 20), (2, document.pk, 0, len(text)), (3, document.pk, 5, 9)]
     texts = slices(Chunk.objects.filter(document=document).order_by("?"), spans)
     assert texts == {key: text[start:end] for key, _document, start, end in spans}
+
+
+def by_hand(text):
+    """Word by word: each word's number << 1 | whether only white space follows it before the next word, and
+    its offset."""
+    lowered, found, previous, previous_end = lowered_text(text), {}, None, 0
+    for number, match in enumerate(WORD.finditer(lowered)):
+        if previous is not None and lowered[previous_end:match.start()].isspace():
+            previous[-2] |= 1
+        previous = found.setdefault(match.group(), [])
+        previous += [number << 1, match.start()]
+        previous_end = match.end()
+    return found
+
+
+def test_it_numbers_words_and_marks_those_joined_by_white_space_only():
+    assert {word: list(p) for word, p in postings_of("Små kommuner, små\nkommuner.").items()} == {
+        "små": [0 << 1 | 1, 0, 2 << 1 | 1, 14], "kommuner": [1 << 1, 4, 3 << 1, 18]}
+    assert postings_of("") == {} and postings_of(" ,. ") == {}
+    assert {word: list(p) for word, p in postings_of("a ").items()} == {"a": [0, 0]}  # nothing follows
+
+
+def test_it_gives_what_reading_word_by_word_gives_for_any_text():
+    rng = random.Random(1)
+    alphabet = "abc æøå ÆØÅ,.-_\n\t1İß\u00a0"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert {word: list(p) for word, p in postings_of(text).items()} == by_hand(text), repr(text)
