@@ -73,18 +73,24 @@ class CodeTable:
     rows: list  # (label, [count per theme], total)
 
 
-def code_frequencies(project, by):
-    """The code frequencies of a study per document, per participant (the speaker at each excerpt's start,
-    the rule of coding.quotes) or per role and field. Counts are excerpts, as the matrix counts them."""
+def code_frequencies(project, by, county=None):
+    """The code frequencies of a study (or of one county's documents: the matrix's drill-down) per document,
+    per participant (the speaker at each excerpt's start, the rule of coding.quotes) or per role and field.
+    Counts are excerpts, as the matrix counts them."""
     themes = codebook_order(Theme.objects.filter(project=project))
     column = {theme.pk: index for index, theme in enumerate(themes)}
     codings = Coding.objects.filter(document__project=project)
+    if county is not None:
+        codings = codings.filter(document__county=county)
     if by == "document":
         keys = codings.values_list("document_id", "document__title", "theme_id").annotate(n=Count("excerpt_id"))
         cells = {((document_id, title), theme_id): n for document_id, title, theme_id, n in keys}
         labels = {key: key[1] for key, _theme in cells}
     else:
-        excerpts = Excerpt.objects.of_study(project).annotate(
+        excerpts = Excerpt.objects.of_study(project)
+        if county is not None:
+            excerpts = excerpts.filter(document__county=county)
+        excerpts = excerpts.annotate(
             speaker=Subquery(speaker_turn().values("participant_id")[:1])).filter(speaker__isnull=False)
         pairs = excerpts.values_list("speaker", "codings__theme_id").annotate(n=Count("id"))
         speakers = {p.pk: p for p in Participant.objects.filter(pk__in={s for s, _t, _n in pairs})}

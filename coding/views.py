@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -295,14 +296,18 @@ def code_frequency(request, slug):
     """Excerpts per theme for each document, participant, or role and field; as a page or .xlsx."""
     project, membership = study_for_reader(request, slug)
     by = request.GET.get("by") if request.GET.get("by") in FREQUENCY_BY else "document"
-    table = code_frequencies(project, by)
+    county = None
+    if request.GET.get("county"):  # the matrix's drill-down: one county's documents
+        county = get_object_or_404(project.counties, pk=_int(request.GET["county"]) or 0)
+    table = code_frequencies(project, by, county)
     if request.GET.get("format") == "xlsx":
         headers = [str(FREQUENCY_BY[by]), *(theme.name for theme in table.themes), _("Total")]
+        name = f"kodefrekvens-{by}-{project.slug}" + (f"-{slugify(county.name)}" if county else "")
         return _xlsx_response(frequencies_xlsx(headers, [[label, *counts, total] for label, counts, total
-                                                         in table.rows], _("Code frequencies")),
-                              f"kodefrekvens-{by}-{project.slug}.xlsx")
+                                                         in table.rows], _("Code frequencies")), f"{name}.xlsx")
     return render(request, "coding/code_frequency.html", {
-        "project": project, "membership": membership, "table": table, "by": by, "choices": FREQUENCY_BY.items()})
+        "project": project, "membership": membership, "table": table, "by": by, "choices": FREQUENCY_BY.items(),
+        "county": county, "county_query": f"&county={county.pk}" if county else ""})
 
 
 FREQUENCY_BY = {"document": gettext_lazy("Document"), "participant": gettext_lazy("Participant"),

@@ -10,6 +10,7 @@ from coding.frequencies import code_frequencies, word_frequencies
 from coding.services import excerpt_create
 from interviews.models import Participant
 from planner.models import Document
+from planner.services import project_create
 from tests.coding.test_search import VTT, plan_document, transcript
 
 # One study and its users for the whole module (tests/conftest.py `module_study`); each test's changes
@@ -78,3 +79,31 @@ def test_code_frequencies_per_document_participant_and_role(client, project, ana
     data = client.get(url, {"by": "role", "format": "xlsx"}).content
     rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[0][0] == "Rolle og fagfelt" and rows[1][0] == "Rådgiver, Integrering" and rows[1][-1] == 3
+
+
+def test_the_matrix_drills_down_to_one_countys_code_frequencies(client, project, analyst, viewer):
+    talk = transcript(project, analyst, VTT)  # in Troms
+    plan = plan_document(project)  # in Agder
+    theme = project.themes.order_by("position").first()
+    for document, word in ((talk, "INNVANDRERE"), (talk, "flyktninger"), (plan, "innvandring")):
+        start = document.text.index(word)
+        excerpt_create(document=document, start=start, end=start + len(word), coder=analyst, themes=[theme])
+    troms, agder = project.counties.get(name="Troms"), project.counties.get(name="Agder")
+    assert [(label, total) for label, _c, total in code_frequencies(project, "document", troms).rows] == [
+        ("Intervju Troms", 2)]
+    assert [(label, total) for label, _c, total in code_frequencies(project, "document", agder).rows] == [
+        ("Regionplan Agder 2030", 1)]
+    assert code_frequencies(project, "participant", agder).rows == []  # a plan has no speakers
+    client.force_login(viewer)
+    matrix_page = client.get(reverse("coding:matrix", args=[project.slug])).content.decode()
+    url = reverse("coding:code_frequency", args=[project.slug])
+    assert f'href="{url}?county={troms.pk}"' in matrix_page
+    page = client.get(url, {"county": troms.pk, "by": "participant"})
+    assert "Kodefrekvenser i Troms" in page.content.decode() and "Regionplan" not in page.content.decode()
+    assert f"?by=document&amp;county={troms.pk}" in page.content.decode()  # the tabs keep the county
+    data = client.get(url, {"county": troms.pk, "format": "xlsx"})
+    assert "kodefrekvens-document" in data["Content-Disposition"] and "troms" in data["Content-Disposition"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(data.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["Intervju Troms"]
+    other = project_create(name="Annen", lead=viewer, template="integrering")
+    assert client.get(url, {"county": other.counties.first().pk}).status_code == 404
