@@ -28,6 +28,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 HOST = "127.0.0.1"
 SEARCH = "innv distrikt flyktning"
+SEARCH_NEAR = "innv OR distrikt NEAR/3 kommun"  # issue 16's three infix terms with one NEAR (bench/search_infix.py)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -116,6 +117,8 @@ def measure_http(client, meta, runs, results):
         ("matrix", "theme × county matrix", f"{base}/review/matrix/", 150),
         ("quotes", f"first page of a theme's quotes ({quotes:,} quotes)", f"{base}/review/themes/{theme.pk}/", 100),
         ("search", f"search «{SEARCH}»", f"{base}/search/?" + urllib.parse.urlencode({"q": SEARCH}), 300),
+        ("search_near", f"search «{SEARCH_NEAR}»", f"{base}/search/?" + urllib.parse.urlencode({"q": SEARCH_NEAR}),
+         300),
     ]
     for key, label, path, target in pages:
         times, content = client.timed(path, runs)
