@@ -259,6 +259,9 @@ class HitsCodeForm(forms.Form):
         if data.get("scope") == "ticked" and not hits:
             raise forms.ValidationError(_("Tick the hits to code, or choose every hit."))
         data["hits"] = hits
+        # The text each ticked hit's offsets were found in (its document's checksum when the page was shown).
+        data["checksums"] = dict(value.split(":", 1) for value in (
+            self.data.getlist("checksum") if hasattr(self.data, "getlist") else []) if ":" in value)
         return data
 
 

@@ -671,12 +671,14 @@ class HitsPlan:
 
 
 def hits_plan(*, project: Project, hits: Iterable[tuple[int, int, int]], themes: Iterable[Theme],
-              unit: str) -> HitsPlan:
+              unit: str, checksums: dict[str, str] | None = None) -> HitsPlan:
     """The excerpts coding `hits` ((document id, start, end)) as `unit` with `themes` would make.
 
     A hit inside a passage already coded with a theme does not get that theme again; a hit that
     gets no theme is skipped. Hits whose passages coincide (two in one sentence) make one excerpt.
     Reads each document's text once, its turns and the chosen themes' excerpts in one query each.
+    `checksums` ({document id: checksum}, of the texts the hits were found in): ticked hits from a page
+    shown before a document's text was corrected are refused, since their offsets may point at other words.
     """
     themes = _check_themes(project, themes)
     if unit not in UNITS:
@@ -684,6 +686,12 @@ def hits_plan(*, project: Project, hits: Iterable[tuple[int, int, int]], themes:
     hits = sorted(set(hits))
     document_ids = {document_id for document_id, _start, _end in hits}
     documents = {document.pk: document for document in Document.objects.filter(project=project, pk__in=document_ids)}
+    if checksums is not None:
+        changed = [document.title for document in documents.values() if checksums.get(str(document.pk)) !=
+                   document.checksum]
+        if changed:
+            raise ValidationError(_("The text of «%(title)s» was corrected since you searched: search again to code "
+                                    "its hits on its new words.") % {"title": changed[0]})
     coded = {}
     for document_id, theme_id, start, end in Coding.objects.filter(
             theme__in=themes, document_id__in=document_ids).values_list("document_id", "theme_id", "excerpt__start",

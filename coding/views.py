@@ -125,7 +125,8 @@ def hits_code(request, slug):
                 project=project, query=search_form.cleaned_data["q"], mode=search_form.cleaned_data["mode"] or "infix",
                 aa=search_form.cleaned_data["aa"], filters=search_form.filters(), time_codes=False) for h in r.hits]
         try:
-            plan = services.hits_plan(project=project, hits=hits, themes=data["themes"], unit=data["unit"])
+            plan = services.hits_plan(project=project, hits=hits, themes=data["themes"], unit=data["unit"],
+                                      checksums=data["checksums"] if data["scope"] != "all" else None)
             if request.POST.get("confirm"):
                 context["change"] = services.hits_code(project=project, plan=plan, coder=request.user,
                                               query=search_form.cleaned_data["q"])

@@ -63,7 +63,10 @@ def test_the_view_previews_then_codes_the_ticked_hits(client, project, analyst):
     client.force_login(analyst)
     theme = project.themes.first()
     first = _hits(project, "innv")[0]
-    data = {"q": "innv", "themes": [theme.pk], "unit": "hit", "scope": "ticked", "hit": [":".join(map(str, first))]}
+    page = client.get(reverse("coding:search", args=[project.slug]), {"q": "innv"}).content.decode()
+    assert f'name="checksum" value="{document.pk}:{document.checksum}"' in page
+    data = {"q": "innv", "themes": [theme.pk], "unit": "hit", "scope": "ticked", "hit": [":".join(map(str, first))],
+            "checksum": [f"{document.pk}:{document.checksum}"]}
     url = reverse("coding:hits_code", args=[project.slug])
     response = client.post(url, data)
     assert response.context["plan"].count == 1 and not Excerpt.objects.exists()
@@ -71,3 +74,6 @@ def test_the_view_previews_then_codes_the_ticked_hits(client, project, analyst):
     assert [(e.document_id, e.start, e.end) for e in Excerpt.objects.all()] == [first] and first[0] == document.pk
     response = client.post(url, {**data, "hit": ["1:2"]})
     assert "kunne ikke leses" in response.content.decode()
+    # A hit ticked on a page shown before the text was corrected: its offsets may point at other words now.
+    stale = client.post(url, {**data, "checksum": [f"{document.pk}:{'0' * 64}"], "confirm": "1"})
+    assert "ble rettet etter at du søkte" in stale.content.decode() and Excerpt.objects.count() == 1
