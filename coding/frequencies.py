@@ -8,21 +8,17 @@ from functools import cache
 from pathlib import Path
 
 import openpyxl
-from django.db.models import Count, Subquery
+from django.db.models import Count, Subquery, Sum
 from openpyxl.styles import Font
 
 from coding.models import Coding, Excerpt, Theme
 from coding.quotes import codebook_order, speaker_turn
 from interviews.models import Participant, ParticipantField, ParticipantRole
-from planner.models import Chunk
+from planner.models import Posting
 from planner.spreadsheets import append_rows
-from planner.textindex import WORD
 
 DATA = Path(__file__).resolve().parent / "data"
 BY = ("document", "participant", "role")  # what the code frequencies count per
-# The word list is counted in the request: up to this many characters (about 1.5 s), more asks for
-# a smaller choice of documents. Longer work belongs in the task worker (not built yet for this).
-WORD_LIST_MAX_CHARACTERS = 5_000_000
 
 
 @cache
@@ -46,21 +42,21 @@ class WordCount:
 def word_frequencies(documents, *, min_length=3, skip_stop_words=True, contains="", limit=None):
     """The words of `documents` (a Document queryset), most frequent first: how often, in how many.
 
-    Read from the search chunks, each chunk's own text only (not its overlap into the next). Words as
-    search sees them (planner.textindex.WORD), lowercased; `contains` keeps the words holding it.
+    Read from the word index (planner.textindex: each document's words with their counts), one aggregate
+    over the documents' postings, so a whole study's word list is counted in the request. Words as search
+    sees them (planner.textindex.WORD), lowercased; `contains` keeps the words holding it.
     """
     stops = stop_words() if skip_stop_words else frozenset()
     contains = contains.lower()
-    counts, spread, last_seen = Counter(), Counter(), {}
-    rows = Chunk.objects.filter(document__in=documents.values("pk")).order_by("document_id", "position")
-    for document_id, start, end, text in rows.values_list("document_id", "start", "end", "text"):
-        for word in WORD.findall(text[:end - start].lower()):
-            if len(word) < min_length or word in stops or (contains and contains not in word):
-                continue
-            counts[word] += 1
-            if last_seen.get(word) != document_id:
-                last_seen[word] = document_id
-                spread[word] += 1
+    rows = Posting.objects.filter(document__in=documents.values("pk")).values("word__word").annotate(
+        total=Sum("count"), spread=Count("document_id"))
+    # A word stored twice in the vocabulary (two imports adding it at once) is one word here.
+    counts, spread = Counter(), Counter()
+    for word, count, documents_holding in rows.values_list("word__word", "total", "spread"):
+        if len(word) < min_length or word in stops or (contains and contains not in word):
+            continue
+        counts[word] += count
+        spread[word] += documents_holding
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [WordCount(word, count, spread[word]) for word, count in ranked[:limit]]
 

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coding import frequencies, services
+from coding import services
 from coding.access import document_for_coder, study_for_coder, study_for_reader, study_for_register
 from coding.forms import ExcerptForm, HitsCodeForm, SearchForm, WordListForm
 from coding.frequencies import code_frequencies, word_frequencies
@@ -270,14 +269,6 @@ def word_list(request, slug):
     project, membership = study_for_reader(request, slug)
     form = WordListForm(request.GET or None, project=project)
     words = []
-    if form.is_valid():
-        data = form.cleaned_data
-        size = form.documents_chosen(project).aggregate(total=Sum("length"))["total"] or 0
-        if size > frequencies.WORD_LIST_MAX_CHARACTERS:
-            form.add_error("documents", _("These documents hold %(size)s million characters; the word list counts "
-                                          "up to %(max)s million at a time. Choose fewer documents, a kind or a "
-                                          "county.") % {"size": round(size / 1e6, 1),
-                                                        "max": round(frequencies.WORD_LIST_MAX_CHARACTERS / 1e6, 1)})
     if form.is_valid():
         data = form.cleaned_data
         words = word_frequencies(form.documents_chosen(project), min_length=data["min_length"] or 1,

@@ -43,14 +43,18 @@ def test_the_word_list_page_and_its_xlsx(client, project, viewer):
     assert rows == [("Ord", "Forekomster", "Dokumenter"), ("innvandring", 2, 1), ("distriktene", 1, 1)]
 
 
-def test_too_many_characters_ask_for_fewer_documents(client, project, viewer, monkeypatch):
-    from coding import frequencies
-
-    plan_document(project)
-    monkeypatch.setattr(frequencies, "WORD_LIST_MAX_CHARACTERS", 100)
+def test_the_word_list_of_every_document_is_one_aggregate_of_the_word_index(client, project, viewer,
+                                                                            django_assert_num_queries):
+    """No limit on how much text: the counts come from the postings, never from the texts."""
+    for n in range(3):
+        plan_document(project, pages=["Innvandring og innvandring i distriktene."], title=f"Plan {n}")
     client.force_login(viewer)
-    response = client.get(reverse("coding:word_list", args=[project.slug]), {"min_length": 3})
-    assert response.context["words"] == [] and "Velg færre dokumenter" in response.content.decode()
+    url = reverse("coding:word_list", args=[project.slug])
+    client.get(url, {"min_length": 3})
+    with django_assert_num_queries(6):  # session, user, membership, the form's counties, its documents, the words
+        response = client.get(url, {"min_length": 3, "stop_words": "on"})
+    assert [(w.word, w.count, w.documents) for w in response.context["words"]] == [
+        ("innvandring", 6, 3), ("distriktene", 3, 3)]
 
 
 def test_code_frequencies_per_document_participant_and_role(client, project, analyst, viewer,
