@@ -10,25 +10,20 @@ code 500 hits as sentences (undone after each run).
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  bench/corpus.py: the shared database
+from run import median_ms  # noqa: E402
 
 QUERY = "innv OR distrikt NEAR/3 kommun"  # three infix terms, one NEAR
 
 
 def timed(function, runs):
     function()  # warm up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), times
+    return median_ms(function, runs)
 
 
 def explain(statements):

@@ -72,12 +72,8 @@ class ChunkAdmin(admin.ModelAdmin):
     readonly_fields = ["text"]
 
 
-@admin.register(IndexWord)
-class IndexWordAdmin(admin.ModelAdmin):
+class DerivedAdmin(admin.ModelAdmin):
     """The word index is derived from the texts (planner.textindex): read only."""
-
-    list_display = ["word"]
-    search_fields = ["word"]
 
     def has_add_permission(self, request):
         return False
@@ -86,18 +82,18 @@ class IndexWordAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(IndexWord)
+class IndexWordAdmin(DerivedAdmin):
+    list_display = ["word"]
+    search_fields = ["word"]
+
+
 @admin.register(Posting)
-class PostingAdmin(admin.ModelAdmin):
+class PostingAdmin(DerivedAdmin):
     list_display = ["document", "word", "count"]
     list_select_related = ["document", "word"]
     raw_id_fields = ["document", "word"]
     exclude = ["positions"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FileJob)
