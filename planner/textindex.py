@@ -8,9 +8,11 @@ import bisect
 import re
 import sys
 from array import array
+from contextlib import contextmanager
 from itertools import accumulate, islice
 from operator import or_
 
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from planner.models import Chunk, IndexWord, Posting
@@ -209,10 +211,19 @@ def document_postings(document):
     old = set(Posting.objects.filter(document=document).values_list("word_id", flat=True))
     Posting.objects.filter(document=document).delete()
     found = postings_of(document.text)
-    ids = word_ids(found)
-    Posting.objects.bulk_create(
-        (Posting(document=document, word_id=ids[word], count=len(positions) // 2, positions=encode(positions))
-         for word, positions in found.items()), batch_size=1000)
+    for attempt in (1, 2):
+        ids = word_ids(found)
+        try:
+            with _words_checked_at_once(), transaction.atomic():
+                Posting.objects.bulk_create(
+                    (Posting(document=document, word_id=ids[word], count=len(positions) // 2,
+                             positions=encode(positions)) for word, positions in found.items()), batch_size=1000)
+            break
+        except IntegrityError:
+            # A document deleted at this moment took a word of this one out of the vocabulary (purge_words):
+            # the words are looked up, and the missing one stored, again.
+            if attempt == 2:
+                raise
     purge_words(old - set(ids.values()))
 
 
@@ -238,6 +249,44 @@ def word_ids(words):
 
 def purge_words(word_ids):
     """Delete the words among these that no document holds any more: a name erased from every text does not
-    stay behind in the vocabulary."""
+    stay behind in the vocabulary. On PostgreSQL a word that a document being stored at this moment has
+    taken (its posting's foreign key check holds the word's row) is skipped, never waited for; a document
+    whose posting comes after the delete stores the word again (document_postings)."""
+    table, postings = IndexWord._meta.db_table, Posting._meta.db_table
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     for batch in batched(word_ids, MAX_WORDS_PER_QUERY):
-        IndexWord.objects.filter(pk__in=batch, postings__isnull=True).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE id IN "
+                           f"({', '.join(['%s'] * len(batch))}) AND NOT EXISTS (SELECT 1 FROM {postings} WHERE "
+                           f"{postings}.word_id = {table}.id){lock})", batch)
+
+
+@contextmanager
+def _words_checked_at_once():
+    """On PostgreSQL, the posting → word foreign key checked at each statement, not at commit (Django makes
+    it deferred): a posting whose word a concurrent purge deleted fails inside the caller's savepoint, which
+    stores the word again, instead of the whole transaction failing at its commit."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    name = _word_constraint()
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET CONSTRAINTS "{name}" IMMEDIATE')
+    try:
+        yield
+    finally:
+        if not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute(f'SET CONSTRAINTS "{name}" DEFERRED')
+
+
+def _word_constraint():
+    if "word" not in _CONSTRAINTS:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, Posting._meta.db_table)
+        _CONSTRAINTS["word"] = next(name for name, info in constraints.items()
+                                    if info["foreign_key"] and info["columns"] == ["word_id"])
+    return _CONSTRAINTS["word"]
+
+
+_CONSTRAINTS = {}

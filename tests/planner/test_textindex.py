@@ -2,8 +2,13 @@
 exact, and postings_of numbers every word."""
 
 import random
+import threading
+import time
 
-from planner.models import Chunk, Document
+import pytest
+from django.db import transaction
+
+from planner.models import Chunk, Document, IndexWord
 from planner.textindex import CHUNK_SIZE, WORD, lowered_text, postings_of, slices, text_slice
 
 
@@ -73,3 +78,52 @@ def test_it_gives_what_reading_word_by_word_gives_for_any_text():
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert {word: list(p) for word, p in postings_of(text).items()} == by_hand(text), repr(text)
+
+
+def _run(target, results, key):
+    from tests.races import record
+
+    record(target, results, key, ())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["import", "delete"])
+def test_a_document_stored_while_another_is_deleted_keeps_their_shared_word(project, lead, first):
+    """Document A alone holds «kvitebjørnsen»; B is stored with it while A is deleted, in either order of
+    their transactions. Both succeed and B's word stays findable (the delete's vocabulary purge either
+    waits for B's posting and keeps the word, or B's posting waits for the purge and stores the word again)."""
+    from coding.revisions import document_delete
+    from coding.search import search
+    from tests.races import postgres_only
+
+    postgres_only()
+    alone = Document.objects.create(project=project, kind="other", title="A", text="Kvitebjørnsen i kommunen.")
+    started, results = threading.Event(), {}
+
+    def store():
+        if first == "delete":
+            started.wait(5)
+        with transaction.atomic():
+            Document.objects.create(project=project, kind="other", title="B", text="Kvitebjørnsen svarer.")
+            if first == "import":
+                started.set()
+                time.sleep(0.7)  # the delete's purge meets this uncommitted posting
+
+    def delete():
+        if first == "import":
+            started.wait(5)
+        with transaction.atomic():
+            document_delete(document=alone, user=lead)
+            if first == "delete":
+                started.set()
+                time.sleep(0.7)  # the store's posting meets this uncommitted purge
+
+    threads = [threading.Thread(target=_run, args=(store, results, "store")),
+               threading.Thread(target=_run, args=(delete, results, "delete"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert results == {"store": "ok", "delete": "ok"}
+    assert [r.document.title for r in search(project=project, query="kvitebjørn")] == ["B"]
+    assert IndexWord.objects.filter(word="kvitebjørnsen").count() == 1
