@@ -1,6 +1,7 @@
 """Participants in the app: the list with the report's method table, a participant's page where the lead
 edits and merges, and assigning transcript turns to participants."""
 
+from collections import Counter
 from html import escape
 
 from django.contrib import messages
@@ -115,21 +116,22 @@ def method_table(project, participants, spoke):
     """
     format_of = dict(Interview.objects.filter(document__project=project, format__in=TABLE_FORMATS).values_list(
         "document_id", "format"))
-    formats = {}
+    # Informants alike in county, role, field and where they spoke are counted together, then summed per
+    # section: a study of 220 interviews has some 1,300 participants and a few dozen such kinds.
+    kinds = Counter()
     for participant in participants:
-        if participant.role in INFORMANT_ROLES:
-            formats[participant.pk] = {format_of[d] for d in spoke.get(participant.pk, (0, ()))[1] if d in format_of}
+        if participant.role not in INFORMANT_ROLES:
+            continue
+        spoke_in = {format_of[d] for d in spoke.get(participant.pk, (0, ()))[1] if d in format_of}
+        if spoke_in:
+            other = participant.field_other if participant.field == ParticipantField.OTHER else ""
+            kinds[(participant.county__name or "", participant.role, (participant.field, other),
+                   tuple(f in spoke_in for f in TABLE_FORMATS))] += 1
     sections = {"county": {}, "role": {}, "field": {}}
     totals = [0] * (len(TABLE_FORMATS) + 1)
-    for participant in participants:
-        spoke_in = formats.get(participant.pk)
-        if not spoke_in:
-            continue
-        cells = [int(f in spoke_in) for f in TABLE_FORMATS] + [1]
-        other = participant.field_other if participant.field == ParticipantField.OTHER else ""
-        keys = {"county": participant.county__name or "", "role": participant.role,
-                "field": (participant.field, other)}
-        for section, key in keys.items():
+    for (county, role, field, spoke_in), n in kinds.items():
+        cells = [n * spoke for spoke in spoke_in] + [n]
+        for section, key in (("county", county), ("role", role), ("field", field)):
             row = sections[section].setdefault(key, [0] * len(cells))
             sections[section][key] = [a + b for a, b in zip(row, cells, strict=True)]
         totals = [a + b for a, b in zip(totals, cells, strict=True)]
