@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from interviews.importers import EXTENSIONS
 from interviews.models import InterviewFormat, NameWord, Participant, ParticipantField, ParticipantRole, label_order
 from interviews.services import NewParticipant
-from planner.forms import MultipleFileField, MultipleFileInput
+from planner.forms import LongSelect, MultipleFileField, MultipleFileInput
 from planner.models import normalise_text
 
 NEW = "new"
@@ -49,7 +49,7 @@ class InterviewForm(forms.Form):
 class SpeakerForm(forms.Form):
     """Map one speaker as found in the file to a participant: an existing one, or a new label."""
 
-    participant = forms.ChoiceField(label=_("Participant"))
+    participant = forms.ChoiceField(label=_("Participant"), widget=LongSelect)
     label = forms.CharField(label=_("New label"), max_length=60, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, required=False)
     field = forms.ChoiceField(label=_("Field"), choices=ParticipantField.choices, required=False)
@@ -161,7 +161,7 @@ def _participant_choices(participants):
 class ParticipantMergeForm(forms.Form):
     """Merge this participant into another one of the study: the same person under two labels."""
 
-    target = forms.ChoiceField(label=_("Merge into"))
+    target = forms.ChoiceField(label=_("Merge into"), widget=LongSelect)
 
     def __init__(self, *args, participant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,7 +181,7 @@ class TurnAssignForm(forms.Form):
     last = forms.IntegerField(label=_("Last turn"), min_value=1, required=False)
     count = forms.IntegerField(label=_("or the following number of turns"), min_value=1, required=False,
                                help_text=_("Counted from the first turn, which is included."))
-    participant = forms.ChoiceField(label=_("Participant"))
+    participant = forms.ChoiceField(label=_("Participant"), widget=LongSelect)
     label = forms.CharField(label=_("New label"), max_length=60, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, required=False)
     field = forms.ChoiceField(label=_("Field"), choices=ParticipantField.choices, required=False)

@@ -11,7 +11,7 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -204,6 +204,36 @@ class Turn(models.Model):
     @property
     def time_code(self):
         return format_seconds(self.start_seconds)
+
+
+def speaking_pairs(project_id) -> list[tuple[int, int]]:
+    """(participant id, document id) for each transcript each participant of the study speaks in.
+
+    A skip scan of the (participant, document) index: per participant the first document, then the next one
+    after it, until there is none; some 2,600 index probes for a study of 1,300 participants and 220
+    interviews, where a DISTINCT or GROUP BY reads all of its 140,000 turns (issue 15). SQLite and PostgreSQL
+    (up to 17) do not skip through an index on their own, hence the recursive query.
+    """
+    turn, participant = Turn._meta.db_table, Participant._meta.db_table
+    next_document = f"SELECT MIN(t.document_id) FROM {turn} t WHERE t.participant_id = {{}}"
+    sql = (
+        f"WITH RECURSIVE pairs(participant_id, document_id) AS ("
+        f" SELECT p.id, ({next_document.format('p.id')}) FROM {participant} p WHERE p.project_id = %s"
+        f" UNION ALL SELECT pairs.participant_id,"
+        f" ({next_document.format('pairs.participant_id')} AND t.document_id > pairs.document_id)"
+        f" FROM pairs WHERE pairs.document_id IS NOT NULL"
+        f") SELECT participant_id, document_id FROM pairs WHERE document_id IS NOT NULL"
+    )
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [project_id])
+            return cursor.fetchall()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner takes the recursion for 100 times its rows and would compile the query (JIT): 9 of
+        # its 15 ms on the benchmark corpus.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [project_id])
+        return cursor.fetchall()
 
 
 def format_seconds(seconds):

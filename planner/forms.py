@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from planner.models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Membership, Plan, Project
@@ -149,3 +151,31 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data]
         return [single(data, initial)]
+
+
+class LongSelect(forms.Select):
+    """A select of many options, written here rather than through a template per option: the participant lists
+    of a study of 220 interviews hold some 1,300, and their templates were most of the transcript page's 250 ms
+    (issue 15). The markup is Select's, character for character (tests/planner/test_long_select.py); groups of
+    options are left to Select."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if any(isinstance(label, list | tuple) for _value, label in self.choices):
+            return super().render(name, value, attrs, renderer)
+        chosen = self.format_value(value)
+        parts = [f'<select name="{escape(name)}"{_attributes(self.build_attrs(self.attrs, attrs))}>']
+        selected = False
+        for option, label in self.choices:
+            option = "" if option is None else str(option)
+            mark = not selected and option in chosen
+            selected |= mark
+            parts.append(f'\n  <option value="{escape(option)}"{" selected" if mark else ""}>'
+                         f"{conditional_escape(label)}</option>\n")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _attributes(attrs):
+    """An element's attributes as django/forms/widgets/attrs.html writes them: True bare, False left out."""
+    return "".join(f" {name}" if value is True else f' {name}="{escape(value)}"'
+                   for name, value in attrs.items() if value is not False)

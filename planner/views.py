@@ -87,13 +87,21 @@ def project_detail(request, slug):
         "no_county": no_county if any(no_county) else None, "document_totals": totals,
         "kind_totals": [(label, total) for (_kind, label), total in zip(kinds, totals, strict=True)],
         "theme_count": project.themes.active().count(),
-        # Excerpts live in the coding app; counting them through the relation needs no import.
-        "excerpt_count": Document.objects.filter(project=project).aggregate(n=Count("excerpts"))["n"],
+        "excerpt_count": excerpt_count(project),
         "plan_count": Plan.objects.filter(county__project=project).count(),
         "county_count": sum(1 for c in counties if c.in_study),
         "members": project.memberships.select_related("user").order_by("role", "user__username"),
     }
     return render(request, "planner/project_detail.html", context)
+
+
+def excerpt_count(project):
+    """The study's excerpts, counted as COUNT(*) over the excerpts' document index, which PostgreSQL answers
+    from the index alone (800 pages read for 100,000 excerpts); counted through the documents, as
+    COUNT(excerpt.id), it read each excerpt's row as well (88,000 pages, 45 ms; issue 15). Excerpts live in
+    the coding app: the model is reached through the relation, not imported."""
+    excerpts = Document._meta.get_field("excerpts").related_model
+    return excerpts.objects.filter(document__project=project).count()
 
 
 @login_required

@@ -168,6 +168,19 @@ def test_the_transcript_page_offers_the_form_and_a_control_per_turn_to_writers_o
     assert '<span class="turn-no">6</span>' in page
 
 
+def test_the_transcript_page_writes_the_participant_options_without_a_template_each(client, project, analyst):
+    """A study of 220 interviews has some 1,300 participants: through Select's option template they were most
+    of the page's time (issue 15); LongSelect writes them (tests/planner/test_long_select.py)."""
+    document = speakerless(project, analyst)
+    Participant.objects.bulk_create(Participant(project=project, label=f"Informant {n}") for n in range(100, 160))
+    client.force_login(analyst)
+    response = client.get(reverse("interviews:transcript_detail", args=[project.slug, document.pk]))
+    page = response.content.decode()
+    assert page.count("<option value=") >= 60 and '>Informant 159</option>' in page
+    options = [t.name for t in response.templates].count("django/forms/widgets/select_option.html")
+    assert options < 20, f"{options} option templates: the role and field selects have 11 options together"
+
+
 def test_the_assign_page_is_filled_from_the_turn_it_was_opened_from(client, project, analyst):
     document = speakerless(project, analyst)
     client.force_login(analyst)
