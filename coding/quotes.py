@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.utils import translation
 
 from coding.models import Coding, Excerpt, Theme
@@ -466,17 +466,32 @@ def quote_start(document: Document, start: int, end: int) -> int:
     return speech_start(start, end, speech)
 
 
+def turns_over(document: Document, start: int, end: int) -> tuple[int | None, int]:
+    """Of the passage [start, end): the speech start of the turn that holds `start` (None before the first
+    turn, and in a plan) and how many turns start inside it after `start`. One query."""
+    holder = Turn.objects.holding(start, document=document).values("start")[:1]
+    rows = list(Turn.objects.filter(document=document, start__lt=end, start__gte=Coalesce(Subquery(holder), start))
+                .order_by("start").values_list("start", "speech_start"))
+    speech = rows[0][1] if rows and rows[0][0] <= start else None
+    return speech, sum(1 for turn_start, _speech in rows if turn_start > start)
+
+
 def speaker_turn_at(document: Document, position: int) -> int | None:
     """The speech start of the turn that contains `position` (one query), or None before the first turn."""
     return Turn.objects.holding(position, document=document).values_list("speech_start", flat=True).first()
 
 
-def quote_text(document: Document, start: int, end: int, text: str | None = None) -> str:
+_TO_READ = object()
+
+
+def quote_text(document: Document, start: int, end: int, text: str | None = None, *,
+               speech: int | None | object = _TO_READ) -> str:
     """The shown text of the passage [start, end) of a document, as it reads once coded: two queries at most.
 
     `text` is the document's whole text when the caller has it; otherwise the passage is read alone.
+    `speech`: the speech start of the turn that holds `start` (turns_over), when the caller has read it.
     """
-    start = quote_start(document, start, end)
+    start = quote_start(document, start, end) if speech is _TO_READ else speech_start(start, end, speech)
     return shown_text(text_slice(document.pk, start, end) if text is None else text[start:end], document.kind)
 
 
