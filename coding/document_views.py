@@ -25,12 +25,12 @@ from coding.access import (
     study_for_reader,
 )
 from coding.forms import ExcerptEditForm
-from coding.models import Change, DoubleCoding, Theme
-from coding.quotes import quote_start, quote_text, shown_text, speech_span, turn_starts
+from coding.models import Change, DoubleCoding
+from coding.quotes import quote_text, shown_text, speech_span, speech_start, turn_starts, turns_over
 from coding.rendering import Pages, document_window, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
-from interviews.models import Recording, SpeakerChange, Turn, format_seconds
+from interviews.models import Recording, SpeakerChange, format_seconds
 from planner.models import Chunk, Document
 from planner.textindex import slices
 
@@ -116,8 +116,11 @@ def _rows_response(request, membership, document, spans, *, panel_template="codi
     return render(request, panel_template, {"rows": rows.values(), **(context or {})})
 
 
-def _panel_context(project, membership, excerpt, form=None, message=None, chosen=None, passage=None):
-    """The excerpt panel; reads the passage alone, never the whole text of the document."""
+def _panel_context(project, membership, excerpt, form=None, message=None, chosen=None, passage=None,
+                   active=None):
+    """The excerpt panel; reads the passage alone, never the whole text of the document.
+
+    `active`: the study's active themes in codebook order, when the caller has read them."""
     if excerpt is None:
         return {"project": project, "membership": membership, "message": message}
     if chosen is None:
@@ -126,20 +129,19 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
     if form is None:
         form = ExcerptEditForm(project=project, can_mark_key=membership.is_lead, initial={
             "version": excerpt.version, "memo": excerpt.memo, "is_key": excerpt.is_key})
-    themes = [
-        {"id": pk, "name": name, "colour": colour, "checked": pk in chosen}
-        for pk, name, colour in project.themes.active().in_codebook_order().values_list(
-            "id", "name", "colour")
-    ]
-    # The panel shows the quote as every list and file will (coding/quotes.py).
+    if active is None:
+        active = project.themes.active().in_codebook_order()
+    themes = [{"id": theme.pk, "name": theme.name, "colour": theme.colour, "checked": theme.pk in chosen}
+              for theme in active]
+    # The panel shows the quote as every list and file will (coding/quotes.py). A passage across speaker
+    # turns is allowed, and said to be one.
+    speech, inside = turns_over(excerpt.document, excerpt.start, excerpt.end)
     if passage is None:
-        passage = quote_text(excerpt.document, excerpt.start, excerpt.end)
+        passage = quote_text(excerpt.document, excerpt.start, excerpt.end, speech=speech)
     else:
-        passage = shown_text(passage[quote_start(excerpt.document, excerpt.start, excerpt.end) - excerpt.start:],
+        passage = shown_text(passage[speech_start(excerpt.start, excerpt.end, speech) - excerpt.start:],
                              excerpt.document.kind)
-    # A passage across speaker turns is allowed, and said to be one.
-    turns = 1 + Turn.objects.filter(document_id=excerpt.document_id, start__gt=excerpt.start,
-                                    start__lt=excerpt.end).count()
+    turns = 1 + inside
     return {"project": project, "membership": membership, "excerpt": excerpt, "form": form, "message": message,
             "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes, "turns": turns}
 
@@ -154,7 +156,10 @@ def excerpt_create_view(request, slug, document_id):
         response = render(request, "coding/_excerpt_panel.html", {"message": TEXT_CORRECTED, "error": True})
         response["HX-Refresh"] = "true"
         return response
-    themes = list(Theme.objects.filter(project=project, archived=False, pk__in=request.POST.getlist("themes")))
+    # The study's active themes, read once: the chosen ones to code with, all of them for the panel.
+    active = list(project.themes.active().in_codebook_order())
+    posted = set(request.POST.getlist("themes"))
+    themes = [theme for theme in active if str(theme.pk) in posted]
     start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
     if 0 <= start < end <= document.length:  # any other selection is the service's to refuse, with its message
         span = speech_span(document, start, end)
@@ -168,7 +173,7 @@ def excerpt_create_view(request, slug, document_id):
         return render(request, "coding/_excerpt_panel.html", {"message": " ".join(error.messages), "error": True})
     excerpt.document = document
     return _rows_response(request, membership, document, [(excerpt.start, excerpt.end)], context=_panel_context(
-        project, membership, excerpt, chosen={t.pk for t in themes}, passage=excerpt.passage))
+        project, membership, excerpt, chosen={t.pk for t in themes}, passage=excerpt.passage, active=active))
 
 
 @login_required

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.utils import translation
 
 from coding.models import Coding, Excerpt, Theme
@@ -204,30 +204,50 @@ def selected_themes(project: Project, theme_ids: Sequence[int] = ()) -> list[The
     return chosen
 
 
+def selected_codings(project: Project, *, theme_ids: Iterable[int], counties: Iterable[int] = (), sources: str = "",
+                     key_only: bool = False, coder: str = "", with_blind: bool = False,
+                     document_ids: Iterable[int] | None = None) -> QuerySet:
+    """The codings behind selected_excerpts (the same arguments): the study's codings with any of `theme_ids`
+    on the chosen documents, of key quotes only or all, by the `coder` or anyone. An excerpt with two of the
+    themes has two of them: count distinct excerpt ids.
+    """
+    # The documents as a list of ids read from the document indexes alone: joined, SQLite builds a Bloom
+    # filter on the documents first, reading each one's project and county columns, which lie after its
+    # text, through every overflow page of every transcript (100-250 ms at bench scale 1, issue 15).
+    documents = Document.objects.filter(project=project)
+    counties = [county for county in counties if county]
+    if counties:
+        documents = documents.filter(county_id__in=counties)
+    if sources in KINDS:
+        documents = documents.filter(kind=KINDS[sources])
+    codings = Coding.objects.filter(theme_id__in=list(theme_ids), document_id__in=documents.values("pk"))
+    if document_ids is not None:
+        # On the codings' own column: on the documents, SQLite reads each one's row to check its project.
+        codings = codings.filter(document_id__in=list(document_ids))
+    if not (with_blind and coder):
+        codings = codings.settled()
+    if key_only:
+        codings = codings.filter(excerpt__is_key=True)
+    if coder:
+        codings = codings.filter(excerpt__coder__username=coder)
+    return codings
+
+
 def selected_excerpts(project: Project, *, theme_ids: Iterable[int], counties: Iterable[int] = (), sources: str = "",
-                      key_only: bool = False, coder: str = "", with_blind: bool = False) -> QuerySet:
+                      key_only: bool = False, coder: str = "", with_blind: bool = False,
+                      document_ids: Iterable[int] | None = None) -> QuerySet:
     """The study's excerpts coded with any of `theme_ids`, from `counties` (all when empty), of `sources`
-    («interviews», «plans» or all), key quotes only or all, by the `coder` (a user name) or anyone.
+    («interviews», «plans» or all), key quotes only or all, by the `coder` (a user name) or anyone; of the
+    documents `document_ids` only, when given.
 
     Documents still coded blind are left out (coding.models.blind_documents), unless `with_blind` and a
     `coder` are given: then that coder's excerpts there count too (coding.access.counts_blind_coding_of).
     """
-    # The study is checked on the codings' own document: SQLite then looks each excerpt up by id
+    # Chosen through their codings, which carry their document: SQLite then looks each excerpt up by id
     # instead of testing every excerpt of every document of the study (25 times slower).
-    codings = Coding.objects.filter(theme_id__in=list(theme_ids), document__project=project)
-    if not (with_blind and coder):
-        codings = codings.settled()
-    excerpts = Excerpt.objects.filter(pk__in=codings.values("excerpt_id"))
-    counties = [county for county in counties if county]
-    if counties:
-        excerpts = excerpts.filter(document__county_id__in=counties)
-    if sources in KINDS:
-        excerpts = excerpts.filter(document__kind=KINDS[sources])
-    if key_only:
-        excerpts = excerpts.filter(is_key=True)
-    if coder:
-        excerpts = excerpts.filter(coder__username=coder)
-    return excerpts
+    codings = selected_codings(project, theme_ids=theme_ids, counties=counties, sources=sources, key_only=key_only,
+                               coder=coder, with_blind=with_blind, document_ids=document_ids)
+    return Excerpt.objects.filter(pk__in=codings.values("excerpt_id"))
 
 
 def spoken_by(excerpts: QuerySet, *, role: str = "", field: str = "") -> QuerySet:
@@ -299,7 +319,8 @@ def read_quotes(excerpts: QuerySet) -> dict[int, Quote]:
     Texts are cut out of the search chunks that hold them, never out of the whole documents
     (on PostgreSQL reading a long text means decompressing all of it, once per excerpt).
     """
-    with_turn = excerpts.annotate(turn_id=Subquery(speaker_turn().values("pk")[:1]))
+    # Unordered: the rows go into a dict (the excerpts' default order would join the documents for their titles).
+    with_turn = excerpts.order_by().annotate(turn_id=Subquery(speaker_turn().values("pk")[:1]))
     rows = list(with_turn.values_list("pk", "document_id", "start", "end", "memo", "is_key", "coder__username",
                                       "created_at", "turn_id"))
     if not rows:
@@ -461,17 +482,32 @@ def quote_start(document: Document, start: int, end: int) -> int:
     return speech_start(start, end, speech)
 
 
+def turns_over(document: Document, start: int, end: int) -> tuple[int | None, int]:
+    """Of the passage [start, end): the speech start of the turn that holds `start` (None before the first
+    turn, and in a plan) and how many turns start inside it after `start`. One query."""
+    holder = Turn.objects.holding(start, document=document).values("start")[:1]
+    rows = list(Turn.objects.filter(document=document, start__lt=end, start__gte=Coalesce(Subquery(holder), start))
+                .order_by("start").values_list("start", "speech_start"))
+    speech = rows[0][1] if rows and rows[0][0] <= start else None
+    return speech, sum(1 for turn_start, _speech in rows if turn_start > start)
+
+
 def speaker_turn_at(document: Document, position: int) -> int | None:
     """The speech start of the turn that contains `position` (one query), or None before the first turn."""
     return Turn.objects.holding(position, document=document).values_list("speech_start", flat=True).first()
 
 
-def quote_text(document: Document, start: int, end: int, text: str | None = None) -> str:
+_TO_READ = object()
+
+
+def quote_text(document: Document, start: int, end: int, text: str | None = None, *,
+               speech: int | None | object = _TO_READ) -> str:
     """The shown text of the passage [start, end) of a document, as it reads once coded: two queries at most.
 
     `text` is the document's whole text when the caller has it; otherwise the passage is read alone.
+    `speech`: the speech start of the turn that holds `start` (turns_over), when the caller has read it.
     """
-    start = quote_start(document, start, end)
+    start = quote_start(document, start, end) if speech is _TO_READ else speech_start(start, end, speech)
     return shown_text(text_slice(document.pk, start, end) if text is None else text[start:end], document.kind)
 
 

@@ -168,8 +168,11 @@ def _records(*, project, rows, columns, count, sources, coder, with_blind=False)
                                     with_blind=with_blind)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(county_id, item, sum(int(word) << (WORD * k) for k, word in enumerate(words)), int(n))
-                for county_id, item, *words, n in cursor.fetchall()]
+        records = [(county_id, item, sum(int(word) << (WORD * k) for k, word in enumerate(words)), int(n))
+                   for county_id, item, *words, n in cursor.fetchall()]
+    # A mask without a shown theme's bit: excerpts whose only themes are not rows (the excerpts statement
+    # reads every coding of the study's documents, unfiltered). They count nowhere, not even in the totals.
+    return [record for record in records if record[2]]
 
 
 def _marks(values):
@@ -220,57 +223,65 @@ def _coded_with(themes):
 
 
 def _excerpts_statement(*, themes, **filters):
-    """Excerpts grouped by county and set of themes: no COUNT(DISTINCT) needed."""
+    """Excerpts grouped by county and set of themes: no COUNT(DISTINCT) needed.
+
+    Every coding of the study's documents is read, unfiltered by theme: those whose themes are not
+    rows (none, unless a theme is archived while a coding of it is being made) give a mask of 0,
+    which `_records` leaves out. The filter cost SQLite a test per coding, and on PostgreSQL, as an
+    index condition on the third column of (document, excerpt, theme), it took the index's excerpt
+    order away: each document's codings were sorted (measured: docs/benchmarks.md, the matrix).
+    """
     sums, words, sum_params = _mask_sums(themes, "c.theme_id")
     if connection.vendor == "postgresql":
-        return _excerpts_statement_postgresql(themes=themes, sums=sums, words=words, sum_params=sum_params, **filters)
+        return _excerpts_statement_postgresql(sums=sums, words=words, sum_params=sum_params, **filters)
     where, where_params = _document_filter(**filters)
     t = _tables()
     masks = ", ".join(f"s.{w}" for w in words)
     # SQLite would store a grouped subquery before joining it (ten times slower); from the
-    # documents down to their codings (which carry their document), it streams. The excerpts
-    # are joined only to filter by coder.
+    # documents down to their codings (which carry their document), it streams. Grouped by
+    # document and excerpt, the codings arrive in the group's order (the documents one by one,
+    # each one's codings from the (document, excerpt, theme) index): no temporary B-tree, which
+    # grouping by excerpt and county needed (a quarter of the statement's time). The excerpts are
+    # joined only to filter by coder.
     coder_join = f"JOIN {t['excerpt']} e ON e.id = c.excerpt_id" if filters["coder_id"] is not None else ""
     sql = f"""
         SELECT s.county_id, NULL, {masks}, COUNT(*)
         FROM (SELECT d.county_id, {sums} FROM {t["document"]} d
               JOIN {t["coding"]} c ON c.document_id = d.id {coder_join}
-              WHERE {where} AND {_coded_with(themes)}
-              GROUP BY c.excerpt_id, d.county_id) s
+              WHERE {where}
+              GROUP BY d.id, c.excerpt_id) s
         GROUP BY s.county_id, {masks}
     """
-    return sql, [*sum_params, *where_params, *themes]
+    return sql, [*sum_params, *where_params]
 
 
-def _excerpts_statement_postgresql(*, themes, sums, words, sum_params, project_id, county_ids, kinds, coder_id,
+def _excerpts_statement_postgresql(*, sums, words, sum_params, project_id, county_ids, kinds, coder_id,
                                    with_blind=False):
-    """Each excerpt's theme bits, from the (document, excerpt, theme) index of the codings alone.
+    """Each excerpt's theme bits, document by document, from the (document, excerpt, theme) index alone.
 
-    The codings come in document and excerpt order, so each excerpt's bits are summed as they
-    stream by, with no join to the excerpts (the coding carries its document) and no sort.
-    Grouping by document and set of themes first leaves a few thousand rows to join to their
-    documents' counties. Measured in docs/benchmarks.md (the matrix, 100,000 excerpts).
+    The LATERAL subquery runs once per document of the study: its codings come out of the index in
+    excerpt order and each excerpt's bits are summed as they stream by (no sort, no join to the
+    excerpts). Grouped over the whole study at once, PostgreSQL hashed 100,000 excerpts, spilled
+    to disk past work_mem and hashed again (measured: docs/benchmarks.md, the matrix).
     """
     where, where_params = _document_filter(project_id=project_id, county_ids=county_ids, kinds=kinds,
                                            coder_id=None, with_blind=with_blind)
     t = _tables()
     coder, coder_params = "", []
     if coder_id is not None:
-        coder, coder_params = f"AND c.excerpt_id IN (SELECT e.id FROM {t['excerpt']} e WHERE e.coder_id = %s)", [
-            coder_id]
-    masks = ", ".join(f"g.{w}" for w in words)
+        coder, coder_params = (f"AND c.excerpt_id IN (SELECT e.id FROM {t['excerpt']} e "
+                               f"WHERE e.document_id = d.id AND e.coder_id = %s)"), [coder_id]
+    masks = ", ".join(f"s.{w}" for w in words)
     sql = f"""
-        SELECT d.county_id, NULL, {masks}, SUM(g.n)
-        FROM (SELECT s.document_id, {", ".join(f"s.{w}" for w in words)}, COUNT(*) AS n
-              FROM (SELECT c.document_id, c.excerpt_id, {sums} FROM {t["coding"]} c
-                    WHERE c.document_id IN (SELECT d.id FROM {t["document"]} d WHERE {where})
-                      AND {_coded_with(themes)} {coder}
-                    GROUP BY c.document_id, c.excerpt_id) s
-              GROUP BY s.document_id, {", ".join(f"s.{w}" for w in words)}) g
-        JOIN {t["document"]} d ON d.id = g.document_id
+        SELECT d.county_id, NULL, {masks}, COUNT(*)
+        FROM {t["document"]} d
+        CROSS JOIN LATERAL (SELECT {sums} FROM {t["coding"]} c
+                            WHERE c.document_id = d.id {coder}
+                            GROUP BY c.excerpt_id) s
+        WHERE {where}
         GROUP BY d.county_id, {masks}
     """
-    return sql, [*sum_params, *where_params, *themes, *coder_params]
+    return sql, [*sum_params, *coder_params, *where_params]
 
 
 def _documents_statement(*, themes, **filters):

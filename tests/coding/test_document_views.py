@@ -64,11 +64,14 @@ def test_the_coding_page_shows_the_text_its_excerpts_time_codes_and_the_active_t
 
 
 def test_an_analyst_codes_a_selection_and_gets_the_panel_and_the_changed_row(client, project, document, analyst,
-                                                                             themes):
+                                                                             themes, django_assert_num_queries):
     start, end = span(document, "Distriktskommuner får")
     client.force_login(analyst)
-    response = client.post(url("excerpt_create", project.slug, document.pk), {
-        "start": start - 1, "end": end + 1, "themes": [themes[0].pk, themes[1].pk], "memo": "Om bosetting"})
+    # The themes are read once (to code with and for the panel), and one statement finds the quote's turn and
+    # the turns it crosses (issue 15: 20 statements before, the blind-coding check included).
+    with django_assert_num_queries(18):
+        response = client.post(url("excerpt_create", project.slug, document.pk), {
+            "start": start - 1, "end": end + 1, "themes": [themes[0].pk, themes[1].pk], "memo": "Om bosetting"})
     assert response.status_code == 200
     excerpt = Excerpt.objects.get(document=document)
     assert (excerpt.start, excerpt.end, excerpt.memo, excerpt.coder) == (start, end, "Om bosetting", analyst)

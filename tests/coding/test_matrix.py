@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from coding.review import matrix as matrix_module
 from coding.review.matrix import matrix
 from coding.services import excerpt_create, theme_create, theme_update
 from interviews.importers import parse_file
@@ -234,6 +235,22 @@ def test_it_counts_the_same_with_theme_sets_spread_over_several_columns(study, a
     for count, sources, coder in itertools.product(COUNTS, SOURCES, [None, "analytiker"]):
         result = matrix(project=study.project, count=count, sources=sources, coder=analyst if coder else None)
         assert actual(result) == expected(study, count=count, sources=sources, coder=coder, order="name")
+
+
+def test_an_excerpt_whose_only_theme_is_no_row_counts_nowhere(study, monkeypatch):
+    """The excerpts statement reads every coding of the study's documents: an excerpt whose themes are all left
+    out of the rows (a theme archived while it was being coded) counts in no cell and no total."""
+    full = matrix(project=study.project)
+    shown = matrix_module._shown_themes
+    monkeypatch.setattr(matrix_module, "_shown_themes",
+                        lambda project: [theme for theme in shown(project) if theme.pk != study.gone.pk])
+    result = matrix(project=study.project)
+    names = [county.name for county in result.columns]
+    agder, troms = names.index("Agder"), names.index("Troms")
+    # «Og bosetting» (Agder) has that theme alone; «Bosetting av flyktninger» (Troms) a shown one too.
+    assert result.column_totals[agder] == full.column_totals[agder] - 1
+    assert result.column_totals[troms] == full.column_totals[troms]
+    assert result.total == full.total - 1
 
 
 def test_the_numbers_are_what_they_should_be(study):
