@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-VERSION = "5"  # change it whenever the corpus changes shape: cached databases are then built again
+VERSION = "6"  # change it whenever the corpus changes shape: cached databases are then built again
 OUT = ROOT / "bench" / "out"
 STUDIES = 6  # the study under test and five others
 CODERS = 5
