@@ -37,7 +37,7 @@ from interviews.models import Turn, format_seconds
 from planner.models import Chunk, Document, IndexWord, Posting
 from planner.plan_io import RegisterColumn
 from planner.signals import register_columns
-from planner.textindex import decode, postings_of, slices
+from planner.textindex import MAX_WORDS_PER_QUERY, batched, decode, postings_of, slices
 
 CONTEXT = 100  # characters on each side of a hit
 MAX_HITS_SHOWN = 10  # per document on the results page; the rest on request
@@ -191,11 +191,12 @@ def _without_cycle_collection():
 
 def _search(tree, project, filters, narrow, time_codes):
     engine = _Engine(tree, _documents(project, filters), stored=narrow)
-    by_hits = (filters.role or filters.field or (filters.theme is not None and filters.theme_scope == "passage")
-               or any(isinstance(node, Near) or node.phrase for node in _shown_leaves(tree)))
+    # Plain terms are counted from the postings alone; NEARs, phrases and the filters by speaker or coded
+    # passage need each document's hits to decide whether it matches and how many it has.
+    filtered = bool(filters.role or filters.field or (filters.theme is not None and filters.theme_scope == "passage"))
+    by_hits = filtered or any(isinstance(node, Near) or node.phrase for node in _shown_leaves(tree))
     found = engine.matches(by_hits)
     if by_hits:
-        filtered = filters.role or filters.field or (filters.theme is not None and filters.theme_scope == "passage")
         if filtered:  # the filters keep some hits of every node; then whether the document matches
             engine.make_spans(found, all_nodes=True)
             if filters.role or filters.field:
@@ -287,7 +288,6 @@ class _Engine:
         self.terms = {term.key: term for term in tree.leaves()}
         self.words = {}  # term key: {word id (or the word itself, from the texts): word}
         self.postings = {}  # document id: {word id: [count, positions or None]}
-        self.texts = None
 
     # -- reading the index
 
@@ -322,7 +322,6 @@ class _Engine:
             self.postings.setdefault(document_id, {})[word_id] = [count, decode(positions[0]) if positions else None]
 
     def _read_texts(self):
-        self.texts = {}
         for document_id, text in Document.objects.filter(pk__in=self.documents).values_list("pk", "text"):
             postings = self.postings[document_id] = {}
             for word, positions in postings_of(text).items():
@@ -333,14 +332,13 @@ class _Engine:
 
     def _positions(self, results, nodes):
         """Read the positions the index did not give yet: of these documents, for the words of these nodes."""
-        ids = {word_id for node in nodes for term in _terms_of(node) for word_id in self.words.get(term.key, {})}
+        ids = {word_id for node in nodes for term in node.leaves() for word_id in self.words.get(term.key, {})}
         missing = {result.document_id for result in results
                    if any(self.postings[result.document_id].get(word_id, [0, b""])[1] is None for word_id in ids)}
-        if not missing or not ids:
-            return
-        for document_id, word_id, positions in Posting.objects.filter(
-                document_id__in=missing, word_id__in=ids).values_list("document_id", "word_id", "positions"):
-            self.postings[document_id][word_id][1] = decode(positions)
+        for batch in batched(ids, MAX_WORDS_PER_QUERY) if missing else ():
+            for document_id, word_id, positions in Posting.objects.filter(
+                    document_id__in=missing, word_id__in=batch).values_list("document_id", "word_id", "positions"):
+                self.postings[document_id][word_id][1] = decode(positions)
 
     # -- deciding
 
@@ -514,10 +512,6 @@ class _LazyHits:
 
 def _key(node):
     return node.key if isinstance(node, Term) else node
-
-
-def _terms_of(node):
-    return node.leaves()
 
 
 def _required(node):
