@@ -618,11 +618,15 @@ def _longest(spans):
 
 
 def _without_overlaps(hits):
-    """Hits in text order; where two overlap, the earlier (at one start, the longer) stays."""
-    hits = sorted(hits, key=lambda hit: (hit[0], -hit[1]))
+    """Hits in text order; where two overlap, the earlier (at one start, the longer; of two alike, the first
+    given) stays."""
     kept, reach = [], -1
-    for hit in hits:
-        if hit[0] >= reach:
+    for hit in sorted(hits, key=itemgetter(0)):  # stable: hits at one start keep their order
+        if kept and hit[0] == kept[-1][0]:
+            if hit[1] > kept[-1][1]:  # at the start of a kept hit, a longer one
+                kept[-1] = hit
+                reach = hit[1]
+        elif hit[0] >= reach:
             kept.append(hit)
             reach = hit[1]
     return kept

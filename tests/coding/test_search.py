@@ -178,3 +178,23 @@ def test_the_search_command_prints_json_lines(project, analyst, capsys):
 def test_it_finds_nothing_for_an_empty_query(project, query):
     plan_document(project)
     assert search(project=project, query=query) == []
+
+
+def test_of_overlapping_hits_the_earlier_stays_and_at_one_start_the_longer():
+    """coding.search._without_overlaps against its definition: sorted by start and longest first (stable),
+    each hit kept that starts at or after the end of the last one kept."""
+    from coding.search import _without_overlaps
+
+    def by_definition(hits):
+        kept, reach = [], -1
+        for hit in sorted(hits, key=lambda hit: (hit[0], -hit[1])):
+            if hit[0] >= reach:
+                kept.append(hit)
+                reach = hit[1]
+        return kept
+
+    rng = random.Random(3)
+    for _ in range(20000):
+        starts = [rng.randint(0, 30) for _ in range(rng.randint(0, 12))]
+        hits = [(a, a + rng.randint(1, 8), n) for n, a in enumerate(starts)]
+        assert _without_overlaps(hits) == by_definition(hits), hits
