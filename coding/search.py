@@ -549,13 +549,13 @@ def _shown(node, present):
 
 
 class _Occurrences:
-    """The occurrences of a plain term's words in one document, found by word number: `around(low, high)`
-    gives the hits (start, end, number, number) of those numbered low to high, without making the rest."""
+    """The occurrences of a plain term's words in one document, in word number order, to be walked beside a
+    NEAR's other side (_near) without making a hit of each."""
 
     def __init__(self, words):
         # Positions hold (number << 1 | joined, start) pairs in number order. Each occurrence gets a key,
         # its (number << 1 | joined) shifted left by `bits` with the index of its word in them, so that the
-        # keys of all the words sort into one list in number order that can be bisected.
+        # keys of all the words sort into one list in number order.
         self.bits = max(1, (len(words) - 1).bit_length())
         self.lengths = [length for _positions, length in words]
         self.starts = [dict(zip(positions[0::2], positions[1::2], strict=True)) for positions, _length in words]
@@ -563,17 +563,24 @@ class _Occurrences:
         self.keys = sorted(number << bits | index for index, (positions, _length) in enumerate(words)
                            for number in positions[0::2])
 
-    def around(self, low, high):
-        keys, bits, found = self.keys, self.bits, []
-        index, stop = bisect.bisect_left(keys, low << 1 + bits), (high << 1 | 1) << bits | ((1 << bits) - 1)
-        mask = (1 << bits) - 1
-        while index < len(keys) and keys[index] <= stop:
-            key = keys[index]
-            word, encoded = key & mask, key >> bits
-            start = self.starts[word][encoded]
-            found.append((start, start + self.lengths[word], encoded >> 1, encoded >> 1))
-            index += 1
-        return found
+    def walk(self, left, distance):
+        """For each of the `left` hits (in text order), the occurrences within `distance` words of it or
+        overlapping it, as hits (start, end, number, number): one pass over both, the lower bound only
+        moving forward."""
+        keys, bits, starts, lengths = self.keys, self.bits, self.starts, self.lengths
+        mask, low, size = (1 << bits) - 1, 0, len(self.keys)
+        for _a, _b, first, last in left:
+            lowest = (first - distance - 1) << 1 << bits
+            while low < size and keys[low] < lowest:
+                low += 1
+            stop, index, found = ((last + distance + 1) << 1 | 1) << bits | mask, low, []
+            while index < size and keys[index] <= stop:
+                key = keys[index]
+                word, encoded = key & mask, key >> bits
+                start = starts[word][encoded]
+                found.append((start, start + lengths[word], encoded >> 1, encoded >> 1))
+                index += 1
+            yield found
 
 
 def _plain(node):
@@ -587,7 +594,7 @@ def _near(left, right, distance):
     list of hits in text order or the _Occurrences of a plain term."""
     spans = set()
     if isinstance(right, _Occurrences):
-        nearby = (right.around(first - distance - 1, last + distance + 1) for _a, _b, first, last in left)
+        nearby = right.walk(left, distance)
     else:
         firsts = [span[2] for span in right]
         reach = distance + 1 + _longest(right)  # a right hit can start this far before a left one and be near
