@@ -20,8 +20,9 @@ How they work, and why they are fast:
   Django's TestCase does with setUpTestData). Module-scoped fixtures build the module's quotes on it
   once as well. A test that needs an empty study there is marked `own_study`.
 - `make test` runs the suite in three processes (pytest-xdist, `-n 3`). Each has its own test
-  database (on PostgreSQL `test_<name>_gw0` to `_gw2`), its own recorded study and its own
-  browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
+  database (on PostgreSQL `test_<name>_gw0` to `_gw2`), a copy of one migrated once per run
+  (tests/template_db.py), its own recorded study and its own browser. Run one file without `-n`
+  as usual: `python -m pytest tests/coding/test_x.py`.
   Idle processes take tests from busy ones (`--dist worksteal`); the few tests marked `slow`
   (seconds of waiting on a worker process, a poll or a timer) run first, and the browser tests are
   spread among the others (`pytest_collection_modifyitems` below), so that the cores stay busy.
@@ -38,6 +39,9 @@ from django.db import transaction
 from planner.models import Membership
 from planner.services import membership_set
 from tests.studies import study_from_template
+
+# One migrated database per run, copied for each test process (tests/template_db.py).
+pytest_plugins = ["tests.template_db"]
 
 PASSWORD = "korrekt-hest-batteri-42"
 
