@@ -46,6 +46,18 @@ pytest_plugins = ["tests.template_db"]
 PASSWORD = "korrekt-hest-batteri-42"
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+                     "django_db_serialized_rollback"}
+
+
+def _refuse_no_database_with_a_database(items):
+    """A test marked `no_database` runs on one database only (.ci/run); it must not ask for one."""
+    wrong = [item.nodeid for item in items if item.get_closest_marker("no_database")
+             and (item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames))]
+    if wrong:
+        raise pytest.UsageError(f"marked no_database but using the database: {', '.join(wrong)}")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """The slow tests first, then the browser tests spread evenly among the others.
@@ -54,6 +66,7 @@ def pytest_collection_modifyitems(items):
     tests that compute; left together at the end (pytest-django puts transactional tests last) they
     would leave the cores idle. Every transactional test empties the database after itself, so the
     order is free."""
+    _refuse_no_database_with_a_database(items)
     slow = [item for item in items if item.get_closest_marker("slow")]
     browser = [item for item in items if item.get_closest_marker("browser") and item not in slow]
     rest = [item for item in items if item not in slow and item not in browser]
