@@ -11,6 +11,7 @@ Without xdist (`-n 0`) or with `--reuse-db`, pytest-django migrates as usual.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,14 @@ def pytest_configure(config):
         return target
 
     creation.create_test_db = create_test_db
+
+    if vendor == "sqlite":
+        destroy = creation._destroy_test_db
+
+        def destroy_with_its_log(test_database_name, verbosity):
+            """Django removes the file only; its write-ahead log (tens of MB in /dev/shm) went on living."""
+            destroy(test_database_name, verbosity)
+            for sidecar in ("-wal", "-shm"):
+                Path(f"{test_database_name}{sidecar}").unlink(missing_ok=True)
+
+        creation._destroy_test_db = destroy_with_its_log
