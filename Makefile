@@ -54,6 +54,10 @@ worker: migrate
 # a worker or a timer leaves its core to the others. Each has its own test database; an idle one
 # takes tests from a busy one (worksteal). PYTEST_WORKERS=0 runs the suite in this process alone.
 PYTEST_WORKERS ?= 3
+# Compiled modules are kept in __pycache__ even where the environment asks Python not to write them
+# (PYTHONDONTWRITEBYTECODE): otherwise every test process, and every server, worker and command a test
+# starts, compiles the app again and pytest rewrites every test module again, some 3 s of CPU each.
+test: export PYTHONDONTWRITEBYTECODE =
 test: install-dev messages
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 

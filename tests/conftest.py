@@ -20,8 +20,9 @@ How they work, and why they are fast:
   Django's TestCase does with setUpTestData). Module-scoped fixtures build the module's quotes on it
   once as well. A test that needs an empty study there is marked `own_study`.
 - `make test` runs the suite in three processes (pytest-xdist, `-n 3`). Each has its own test
-  database (on PostgreSQL `test_<name>_gw0` to `_gw2`), its own recorded study and its own
-  browser. Run one file without `-n` as usual: `python -m pytest tests/coding/test_x.py`.
+  database (on PostgreSQL `test_<name>_gw0` to `_gw2`), a copy of one migrated once per run
+  (tests/template_db.py), its own recorded study and its own browser. Run one file without `-n`
+  as usual: `python -m pytest tests/coding/test_x.py`.
   Idle processes take tests from busy ones (`--dist worksteal`); the few tests marked `slow`
   (seconds of waiting on a worker process, a poll or a timer) run first, and the browser tests are
   spread among the others (`pytest_collection_modifyitems` below), so that the cores stay busy.
@@ -39,7 +40,22 @@ from planner.models import Membership
 from planner.services import membership_set
 from tests.studies import study_from_template
 
+# One migrated database per run, copied for each test process (tests/template_db.py).
+pytest_plugins = ["tests.template_db"]
+
 PASSWORD = "korrekt-hest-batteri-42"
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+                     "django_db_serialized_rollback"}
+
+
+def _refuse_no_database_with_a_database(items):
+    """A test marked `no_database` runs on one database only (.ci/run); it must not ask for one."""
+    wrong = [item.nodeid for item in items if item.get_closest_marker("no_database")
+             and (item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames))]
+    if wrong:
+        raise pytest.UsageError(f"marked no_database but using the database: {', '.join(wrong)}")
 
 
 @pytest.hookimpl(trylast=True)
@@ -50,6 +66,7 @@ def pytest_collection_modifyitems(items):
     tests that compute; left together at the end (pytest-django puts transactional tests last) they
     would leave the cores idle. Every transactional test empties the database after itself, so the
     order is free."""
+    _refuse_no_database_with_a_database(items)
     slow = [item for item in items if item.get_closest_marker("slow")]
     browser = [item for item in items if item.get_closest_marker("browser") and item not in slow]
     rest = [item for item in items if item not in slow and item not in browser]

@@ -20,7 +20,9 @@ from coding.search import search
 from interviews import views as interview_views
 from planner.models import Document, Project
 
-pytestmark = pytest.mark.slow
+# The corpus and the two studies are built once for the module on its shared users, not for each test that
+# reads them (the corpus for two tests on PostgreSQL, some 17 s each there); each test runs in a savepoint.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("module_study")]
 
 BOUND = 3  # a target times this: generous enough for a loaded CI machine, tight enough for a regression
 RUNS = 5
@@ -58,11 +60,11 @@ def _analyze():
         cursor.execute("ANALYZE")
 
 
-@pytest.fixture
-def corpus(lead, analyst, viewer):
+@pytest.fixture(scope="module")
+def corpus(module_study):
     """The study under test (two 3-hour-long transcripts among short ones, a 100-page plan document) and
     two other studies of the same shape, so that a page reading more than its study shows."""
-    users = [lead, analyst]
+    users = [module_study.lead, module_study.analyst]
     built = [build_study(n, users, 0.005, long_count=2, long_cues=1000, big_pages=100, name=f"Short {n}")
              for n in range(3)]
     _analyze()
@@ -136,11 +138,11 @@ def check_interview_list(client, short_url, long_url):
         f"the interview list takes {long_ms:.1f} ms on long transcripts, {short_ms:.1f} ms on short ones")
 
 
-@pytest.fixture
-def two_studies(lead, analyst):
+@pytest.fixture(scope="module")
+def two_studies(module_study):
     """Two studies of the same number of transcripts: one of 100 cues each, one of 3,000 (some 360,000
     characters each)."""
-    users = [lead, analyst]
+    users = [module_study.lead, module_study.analyst]
     short = build_study(0, users, 0.001, long_count=2, long_cues=100, big_pages=5, name="Kort")
     long = build_study(0, users, 0.001, long_count=2, long_cues=3000, big_pages=5, name="Lang")
     _analyze()
@@ -188,6 +190,8 @@ def coded(postgresql, corpus, lead, analyst):
     right plan, and the check would say nothing."""
     for project_id in Project.objects.values_list("pk", flat=True):
         documents = list(Document.objects.filter(project_id=project_id).values_list("pk", flat=True))
+        if not documents:  # the module's shared study (tests/conftest.py) has none
+            continue
         _excerpts(Project.objects.get(pk=project_id), [lead, analyst], random.Random(project_id), documents,
                   documents, count=3000)
     _analyze()

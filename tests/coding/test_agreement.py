@@ -16,6 +16,8 @@ from coding.agreement import (
     segment_report,
 )
 
+pytestmark = pytest.mark.no_database
+
 A, B, C = 1, 2, 3
 THEME, OTHER = 10, 11
 

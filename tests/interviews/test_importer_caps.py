@@ -10,6 +10,8 @@ from django.utils import translation
 from interviews.importers import ImporterError, parse_file
 from interviews.importers.base import Cue, TooLong, cue_turns, merge_cues
 
+pytestmark = pytest.mark.no_database
+
 
 @pytest.fixture
 def caps(settings):

@@ -15,6 +15,8 @@ from interviews.importers import docx
 from interviews.importers.base import ImporterError
 from planner import docxtext
 
+pytestmark = pytest.mark.no_database
+
 NAME = "intervju 3.docx"
 DOCUMENT_XML = "word/document.xml"
 

@@ -4,6 +4,8 @@ import pytest
 
 from interviews.importers.prefix import split_speaker
 
+pytestmark = pytest.mark.no_database
+
 
 @pytest.mark.parametrize(
     ("text", "speaker", "rest"),

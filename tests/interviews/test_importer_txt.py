@@ -7,6 +7,8 @@ import pytest
 from interviews.importers import txt
 from interviews.importers.base import ImporterError
 
+pytestmark = pytest.mark.no_database
+
 FILES = Path(__file__).parent / "files"
 
 

@@ -9,6 +9,8 @@ import pytest
 from interviews.importers import vtt
 from interviews.importers.base import ImporterError
 
+pytestmark = pytest.mark.no_database
+
 FILES = Path(__file__).parent / "files"
 
 

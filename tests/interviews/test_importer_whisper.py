@@ -8,6 +8,8 @@ import pytest
 from interviews.importers import whisper_json, whisper_tsv
 from interviews.importers.base import ImporterError
 
+pytestmark = pytest.mark.no_database
+
 FILES = Path(__file__).parent / "files"
 
 

@@ -5,6 +5,8 @@ import pytest
 from interviews.importers.base import ImporterError, merge_cues
 from interviews.importers.speakers import is_speaker_line, is_speaker_name, parse_speaker_lines, turns_from_lines
 
+pytestmark = pytest.mark.no_database
+
 
 def turns(text):
     return merge_cues(parse_speaker_lines(text.split("\n")))

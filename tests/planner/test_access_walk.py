@@ -324,6 +324,12 @@ def _context(project, analyst):
     }
 
 
+@pytest.fixture(scope="module")
+def ctx(module_study):
+    """The objects of `_context`, made once for the module; what a request changes is rolled back after it."""
+    return _context(module_study.project, module_study.analyst)
+
+
 def test_it_has_a_row_for_every_url():
     names = set(url_names())
     assert names - set(TABLE) == set(), "add these URLs to the access table"
@@ -331,10 +337,9 @@ def test_it_has_a_row_for_every_url():
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
-def test_it_answers_each_role_as_specified(client, project, role_users, name):
+def test_it_answers_each_role_as_specified(client, ctx, role_users, name):
     method, kwargs, data, expected = TABLE[name]
     make_user("ekstra2")  # not yet a member: the lead's member_add adds them
-    ctx = _context(project, role_users["analyst"])
     url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
     for role in ["outsider", "viewer", "analyst", "lead"]:
         # Each role meets the same study: what one role's request wrote is rolled back.
@@ -346,9 +351,9 @@ def test_it_answers_each_role_as_specified(client, project, role_users, name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n, row in TABLE.items() if row[1] is not None))
-def test_it_sends_anonymous_visitors_of_a_study_to_log_in(client, project, analyst, name):
+def test_it_sends_anonymous_visitors_of_a_study_to_log_in(client, ctx, db, name):
     method, kwargs, data, _expected = TABLE[name]
-    url = reverse(name, kwargs=kwargs(_context(project, analyst)))
+    url = reverse(name, kwargs=kwargs(ctx))
     response = getattr(client, method)(url, data) if method == "post" else client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -356,8 +361,8 @@ def test_it_sends_anonymous_visitors_of_a_study_to_log_in(client, project, analy
 
 # Django's own set_language answers GET with a redirect by design; it is left out here.
 @pytest.mark.parametrize("name", sorted(n for n, row in TABLE.items() if row[0] == "post" and n != "set_language"))
-def test_it_refuses_get_on_write_urls(client, project, analyst, name):
+def test_it_refuses_get_on_write_urls(client, ctx, analyst, name):
     _method, kwargs, _data, _expected = TABLE[name]
     client.force_login(analyst)
-    url = reverse(name, kwargs=kwargs(_context(project, analyst)) if kwargs else None)
+    url = reverse(name, kwargs=kwargs(ctx) if kwargs else None)
     assert client.get(url).status_code == 405

@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from planner.settings import envbool, envdatabase, envint
 
+pytestmark = pytest.mark.no_database
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

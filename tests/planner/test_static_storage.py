@@ -9,8 +9,11 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+
+pytestmark = pytest.mark.no_database
 
 IMPORT = re.compile(r"""^import .* from "(\./[^"]+)";$""", re.MULTILINE)
 SOURCE = Path(django_settings.BASE_DIR) / "static"
