@@ -1,5 +1,7 @@
 """Helpers of the race tests: real threads on PostgreSQL, each with its own connection."""
 
+import threading
+
 import pytest
 from django.db import connection
 
@@ -21,3 +23,15 @@ def record(target, results, key, refusals):
         results[key] = error
     finally:
         connection.close()
+
+
+def run_together(targets, refusals=(), timeout=15):
+    """Run {key: target} each in a thread of its own at once; {key: "ok", a refusal's message or an error}."""
+    results = {}
+    threads = [threading.Thread(target=record, args=(target, results, key, refusals))
+               for key, target in targets.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results

@@ -17,20 +17,11 @@ from coding.services import ConflictError, excerpt_update
 from interviews.services import ERASED_SPEECH
 from planner.models import Document
 from tests.coding.test_participant_data import OTHER, SECRET, code, make_interview
-from tests.races import postgres_only, record
-
-
-def _run(target, results, key):
-    record(target, results, key, (ConflictError, ValidationError))
+from tests.races import postgres_only, run_together
 
 
 def _both(first, second, results):
-    threads = [threading.Thread(target=_run, args=(first, results, "first")),
-               threading.Thread(target=_run, args=(second, results, "second"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(15)
+    results.update(run_together({"first": first, "second": second}, (ConflictError, ValidationError)))
 
 
 @pytest.mark.django_db(transaction=True)

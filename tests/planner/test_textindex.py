@@ -80,12 +80,6 @@ def test_it_gives_what_reading_word_by_word_gives_for_any_text():
         assert {word: list(p) for word, p in postings_of(text).items()} == by_hand(text), repr(text)
 
 
-def _run(target, results, key):
-    from tests.races import record
-
-    record(target, results, key, ())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("first", ["import", "delete"])
 def test_a_document_stored_while_another_is_deleted_keeps_their_shared_word(project, lead, first):
@@ -94,11 +88,11 @@ def test_a_document_stored_while_another_is_deleted_keeps_their_shared_word(proj
     waits for B's posting and keeps the word, or B's posting waits for the purge and stores the word again)."""
     from coding.revisions import document_delete
     from coding.search import search
-    from tests.races import postgres_only
+    from tests.races import postgres_only, run_together
 
     postgres_only()
     alone = Document.objects.create(project=project, kind="other", title="A", text="Kvitebjørnsen i kommunen.")
-    started, results = threading.Event(), {}
+    started = threading.Event()
 
     def store():
         if first == "delete":
@@ -118,12 +112,6 @@ def test_a_document_stored_while_another_is_deleted_keeps_their_shared_word(proj
                 started.set()
                 time.sleep(0.7)  # the store's posting meets this uncommitted purge
 
-    threads = [threading.Thread(target=_run, args=(store, results, "store")),
-               threading.Thread(target=_run, args=(delete, results, "delete"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(15)
-    assert results == {"store": "ok", "delete": "ok"}
+    assert run_together({"store": store, "delete": delete}) == {"store": "ok", "delete": "ok"}
     assert [r.document.title for r in search(project=project, query="kvitebjørn")] == ["B"]
     assert IndexWord.objects.filter(word="kvitebjørnsen").count() == 1
