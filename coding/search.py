@@ -200,7 +200,8 @@ def _search(tree, project, filters, narrow, time_codes):
         if filtered:  # the filters keep some hits of every node; then whether the document matches
             engine.make_spans(found, all_nodes=True)
             if filters.role or filters.field:
-                _keep_spoken_by(found, _speakers({r.document_id for r in found}), filters.role, filters.field)
+                _keep_spoken_by(found, _speakers(Turn.objects.filter(document_id__in=[r.document_id for r in found])),
+                                filters.role, filters.field)
             if filters.theme is not None and filters.theme_scope == "passage":
                 _keep_coded(found, filters.theme)
         found = [result for result in (engine.settle(result) for result in found) if result is not None]
@@ -389,10 +390,8 @@ class _Engine:
         """Whether a result matches after all, from its hits (a query with NEARs or phrases; the filters may
         have kept some hits of each node in `per_node`), and its hits and counts."""
         per_node = result.per_node
-        if per_node is None:
+        if per_node is None:  # the positions came with the postings (matches(with_positions=True))
             postings, cache = self.postings[result.document_id], {}
-            if self.stored:
-                self._positions([result], list(self._all_nodes()))
             per_node = _LazyHits(lambda node: [(a, b, node) for a, b, _f, _l in self._spans(node, postings, cache)])
         present, shown = _shown(self.tree, lambda node: bool(per_node[node]))
         if not present or not shown:
@@ -687,12 +686,11 @@ def add_context(results, *, shown_only=True):
         hit.text, hit.offset = texts[key], hit.start - low
 
 
-def _speakers(found, *, roles=True, turns=None):
-    """{document id: (turn starts, their seconds, their (role, field) unless `roles` is false)} of the
-    transcripts (or of these `turns`), in one query."""
+def _speakers(turns, *, roles=True):
+    """{document id: (turn starts, their seconds, their (role, field) unless `roles` is false)} of these turns
+    (a Turn queryset), in one query."""
     fields = ("participant__role", "participant__field") if roles else ()
-    rows = Turn.objects.filter(document_id__in=found) if turns is None else turns
-    turns = {}
+    rows, turns = turns, {}
     for document_id, start, seconds, *speaker in rows.order_by(
             "document_id", "start").values_list("document_id", "start", "start_seconds", *fields):
         starts, times, speakers = turns.setdefault(document_id, ([], [], []))
@@ -708,7 +706,7 @@ def add_time_codes(results, *, shown_only=False):
     _make_pending(results)
     transcripts = [result for result in results if result.document.kind == Document.Kind.TRANSCRIPT]
     if not shown_only:
-        timelines = _speakers({result.document.pk for result in transcripts}, roles=False)
+        timelines = _speakers(Turn.objects.filter(document_id__in=[r.document.pk for r in transcripts]), roles=False)
     else:
         condition = Q()
         for result in transcripts:
@@ -717,8 +715,7 @@ def add_time_codes(results, *, shown_only=False):
                 first = Turn.objects.filter(document_id=result.document.pk, start__lte=low).order_by("-start")
                 condition |= Q(document_id=result.document.pk, start__lte=high,
                                start__gte=Coalesce(Subquery(first.values("start")[:1]), 0))
-        turns = Turn.objects.filter(condition) if condition else Turn.objects.none()
-        timelines = _speakers((), roles=False, turns=turns)
+        timelines = _speakers(Turn.objects.filter(condition) if condition else Turn.objects.none(), roles=False)
     for result in results:
         timeline = timelines.get(result.document.pk)
         timeline = timeline[:2] if timeline else None
