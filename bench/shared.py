@@ -95,6 +95,14 @@ def row(results, key, label, times, target, unit="ms", note=""):
                     "max": max(times), "runs": len(times), "target": target, "unit": unit, "note": note})
 
 
+def wanted(key):
+    """Whether `--only` asks for the row `key` (every row when it is not given)."""
+    return not ONLY or key in ONLY
+
+
+ONLY = set()
+
+
 def measure_http(client, meta, runs, results):
     from coding.models import Coding, Excerpt, Theme
     from planner.models import Document
@@ -121,8 +129,12 @@ def measure_http(client, meta, runs, results):
          300),
     ]
     for key, label, path, target in pages:
+        if not wanted(key):
+            continue
         times, content = client.timed(path, runs)
         row(results, key, label, times, target, note=f"{len(content) / 1024:.0f} KB")
+    if not wanted("coding"):
+        return
     # Add a coding: 120 characters at a random place of the 90-minute transcript, one theme.
     length = Document.objects.filter(pk=short_id).values_list("length", flat=True).get()
     client.request("GET", f"{base}/documents/{short_id}/code/")  # the CSRF cookie
@@ -304,10 +316,13 @@ def child(args):
         servers.wait_ready()
         cookies = signed_in_cookies(meta["users"][0])
         client = Client(servers.port, cookies)
+        ONLY.update(filter(None, args.only.split(",")))
         measure_http(client, meta, args.runs, results)
-        measure_import(client, meta, args.runs, results)
-        measure_exports(meta, args.runs, results)
-        if args.browser:
+        if wanted("import"):
+            measure_import(client, meta, args.runs, results)
+        if wanted("export_one") or wanted("export_5000"):
+            measure_exports(meta, args.runs, results)
+        if args.browser and not ONLY:
             measure_browser(servers.port, cookies, meta, args.runs, results)
     finally:
         servers.stop()
@@ -351,16 +366,20 @@ def main():
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--docs", action="store_true", help="write the table into docs/benchmarks.md")
+    parser.add_argument("--only", default="", help="only these rows, by key (coding, matrix, search, import, "
+                        "export_one, ...), comma-separated; for work on one target; never with --docs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.only and args.docs:
+        parser.error("--docs writes the whole table: run it without --only")
     if args.child:
         return child(args)
     outcomes = []
     for db in args.db.split(","):
         command = [sys.executable, __file__, "--child", "--db", db, "--scale", str(args.scale), "--runs",
-                   str(args.runs)] + ([] if args.browser else ["--no-browser"])
+                   str(args.runs), "--only", args.only] + ([] if args.browser else ["--no-browser"])
         done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "DEBUG": "1"})
         if done.returncode:
             print(f"the {db} run failed (exit {done.returncode})", file=sys.stderr)
