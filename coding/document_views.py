@@ -25,9 +25,18 @@ from coding.access import (
     study_for_reader,
 )
 from coding.forms import ExcerptEditForm
-from coding.models import Change, DoubleCoding
-from coding.quotes import quote_text, shown_text, speech_span, speech_start, turn_starts, turns_over
-from coding.rendering import Pages, document_window, window_rows
+from coding.models import Change, DoubleCoding, Theme
+from coding.quotes import (
+    TurnsAround,
+    panel_themes,
+    quote_text,
+    shown_text,
+    speech_span,
+    speech_start,
+    turn_starts,
+    turns_over,
+)
+from coding.rendering import Pages, document_window, paragraph_window, rows_in, window_rows
 from coding.services import ConflictError, change_undo, excerpt_create, excerpt_delete, excerpt_update, last_undoable
 from coding.templatetags.places import place_url
 from interviews.models import Recording, SpeakerChange, format_seconds
@@ -35,16 +44,18 @@ from planner.models import Chunk, Document
 from planner.textindex import slices
 
 
-def _turns_for(document):
+def _turns_for(document, around=None):
     """Per paragraph start: where the speech starts, the time code and, for a turn whose text carries no
-    «Label: » (a file without speakers), the participant's label to show beside it (transcripts only)."""
+    «Label: » (a file without speakers), the participant's label to show beside it (transcripts only).
+
+    `around`: the turns the caller has read (TurnsAround), used where they cover the paragraphs."""
     if document.kind != "transcript":
         return None
 
     def turns(start, end):
         return {a: {"speech_start": b, "time": format_seconds(s), "seconds": s, "speaker": label if a == b else "",
                     "label": label}
-                for a, b, s, label in turn_starts(document, start, end)}
+                for a, b, s, label in turn_starts(document, start, end, turns=around)}
 
     return turns
 
@@ -105,22 +116,31 @@ def document_rows(request, slug, document_id):
 
 
 def _rows_response(request, membership, document, spans, *, panel_template="coding/_excerpt_panel.html",
-                   context=None):
+                   context=None, window=None, turns=None):
     """The panel, with the rows of every touched span swapped out of band (for `membership`: a member who
-    codes blind sees only their own excerpts there)."""
+    codes blind sees only their own excerpts there).
+
+    `window`: (offset, text) of whole paragraphs the caller has read (rendering.paragraph_window), whose rows
+    are rendered for a span inside it without reading the text again; `turns`: the turns read around it."""
     rows = {}
-    own, turns, pages = own_excerpts_only(membership, document.pk), _turns_for(document), Pages.of(document)
+    own, pages = own_excerpts_only(membership, document.pk), Pages.of(document)
+    turns_for = _turns_for(document, around=turns)
     for start, end in spans:  # a colleague's batch (every hit of a search coded) brings hundreds
-        for row_start, html in window_rows(document.pk, start, end, turns, document.length, pages, coder_id=own):
+        if window is not None and window[0] <= start and end <= window[0] + len(window[1]):
+            touched = rows_in(document.pk, *window, turns_for, pages, coder_id=own)
+        else:
+            touched = window_rows(document.pk, start, end, turns_for, document.length, pages, coder_id=own)
+        for row_start, html in touched:
             rows[row_start] = html.replace('<div class="row"', '<div class="row" hx-swap-oob="true"', 1)
     return render(request, panel_template, {"rows": rows.values(), **(context or {})})
 
 
 def _panel_context(project, membership, excerpt, form=None, message=None, chosen=None, passage=None,
-                   active=None):
+                   active=None, turns=None):
     """The excerpt panel; reads the passage alone, never the whole text of the document.
 
-    `active`: the study's active themes in codebook order, when the caller has read them."""
+    `active`: the study's panel_themes, and `turns`, the turns around the excerpt (TurnsAround), when the
+    caller has read them."""
     if excerpt is None:
         return {"project": project, "membership": membership, "message": message}
     if chosen is None:
@@ -130,12 +150,11 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
         form = ExcerptEditForm(project=project, can_mark_key=membership.is_lead, initial={
             "version": excerpt.version, "memo": excerpt.memo, "is_key": excerpt.is_key})
     if active is None:
-        active = project.themes.active().in_codebook_order()
-    themes = [{"id": theme.pk, "name": theme.name, "colour": theme.colour, "checked": theme.pk in chosen}
-              for theme in active]
+        active = panel_themes(project)
+    themes = [{"id": pk, "name": name, "colour": colour, "checked": pk in chosen} for pk, name, colour in active]
     # The panel shows the quote as every list and file will (coding/quotes.py). A passage across speaker
     # turns is allowed, and said to be one.
-    speech, inside = turns_over(excerpt.document, excerpt.start, excerpt.end)
+    speech, inside = turns_over(excerpt.document, excerpt.start, excerpt.end, turns=turns)
     if passage is None:
         passage = quote_text(excerpt.document, excerpt.start, excerpt.end, speech=speech)
     else:
@@ -144,6 +163,15 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
     turns = 1 + inside
     return {"project": project, "membership": membership, "excerpt": excerpt, "form": form, "message": message,
             "passage": passage, "page": excerpt.document.page_at(excerpt.start), "themes": themes, "turns": turns}
+
+
+def _theme(project, pk, name, colour):
+    """An active theme of `project` as read by panel_themes, made a model instance without reading it again."""
+    known = {"id": pk, "project_id": project.pk, "name": name, "colour": colour, "archived": False}
+    fields = [field.attname for field in Theme._meta.concrete_fields if field.attname in known]  # from_db's order
+    theme = Theme.from_db(Theme.objects.db, fields, [known[attname] for attname in fields])
+    theme.project = project
+    return theme
 
 
 @login_required
@@ -157,23 +185,31 @@ def excerpt_create_view(request, slug, document_id):
         response["HX-Refresh"] = "true"
         return response
     # The study's active themes, read once: the chosen ones to code with, all of them for the panel.
-    active = list(project.themes.active().in_codebook_order())
+    active = panel_themes(project)
     posted = set(request.POST.getlist("themes"))
-    themes = [theme for theme in active if str(theme.pk) in posted]
+    themes = [_theme(project, pk, name, colour) for pk, name, colour in active if str(pk) in posted]
     start, end = _int(request.POST.get("start")), _int(request.POST.get("end"))
+    window = turns = None
     if 0 <= start < end <= document.length:  # any other selection is the service's to refuse, with its message
-        span = speech_span(document, start, end)
+        # The paragraphs around the selection and their turns, read once: the span is snapped and trimmed
+        # in them, and they are the rows the answer renders again (the excerpt lies inside them).
+        window = paragraph_window(document.pk, start, end, document.length)
+        if document.kind == Document.Kind.TRANSCRIPT:
+            turns = TurnsAround(document, window[0], window[0] + len(window[1]))
+        span = speech_span(document, start, end, turns=turns)
         if span is None:
             return render(request, "coding/_excerpt_panel.html", {"message": NO_SPEECH, "error": True})
         start, end = span
     try:
         excerpt = excerpt_create(document=document, start=start, end=end, coder=request.user, themes=themes,
-                                 memo=request.POST.get("memo", ""))
+                                 memo=request.POST.get("memo", ""), around=window)
     except ValidationError as error:
         return render(request, "coding/_excerpt_panel.html", {"message": " ".join(error.messages), "error": True})
     excerpt.document = document
-    return _rows_response(request, membership, document, [(excerpt.start, excerpt.end)], context=_panel_context(
-        project, membership, excerpt, chosen={t.pk for t in themes}, passage=excerpt.passage, active=active))
+    return _rows_response(request, membership, document, [(excerpt.start, excerpt.end)], window=window,
+                          turns=turns, context=_panel_context(project, membership, excerpt,
+                                                              chosen={t.pk for t in themes}, passage=excerpt.passage,
+                                                              active=active, turns=turns))
 
 
 @login_required

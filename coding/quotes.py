@@ -29,6 +29,7 @@ from interviews.models import (
     Turn,
     format_seconds,
 )
+from planner.compiled import CompiledRead
 from planner.models import Chunk, Document, PlanType, Project
 from planner.textindex import slices, text_slice
 
@@ -60,13 +61,78 @@ def speaker_turn(document: str = "document_id", position: str = "start") -> Quer
     return Turn.objects.holding(OuterRef(position), document=OuterRef(document))
 
 
-def turn_starts(document: Document, start: int, end: int) -> list[tuple]:
-    """(start, speech_start, start_seconds, participant label) of the turns that start in [start, end]."""
+class TurnsAround:
+    """The turns of a transcript around a stretch [lo, hi], read in one query: from the turn that holds `lo`
+    (the first turn after it when none does) through the last that starts at or before `hi`, in order, each
+    as (start, speech_start, end, start_seconds, participant label).
+
+    Every question below is about positions inside [lo, hi], and the rows answer it exactly as reading
+    the turns one by one would: the turn that holds a position is among them, and so is each neighbour
+    the span rule looks at (the comments in `span` say why one outside them never changes its answer).
+    """
+
+    _READ = CompiledRead(
+        lambda document_id, lo, hi: Turn.objects.filter(
+            document_id=document_id, start__lte=hi,
+            start__gte=Coalesce(Subquery(Turn.objects.holding(lo, document=document_id).values("start")[:1]), lo))
+        .order_by("start").values_list("start", "speech_start", "end", "start_seconds", "participant__label"),
+        document_id=int, lo=int, hi=int)
+
+    def __init__(self, document: Document, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        self.rows = self._READ(document_id=document.pk, lo=lo, hi=hi)
+        self.starts = [row[0] for row in self.rows]
+
+    def covers(self, start: int, end: int) -> bool:
+        return self.lo <= start and end <= self.hi
+
+    def starting_in(self, start: int, end: int) -> list[tuple]:
+        """(start, speech_start, start_seconds, participant label) of the turns that start in [start, end]."""
+        rows = self.rows[bisect.bisect_left(self.starts, start):bisect.bisect_right(self.starts, end)]
+        return [(a, b, seconds, label) for a, b, _end, seconds, label in rows]
+
+    def span(self, start: int, end: int) -> tuple[int, int] | None:
+        """speech_span's rule (read it there) on these turns."""
+        if end <= start:
+            return None
+        rows, starts = self.rows, self.starts
+        first = turn_index(starts, start)
+        if first is not None:
+            _start, speech, stop = rows[first][:3]
+            if start < speech:
+                start = speech
+            elif start >= stop:  # the line break after a turn: the next turn's speech
+                # A next turn after `hi` would start past `end`: no speech either way.
+                start = rows[first + 1][1] if first + 1 < len(rows) else end
+        last = turn_index(starts, end - 1)
+        if last is not None:
+            _start, speech, stop = rows[last][:3]
+            if end - 1 < speech:  # ends in a label: the turn before it ends the span
+                # When that turn is not among the rows, `last` holds `start` too and the span is empty anyway.
+                end = rows[last - 1][2] if last > 0 else start
+            elif end > stop:
+                end = stop
+        return (start, end) if end > start else None
+
+    def over(self, start: int, end: int) -> tuple[int | None, int]:
+        """turns_over's answer (read it there) on these turns."""
+        holder = turn_index(self.starts, start)
+        speech = self.rows[holder][1] if holder is not None else None
+        return speech, max(0, bisect.bisect_left(self.starts, end) - bisect.bisect_right(self.starts, start))
+
+
+def turn_starts(document: Document, start: int, end: int, turns: TurnsAround | None = None) -> list[tuple]:
+    """(start, speech_start, start_seconds, participant label) of the turns that start in [start, end].
+
+    `turns`: the caller's read of the turns around, used when it covers [start, end]."""
+    if turns is not None and turns.covers(start, end):
+        return turns.starting_in(start, end)
     return list(Turn.objects.filter(document=document, start__gte=start, start__lte=end).order_by("start")
                 .values_list("start", "speech_start", "start_seconds", "participant__label"))
 
 
-def speech_span(document: Document, start: int, end: int) -> tuple[int, int] | None:
+def speech_span(document: Document, start: int, end: int,
+                turns: TurnsAround | None = None) -> tuple[int, int] | None:
     """A selection [start, end) of a transcript snapped to speech, or None when it holds none.
 
     One that starts in a speaker's label (or on the line break before a turn) starts at the speech;
@@ -75,28 +141,16 @@ def speech_span(document: Document, start: int, end: int) -> tuple[int, int] | N
     one span. A plan's text has no labels: only an empty span is refused. The coding view, the
     boundary edit and a search hit's proposal all go through here; the services store what they
     are given, so that exchange files and tests keep their exact offsets.
+
+    One query (TurnsAround.span holds the rule); none when `turns`, the caller's read, covers the span.
     """
     if end <= start:
         return None
     if document.kind != Document.Kind.TRANSCRIPT:
         return start, end
-    fields = ("start", "speech_start", "end")
-    turns = Turn.objects.filter(document=document)
-    first = Turn.objects.holding(start, document=document).values_list(*fields).first()
-    if first is not None:
-        if start < first[1]:
-            start = first[1]
-        elif start >= first[2]:  # the line break after a turn: the next turn's speech
-            following = turns.filter(start__gt=start).order_by("start").values_list(*fields).first()
-            start = following[1] if following else end
-    last = Turn.objects.holding(end - 1, document=document).values_list(*fields).first()
-    if last is not None:
-        if end - 1 < last[1]:  # ends in a label: the turn before it ends the span
-            before = turns.filter(start__lt=last[0]).order_by("-start").values_list(*fields).first()
-            end = before[2] if before else start
-        elif end > last[2]:
-            end = last[2]
-    return (start, end) if end > start else None
+    if turns is None or not turns.covers(start, end):
+        turns = TurnsAround(document, start, end)
+    return turns.span(start, end)
 
 
 # --- A quote's text as shown to people ---------------------------------------------------------
@@ -144,6 +198,17 @@ def children_of(themes: Iterable[Theme]) -> dict[int | None, list[Theme]]:
     for theme in themes:
         children.setdefault(theme.parent_id, []).append(theme)
     return children
+
+
+_PICKER = CompiledRead(
+    lambda project_id: Theme.objects.filter(project_id=project_id).active().in_codebook_order()
+    .values_list("id", "name", "colour"), project_id=int)
+
+
+def panel_themes(project: Project) -> list[tuple[int, str, str]]:
+    """(id, name, colour) of the study's active themes in codebook order: what the excerpt panel offers to
+    code with. Read on every coding, so without making a model of each theme (planner.compiled)."""
+    return _PICKER(project_id=project.pk)
 
 
 def codebook_order(themes: Iterable[Theme]) -> list[Theme]:
@@ -482,14 +547,16 @@ def quote_start(document: Document, start: int, end: int) -> int:
     return speech_start(start, end, speech)
 
 
-def turns_over(document: Document, start: int, end: int) -> tuple[int | None, int]:
+def turns_over(document: Document, start: int, end: int,
+               turns: TurnsAround | None = None) -> tuple[int | None, int]:
     """Of the passage [start, end): the speech start of the turn that holds `start` (None before the first
-    turn, and in a plan) and how many turns start inside it after `start`. One query."""
-    holder = Turn.objects.holding(start, document=document).values("start")[:1]
-    rows = list(Turn.objects.filter(document=document, start__lt=end, start__gte=Coalesce(Subquery(holder), start))
-                .order_by("start").values_list("start", "speech_start"))
-    speech = rows[0][1] if rows and rows[0][0] <= start else None
-    return speech, sum(1 for turn_start, _speech in rows if turn_start > start)
+    turn, and in a plan) and how many turns start inside it after `start`. One query at most: none in a plan,
+    or when `turns`, the caller's read of the turns around, covers the passage."""
+    if document.kind != Document.Kind.TRANSCRIPT:
+        return None, 0
+    if turns is None or not turns.covers(start, end):
+        turns = TurnsAround(document, start, end)
+    return turns.over(start, end)
 
 
 def speaker_turn_at(document: Document, position: int) -> int | None:

@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from coding.models import Coding
+from planner.compiled import CompiledRead
 from planner.models import Document
 from planner.textindex import text_slice
 
@@ -33,21 +34,40 @@ class ExcerptMark:
     text_changed: bool = False
 
 
+def _marks(codings):
+    return codings.order_by("excerpt__start", "-excerpt__end", "theme__position", "theme__name").values_list(
+        "excerpt_id", "excerpt__start", "excerpt__end", "excerpt__is_key", "theme__colour", "theme__name",
+        "excerpt__text_changed")
+
+
+def _overlapping(document_id, start):
+    return Coding.objects.filter(excerpt__document_id=document_id, excerpt__end__gt=start)
+
+
+# Every window and every change of the coding view reads these (planner.compiled).
+_MARKS_IN = CompiledRead(
+    lambda document_id, start, end: _marks(_overlapping(document_id, start).filter(excerpt__start__lt=end)),
+    document_id=int, start=int, end=int)
+_OWN_MARKS_IN = CompiledRead(
+    lambda document_id, start, end, coder_id: _marks(_overlapping(document_id, start).filter(
+        excerpt__start__lt=end, excerpt__coder_id=coder_id)),
+    document_id=int, start=int, end=int, coder_id=int)
+
+
 def marks_for(document_id, start=0, end=None, coder_id=None):
     """The excerpts overlapping [start, end) with their themes' colours, in one query; `coder_id`: only
     that user's (a document coded blind, coding.access.own_excerpts_only).
 
     Every excerpt has at least one theme, so reading the codings finds every excerpt.
     """
-    codings = Coding.objects.filter(excerpt__document_id=document_id, excerpt__end__gt=start)
-    if coder_id is not None:
-        codings = codings.filter(excerpt__coder_id=coder_id)
-    if end is not None:
-        codings = codings.filter(excerpt__start__lt=end)
+    if end is None:
+        codings = _overlapping(document_id, start)
+        rows = _marks(codings if coder_id is None else codings.filter(excerpt__coder_id=coder_id))
+    elif coder_id is None:
+        rows = _MARKS_IN(document_id=document_id, start=start, end=end)
+    else:
+        rows = _OWN_MARKS_IN(document_id=document_id, start=start, end=end, coder_id=coder_id)
     marks = {}
-    rows = codings.order_by("excerpt__start", "-excerpt__end", "theme__position", "theme__name").values_list(
-        "excerpt_id", "excerpt__start", "excerpt__end", "excerpt__is_key", "theme__colour", "theme__name",
-        "excerpt__text_changed")
     for excerpt_id, a, b, is_key, colour, name, changed in rows:
         mark = marks.get(excerpt_id)
         if mark is None:
@@ -168,14 +188,18 @@ def _chip(mark, pages=None):
 
 def window_rows(document_id, start, end, turns_for=None, length=None, pages=None, coder_id=None):
     """Re-render only the paragraphs that [start, end) touches, reading only their text."""
-    window_start, text = _paragraph_window(document_id, start, end, length)
+    return rows_in(document_id, *paragraph_window(document_id, start, end, length), turns_for, pages, coder_id)
+
+
+def rows_in(document_id, window_start, text, turns_for=None, pages=None, coder_id=None):
+    """The rows of the whole paragraphs `text`, which starts at `window_start`, with the excerpts there now."""
     marks = marks_for(document_id, window_start, window_start + len(text) + 1, coder_id)
     turns = turns_for(window_start, window_start + len(text)) if turns_for else None
     return render_rows(text, window_start, marks, turns, pages)
 
 
-def _paragraph_window(document_id, start, end, length=None, reach=2000):
-    """The text of the whole paragraphs around [start, end), widening the window as needed."""
+def paragraph_window(document_id, start, end, length=None, reach=2000):
+    """(offset, text) of the whole paragraphs around [start, end), widening the window as needed."""
     if length is None:
         length = Document.objects.values_list("length", flat=True).get(pk=document_id)
     while True:
@@ -219,9 +243,9 @@ def text_window(document_id, length, *, at=0, upto=None, budget=None):
     budget = budget or WINDOW_CHARS
     if upto is not None:
         end = min(max(0, upto - 1), length)
-        return _paragraph_window(document_id, max(0, end - budget), end, length)
+        return paragraph_window(document_id, max(0, end - budget), end, length)
     at = min(max(0, at), length)
-    return _paragraph_window(document_id, at, min(length, at + budget), length)
+    return paragraph_window(document_id, at, min(length, at + budget), length)
 
 
 def document_window(document, turns_for=None, *, at=0, upto=None, budget=None, coder_id=None):

@@ -53,18 +53,23 @@ def excerpt_snapshot(excerpt: Excerpt, theme_ids: Iterable[int] | None = None) -
     }
 
 
-def trimmed_span(*, document: Document, start: int, end: int) -> tuple[int, int, str]:
+def trimmed_span(*, document: Document, start: int, end: int,
+                 around: tuple[int, str] | None = None) -> tuple[int, int, str]:
     """Validate [start, end) against the document's text and trim white space at both ends.
 
     Returns the trimmed start and end, and the passage itself, so callers need not read it again.
     Reads only the selected stretch (from the chunks) and the stored length, so the cost does
-    not grow with the length of the document.
+    not grow with the length of the document; nothing when `around`, (offset, text) of a stretch of
+    the document's text the caller has read, holds the selection.
     """
     if not isinstance(start, int) or not isinstance(end, int) or start < 0 or end <= start:
         raise ValidationError(_("Select a passage of the text."))
     if end > document.length:
         raise ValidationError(_("The selection goes beyond the end of the text."))
-    piece = text_slice(document.pk, start, end)
+    if around is not None and around[0] <= start and end <= around[0] + len(around[1]):
+        piece = around[1][start - around[0]:end - around[0]]
+    else:
+        piece = text_slice(document.pk, start, end)
     stripped = piece.lstrip()
     if not stripped.strip():
         raise ValidationError(_("The selection holds only white space."))
@@ -90,12 +95,13 @@ def _record(*, project, document, user, action, object_uuid, before=None, after=
 @transaction.atomic
 def excerpt_create(*, document: Document, start: int, end: int, coder: AbstractBaseUser | None,
                    themes: Iterable[Theme], memo: str = "", is_key: bool = False, uuid: UUID | str | None = None,
-                   version: int = 1) -> Excerpt:
+                   version: int = 1, around: tuple[int, str] | None = None) -> Excerpt:
     """A new excerpt with its themes; offsets are validated and trimmed.
 
-    `uuid` and `version` are given only when an undo brings a deleted excerpt back as it was.
+    `uuid` and `version` are given only when an undo brings a deleted excerpt back as it was; `around`
+    is text the caller has read around the selection (trimmed_span).
     """
-    start, end, passage = trimmed_span(document=document, start=start, end=end)
+    start, end, passage = trimmed_span(document=document, start=start, end=end, around=around)
     themes = _check_themes(document.project, themes)
     excerpt = Excerpt(document=document, start=start, end=end, coder=coder, memo=memo, is_key=is_key, version=version)
     if uuid:

@@ -15,6 +15,7 @@ from operator import or_
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
+from planner.compiled import CompiledRead
 from planner.models import Chunk, IndexWord, Posting
 
 CHUNK_SIZE = 4000
@@ -108,10 +109,16 @@ def _cuts(text, start, stop):
         start = end
 
 
+# The chunks that overlap [start, upper): the coding view reads them on every request (planner.compiled).
+_CHUNKS_OVER = CompiledRead(
+    lambda document_id, start, upper: Chunk.objects.filter(document_id=document_id, start__lt=upper, end__gt=start)
+    .order_by("start").values_list("start", "end", "text"),
+    document_id=int, start=int, upper=int)
+
+
 def text_slice(document_id, start, end):
     """Document.text[start:end], read from the chunks that hold it, not from the whole text."""
-    rows = Chunk.objects.filter(document_id=document_id, start__lt=max(end, start + 1), end__gt=start).order_by(
-        "start").values_list("start", "end", "text")
+    rows = _CHUNKS_OVER(document_id=document_id, start=start, upper=max(end, start + 1))
     pieces = []
     for chunk_start, chunk_end, text in rows:
         own = text[:chunk_end - chunk_start]  # without the overlap into the next chunk

@@ -21,6 +21,7 @@ from coding.exports.quotes import collect
 from coding.models import Excerpt
 from coding.quotes import (
     Quote,
+    TurnsAround,
     codebook_order,
     excerpts_with_passages,
     internal_attribution,
@@ -30,6 +31,7 @@ from coding.quotes import (
     speech_span,
     speech_start,
     turn_index,
+    turns_over,
 )
 from coding.review.matrix import matrix
 from coding.search import search
@@ -436,6 +438,70 @@ def test_a_selection_snaps_to_speech_at_both_ends(project, analyst):
     plan = Document.objects.create(project=project, kind="plan", title="Plan", text="Informant: ikke et navn",
                                    plan=Plan.objects.filter(county__project=project).first())
     assert speech_span(plan, 0, 9) == (0, 9)  # a plan has no labels
+
+
+def _reference_span(turns, start, end):
+    """speech_span's rule as its docstring states it, on every turn of the document (start, speech, end)."""
+    if end <= start:
+        return None
+
+    def holding(position):
+        held = [turn for turn in turns if turn[0] <= position]
+        return held[-1] if held else None
+
+    first = holding(start)
+    if first is not None:
+        if start < first[1]:
+            start = first[1]
+        elif start >= first[2]:
+            following = [turn for turn in turns if turn[0] > start]
+            start = following[0][1] if following else end
+    last = holding(end - 1)
+    if last is not None:
+        if end - 1 < last[1]:
+            before = [turn for turn in turns if turn[0] < last[0]]
+            end = before[-1][2] if before else start
+        elif end > last[2]:
+            end = last[2]
+    return (start, end) if end > start else None
+
+
+def test_the_span_rule_read_in_one_query_agrees_with_the_rule_on_every_turn(project, analyst,
+                                                                            django_assert_num_queries):
+    """speech_span and turns_over read the turns around a selection once (TurnsAround); for every selection
+    of a transcript, whether they read them themselves or get a wider read from the caller, they answer as
+    the rule does on all of the document's turns: labels, line breaks, an unlabelled turn, one-letter speech."""
+    parsed = ParsedTranscript(format="txt", turns=[
+        Turn("Kari", "Vi har et godt samarbeid."), Turn("Ola", "Ja."),
+        Turn(UNKNOWN_SPEAKER, "Mm, det stemmer.", labelled=False),
+        Turn("Kari", "Takk."), Turn("Ola", "A")])
+    document = transcript_import(project=project, user=analyst, parsed=parsed, title="Intervju", county=None,
+                                 interview_format="group_interview", mapping={
+                                     "Kari": NewParticipant(label="Informant 7", role="advisor", field="integration"),
+                                     "Ola": NewParticipant(label="Intervjuer", role="interviewer", field="other"),
+                                     UNKNOWN_SPEAKER: NewParticipant(label=UNKNOWN_SPEAKER, role="other")})
+    assert "\nMm, det stemmer." in document.text  # the unlabelled turn: its speech starts where it starts
+    turns = list(TurnRow.objects.filter(document=document).order_by("start").values_list("start", "speech_start",
+                                                                                          "end"))
+    length = len(document.text)
+    wide = TurnsAround(document, 0, length)
+    rng = random.Random(5)
+    pairs = [(a, b) for a in range(length) for b in range(a, min(length, a + 40) + 1)]
+    for a, b in rng.sample(pairs, 400) + [(0, length), (length - 1, length)]:
+        expected = _reference_span(turns, a, b)
+        with django_assert_num_queries(1 if b > a else 0):
+            assert speech_span(document, a, b) == expected, (a, b)
+        with django_assert_num_queries(0):
+            assert speech_span(document, a, b, turns=wide) == expected, (a, b)
+        if b > a:
+            holder = [turn for turn in turns if turn[0] <= a]
+            inside = sum(1 for turn in turns if a < turn[0] < b)
+            over = (holder[-1][1] if holder else None, inside)
+            assert turns_over(document, a, b) == over, (a, b)
+            assert turns_over(document, a, b, turns=wide) == over, (a, b)
+    narrow = TurnsAround(document, 10, 20)
+    with django_assert_num_queries(1):  # a read that does not cover the span is not used
+        assert speech_span(document, 0, length, turns=narrow) == _reference_span(turns, 0, length)
 
 
 def test_a_few_quotes_read_only_the_chunks_that_hold_them(project, analyst):

@@ -1,0 +1,70 @@
+"""planner.compiled: a read whose SQL the ORM compiles once answers as its queryset does, on either database."""
+
+import threading
+
+import pytest
+from django.db import connections
+
+from coding.models import Change, Excerpt, Theme
+from coding.services import excerpt_create
+from planner.compiled import CompiledRead
+from planner.models import Document
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _excerpts(document_id, start, name):
+    return (Excerpt.objects.filter(document_id=document_id, end__gt=start, codings__theme__name=name, is_key=False)
+            .order_by("start", "-end").values_list("id", "start", "end", "is_key", "created_at", "uuid",
+                                                   "codings__theme__name"))
+
+
+READ = CompiledRead(_excerpts, document_id=int, start=int, name=str)
+
+
+def test_it_answers_as_the_queryset_for_every_value_with_its_converters(project, analyst):
+    document = Document.objects.create(project=project, kind="plan", title="Plan", text="Ord " * 400,
+                                       plan=project.counties.first().plans.first())
+    themes = list(Theme.objects.filter(project=project).order_by("position")[:3])
+    for n in range(12):
+        excerpt_create(document=document, start=n * 40, end=n * 40 + 30, coder=analyst, themes=[themes[n % 3]])
+    for start in (0, 1, 170, 290, 10_000):
+        for theme in themes + [Theme(name="ingen")]:
+            expected = list(_excerpts(document.pk, start, theme.name))
+            assert READ(document_id=document.pk, start=start, name=theme.name) == [tuple(r) for r in expected]
+    rows = READ(document_id=document.pk, start=0, name=themes[0].name)
+    assert rows and all(row[3] is False for row in rows)  # booleans, datetimes and UUIDs converted as the ORM does
+    assert type(rows[0][4]).__name__ == "datetime" and type(rows[0][5]).__name__ == "UUID"
+
+
+def test_it_refuses_a_build_that_computes_a_value_from_a_stand_in():
+    read = CompiledRead(lambda document_id: Change.objects.filter(document_id=document_id + 1).values_list("id"),
+                        document_id=int)
+    with pytest.raises(ValueError, match="made from a stand-in"):
+        read(document_id=1)
+    with pytest.raises(TypeError):
+        CompiledRead(lambda when: Change.objects.filter(created_at=when), when=object)
+
+
+def test_each_thread_compiles_on_its_own_connection(project, analyst):
+    document = Document.objects.create(project=project, kind="plan", title="Plan", text="Ord " * 50,
+                                       plan=project.counties.first().plans.first())
+    theme = Theme.objects.filter(project=project).first()
+    excerpt_create(document=document, start=0, end=20, coder=analyst, themes=[theme])
+    READ(document_id=document.pk, start=0, name=theme.name)
+    mine = connections["default"]
+    assert mine in READ._compiled
+    answers = []
+
+    def other():
+        own = connections["default"]
+        try:
+            answers.append(READ(document_id=document.pk, start=0, name=theme.name))
+            answers.append(own in READ._compiled and own is not mine)
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert answers == [READ(document_id=document.pk, start=0, name=theme.name), True]
