@@ -72,3 +72,16 @@ def test_it_compiles_once_and_every_thread_runs_it_on_its_own_connection(project
     assert READ._compiled == compiled and len(compiled) == 1
     assert not any(connections_of_main is part or "DatabaseWrapper" in type(part).__name__
                    for entry in compiled.values() for part in entry)
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql",
+                    reason="prepared statements are PostgreSQL's; SQLite has no planner to skip")
+def test_on_postgresql_a_read_run_often_is_prepared_and_no_longer_planned(project):
+    with connections["default"].cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    for start in range(6):
+        READ(document_id=1, start=start, name="x")
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("coding_excerpt" in statement for statement in prepared), prepared
