@@ -98,3 +98,11 @@ def pytest_configure(config):
                 Path(f"{test_database_name}{sidecar}").unlink(missing_ok=True)
 
         creation._destroy_test_db = destroy_with_its_log
+    else:
+        def destroy_at_once(test_database_name, verbosity):
+            """A session some test's thread left open (idle, its last statement a ROLLBACK) made DROP DATABASE
+            wait 5 s at the end of each worker, then fail and leave the database behind."""
+            with creation._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE {connection.ops.quote_name(test_database_name)} WITH (FORCE)")
+
+        creation._destroy_test_db = destroy_at_once

@@ -67,11 +67,12 @@ def test_it_loses_no_write_when_a_web_worker_is_killed_and_the_database_connecti
     killed = int(faults["web worker killed (SIGKILL)"].removeprefix("pid "))
     assert len(report["web_workers_after"]) == 2 and killed not in report["web_workers_after"]
     assert int(faults["database connections terminated"].split()[0]) >= 1
-    # The analysts did work, and the checks had writes of every kind to check (some 170 requests, 30
-    # creations, 15 changes, 5 deletions, 4 undos and 4 exports in 15 s on the 2-core machine).
+    # The analysts did work, and the checks had writes of every kind to check: half the least counts of the
+    # 30-second form, rounded down (some 170 requests, 30 creations, 15 changes, 5 deletions, 4 undos and 4
+    # exports in 15 s on the 2-core machine; 100, 14, 2, 1, 1 and 1 with another process on one core).
     assert report["users"] == 20 and report["requests"] >= 75
     writes = report["writes"]
-    for kind, least in [("create", 10), ("update", 3), ("delete", 2), ("undo", 2), ("export", 1)]:
+    for kind, least in [("create", 10), ("update", 2), ("delete", 1), ("undo", 1), ("export", 1)]:
         assert writes.get(f"{kind} ack", 0) >= least, (kind, writes)
     assert set(report["exports"]) <= {"done", "failed"} and sum(report["exports"].values()) >= writes["export ack"]
     for category in ("page", "coding"):
