@@ -23,7 +23,7 @@ from coding.services import excerpt_create, excerpt_delete, excerpt_update
 from planner.models import Membership
 from planner.services import membership_set
 from tests.long_transcript import long_transcript
-from tests.template_db import TEMPLATE
+from tests.template_db import migrated_template
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = settings.DATABASES["default"]
@@ -47,7 +47,7 @@ def test_it_loses_no_write_when_a_web_worker_is_killed_and_the_database_connecti
     # A database beside the test database: the script creates and drops it, and never touches the test's.
     database = f"{DATABASE['NAME']}_load"
     # Under `make test` the run's migrated template (tests/template_db.py) is copied: no `migrate` (3 s).
-    vendor, _sep, template = os.environ.get(TEMPLATE, "").partition(":")
+    vendor, template = migrated_template() or ("", "")
     result = subprocess.run(
         [sys.executable, "bench/loadtest.py", "--users", "20", "--seconds", "15", "--documents", "3",
          "--faults", "web,db", "--server", _server(), "--database", database, "--report", str(report_file),
