@@ -65,13 +65,16 @@ CONFLICT_MESSAGES = [
 # ---------------------------------------------------------------- setup
 
 
-def database_create(server, name):
-    """A fresh, migrated database (dropped first if a run left it behind), and this process's Django on it."""
+def database_create(server, name, template=None):
+    """A fresh, migrated database (dropped first if a run left it behind), and this process's Django on it.
+
+    `template`: a database that is migrated already and that nobody is connected to (the test run's,
+    tests/template_db.py): the new one is a copy of it, and `migrate` has nothing left to do."""
     import psycopg
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     os.environ["DATABASE_URL"] = f"{server}/{name}"
     # Its own static files: a test run beside it (tests/test_loadtest.py) serves the project's staticfiles/.
     os.environ["STATIC_ROOT"] = str(STATIC_ROOT)
@@ -82,8 +85,11 @@ def database_create(server, name):
 
     django.setup()
     clock = time.monotonic()
-    call_command("migrate", verbosity=0)
-    print(f"  migrated in {time.monotonic() - clock:.1f} s", flush=True)
+    if template:
+        print(f"  copied from {template}", flush=True)
+    else:
+        call_command("migrate", verbosity=0)
+        print(f"  migrated in {time.monotonic() - clock:.1f} s", flush=True)
     call_command("collectstatic", interactive=False, verbosity=0)  # the servers run with DEBUG off
 
 
@@ -849,6 +855,7 @@ def main():
     parser.add_argument("--server", default=os.environ.get("LOADTEST_SERVER", "postgres://postgres@127.0.0.1:5432"),
                         help="PostgreSQL server URL without a database")
     parser.add_argument("--database", default=os.environ.get("LOADTEST_DATABASE", "kodeverk_load"))
+    parser.add_argument("--template", help="copy this migrated database (nobody connected to it) instead of migrating")
     parser.add_argument("--report", help="also write the figures and checks to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (the logs are always kept)")
     parser.add_argument("--seed", type=int, default=1)
@@ -858,8 +865,9 @@ def main():
     faults = {f.strip() for f in args.faults.split(",") if f.strip()}
     if faults - {"web", "task", "db"}:
         parser.error("--faults: web, task, db")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
-        parser.error("--database: lower-case letters, digits and _")
+    for option, name in (("--database", args.database), ("--template", args.template or "x")):
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            parser.error(f"{option}: lower-case letters, digits and _")
     if urllib.parse.urlsplit(args.server).hostname not in {"127.0.0.1", "localhost"}:
         parser.error("--server: this test runs against a local PostgreSQL only")
     logs = Path(os.environ.get("LOADTEST_LOGS") or ROOT / "bench" / "out" / "loadtest")
@@ -868,7 +876,7 @@ def main():
     began = time.monotonic()
     print(f"setting up {args.database}: the template study, {args.documents} transcripts, {args.users} analysts",
           flush=True)
-    database_create(args.server, args.database)
+    database_create(args.server, args.database, args.template)
     from django.utils import translation
     from django.utils.translation import gettext
 

@@ -1,7 +1,8 @@
 """The short form of the load and fault test (bench/loadtest.py; `make loadtest` runs the full form): 20
-analysts for 30 s against gunicorn (2 workers) and a task worker on a PostgreSQL database of its own, while
-a web worker is killed with SIGKILL and the app's database connections are terminated. Every acknowledged
-write must be in the database exactly once, nothing else, and every export finished or failed.
+analysts for 15 s against gunicorn (2 workers) and a task worker on a PostgreSQL database of its own, while
+a web worker is killed with SIGKILL (at 35 % of the run, once a write is in flight) and the app's database
+connections are terminated (at 55 %). Every acknowledged write must be in the database exactly once, nothing
+else, and every export finished or failed.
 
 And the script's check itself, on the test database: it finds a lost, a duplicated and an unacknowledged write.
 """
@@ -22,6 +23,7 @@ from coding.services import excerpt_create, excerpt_delete, excerpt_update
 from planner.models import Membership
 from planner.services import membership_set
 from tests.long_transcript import long_transcript
+from tests.template_db import migrated_template
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = settings.DATABASES["default"]
@@ -44,9 +46,12 @@ def test_it_loses_no_write_when_a_web_worker_is_killed_and_the_database_connecti
     report_file = tmp_path / "report.json"
     # A database beside the test database: the script creates and drops it, and never touches the test's.
     database = f"{DATABASE['NAME']}_load"
+    # Under `make test` the run's migrated template (tests/template_db.py) is copied: no `migrate` (3 s).
+    vendor, template = migrated_template() or ("", "")
     result = subprocess.run(
-        [sys.executable, "bench/loadtest.py", "--users", "20", "--seconds", "30", "--documents", "3",
-         "--faults", "web,db", "--server", _server(), "--database", database, "--report", str(report_file)],
+        [sys.executable, "bench/loadtest.py", "--users", "20", "--seconds", "15", "--documents", "3",
+         "--faults", "web,db", "--server", _server(), "--database", database, "--report", str(report_file),
+         *(["--template", template] if vendor == "postgresql" else [])],
         cwd=ROOT, env={**os.environ, "LOADTEST_LOGS": str(tmp_path)}, capture_output=True, text=True, timeout=240)
     print(result.stdout, result.stderr)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -62,10 +67,12 @@ def test_it_loses_no_write_when_a_web_worker_is_killed_and_the_database_connecti
     killed = int(faults["web worker killed (SIGKILL)"].removeprefix("pid "))
     assert len(report["web_workers_after"]) == 2 and killed not in report["web_workers_after"]
     assert int(faults["database connections terminated"].split()[0]) >= 1
-    # The analysts did work, and the checks had writes of every kind to check.
-    assert report["users"] == 20 and report["requests"] >= 150
+    # The analysts did work, and the checks had writes of every kind to check: half the least counts of the
+    # 30-second form, rounded down (some 170 requests, 30 creations, 15 changes, 5 deletions, 4 undos and 4
+    # exports in 15 s on the 2-core machine; 100, 14, 2, 1, 1 and 1 with another process on one core).
+    assert report["users"] == 20 and report["requests"] >= 75
     writes = report["writes"]
-    for kind, least in [("create", 20), ("update", 5), ("delete", 3), ("undo", 3), ("export", 1)]:
+    for kind, least in [("create", 10), ("update", 2), ("delete", 1), ("undo", 1), ("export", 1)]:
         assert writes.get(f"{kind} ack", 0) >= least, (kind, writes)
     assert set(report["exports"]) <= {"done", "failed"} and sum(report["exports"].values()) >= writes["export ack"]
     for category in ("page", "coding"):
