@@ -1,5 +1,5 @@
 """The short form of the load and fault test (bench/loadtest.py; `make loadtest` runs the full form): 20
-analysts for 15 s against gunicorn (2 workers) and a task worker on a PostgreSQL database of its own, while
+analysts for 20 s against gunicorn (2 workers) and a task worker on a PostgreSQL database of its own, while
 a web worker is killed with SIGKILL (at 35 % of the run, once a write is in flight) and the app's database
 connections are terminated (at 55 %). Every acknowledged write must be in the database exactly once, nothing
 else, and every export finished or failed.
@@ -49,7 +49,7 @@ def test_it_loses_no_write_when_a_web_worker_is_killed_and_the_database_connecti
     # Under `make test` the run's migrated template (tests/template_db.py) is copied: no `migrate` (3 s).
     vendor, template = migrated_template() or ("", "")
     result = subprocess.run(
-        [sys.executable, "bench/loadtest.py", "--users", "20", "--seconds", "15", "--documents", "3",
+        [sys.executable, "bench/loadtest.py", "--users", "20", "--seconds", "20", "--documents", "3",
          "--faults", "web,db", "--server", _server(), "--database", database, "--report", str(report_file),
          *(["--template", template] if vendor == "postgresql" else [])],
         cwd=ROOT, env={**os.environ, "LOADTEST_LOGS": str(tmp_path)}, capture_output=True, text=True, timeout=240)
@@ -67,12 +67,14 @@ def test_it_loses_no_write_when_a_web_worker_is_killed_and_the_database_connecti
     killed = int(faults["web worker killed (SIGKILL)"].removeprefix("pid "))
     assert len(report["web_workers_after"]) == 2 and killed not in report["web_workers_after"]
     assert int(faults["database connections terminated"].split()[0]) >= 1
-    # The analysts did work, and the checks had writes of every kind to check: half the least counts of the
-    # 30-second form, rounded down (some 170 requests, 30 creations, 15 changes, 5 deletions, 4 undos and 4
-    # exports in 15 s on the 2-core machine; 100, 14, 2, 1, 1 and 1 with another process on one core).
-    assert report["users"] == 20 and report["requests"] >= 75
+    # The analysts did work, and the checks had writes of every kind to check: some 60 % of the least counts
+    # of the 30-second form, rounded down. In 15 s the 2-core machine made some 170 requests, 30 creations,
+    # 15 changes, 5 deletions, 4 undos and 4 exports, but with another process on one core only 70-100
+    # requests and as few as 4 creations (the 20 logins, each a real password hash, fill the start): 20 s
+    # leaves the check that margin.
+    assert report["users"] == 20 and report["requests"] >= 90
     writes = report["writes"]
-    for kind, least in [("create", 10), ("update", 2), ("delete", 1), ("undo", 1), ("export", 1)]:
+    for kind, least in [("create", 12), ("update", 2), ("delete", 1), ("undo", 1), ("export", 1)]:
         assert writes.get(f"{kind} ack", 0) >= least, (kind, writes)
     assert set(report["exports"]) <= {"done", "failed"} and sum(report["exports"].values()) >= writes["export ack"]
     for category in ("page", "coding"):
