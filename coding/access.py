@@ -3,12 +3,14 @@
 Membership and roles are the planner's; this helper names the coding app's actions.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coding.models import DoubleCoding, Excerpt
 from interviews.access import participant_for
 from planner.access import LEAD, READ, WRITE, project_for_user
-from planner.models import Document
+from planner.compiled import CompiledRead
+from planner.models import County, Document, Plan
 
 
 def study_for_reader(request, slug):
@@ -30,9 +32,33 @@ def study_for_register(request, slug):
     return project_for_user(request, slug, need=LEAD)
 
 
+_DOCUMENT_FIELDS = [field.attname for field in Document._meta.concrete_fields if field.attname != "text"]
+_COUNTY_FIELDS = [field.attname for field in County._meta.concrete_fields]
+_PLAN_FIELDS = [field.attname for field in Plan._meta.concrete_fields]
+# A document of the study without its text, with its county and plan: every request of the coding view reads
+# it, so its SQL is compiled once (planner.compiled).
+_DOCUMENT_OF = CompiledRead(
+    lambda project_id, document_id: Document.objects.filter(project_id=project_id, pk=document_id).values_list(
+        *_DOCUMENT_FIELDS, *(f"county__{name}" for name in _COUNTY_FIELDS),
+        *(f"plan__{name}" for name in _PLAN_FIELDS)),
+    project_id=int, document_id=int)
+
+
 def _document(project, document_id, with_text):
-    documents = Document.objects.select_related("county", "plan")
-    return get_object_or_404(documents if with_text else documents.without_text(), project=project, pk=document_id)
+    if with_text:
+        return get_object_or_404(Document.objects.select_related("county", "plan"), project=project, pk=document_id)
+    if not 0 < document_id < 2**63:  # no row has such an id, and no database column holds it
+        raise Http404
+    rows = _DOCUMENT_OF(project_id=project.pk, document_id=document_id)
+    if not rows:
+        raise Http404
+    row, county, plan = rows[0], len(_DOCUMENT_FIELDS), len(_DOCUMENT_FIELDS) + len(_COUNTY_FIELDS)
+    db = Document.objects.db
+    document = Document.from_db(db, _DOCUMENT_FIELDS, row[:county])  # the text deferred, as without_text()
+    document.county = County.from_db(db, _COUNTY_FIELDS, row[county:plan]) if row[county] is not None else None
+    document.plan = Plan.from_db(db, _PLAN_FIELDS, row[plan:]) if row[plan] is not None else None
+    document.project = project
+    return document
 
 
 def document_for_reader(request, slug, document_id, *, with_text=True):

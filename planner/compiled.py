@@ -29,12 +29,14 @@ PREPARE_THRESHOLD = 5
 
 
 def _cursor(connection):
-    """A cursor of Django's (its execute wrappers, its query log); on PostgreSQL one that binds values on the
+    """A cursor of Django's (its execute wrappers); on PostgreSQL one that binds values on the
     server, so that psycopg prepares a read run PREPARE_THRESHOLD times on a connection and PostgreSQL stops
     planning it again (the excerpts of a window: 0.29 ms of planning, 0.07 of running). Django turns
     psycopg's preparing off for the connection; it is turned on again here, and only cursors like this one
     use it: Django's own bind on the client, which never prepares, so the ORM's other SQL runs as before."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        # Where queries are logged (DEBUG, a test counting them) Django's own cursor: the log reads a
+        # statement's text from psycopg, which has none for a prepared one.
         return connection.cursor()
     import psycopg
 
@@ -43,7 +45,7 @@ def _cursor(connection):
     if raw.prepare_threshold is None:
         raw.prepare_threshold = PREPARE_THRESHOLD
     cursor = psycopg.Cursor(raw)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    return connection.make_cursor(cursor)
 
 
 def _made_from_stand_in(value):
