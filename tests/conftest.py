@@ -32,9 +32,11 @@ import contextlib
 import types
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import transaction
+from django.utils import translation
 
 from planner.models import Membership
 from planner.services import membership_set
@@ -84,6 +86,16 @@ def pytest_collection_modifyitems(items):
             spread.append(browser.pop(0))
             since = 0
     items[:] = slow + spread + browser
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the app's language, bokmål. A request leaves its language active in the thread
+    (planner.middleware.LanguageMiddleware activates it and nothing resets it): after a test that asked for a
+    page in English, the next test in the same process read English messages where it expected Norwegian."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
