@@ -9,6 +9,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from dataclasses import dataclass
 
 import openpyxl
@@ -340,6 +341,49 @@ def test_the_page_has_short_county_names_with_the_whole_name_and_a_list_per_them
     assert f"{row.total} i alt" in listed
     empty = [cell.county.name for cell in row.cells if not cell.value]
     assert empty and not any(f">{name}</a>" in listed for name in empty)  # counties without any are left out
+
+
+# The template loops the page had before its rows were written in Python (issue 15), kept to compare with.
+TEMPLATE_LOOPS = """{% load i18n %}<tbody>{% for row in matrix.rows %}
+    <tr id="matrix-row-{{ row.theme.pk }}"{% if row.parent %} data-parent="matrix-row-{{ row.parent.theme.pk }}"{% endif %} class="depth-{{ row.depth }}{% if row.theme.archived %} muted{% endif %}">
+      <th scope="row"><span class="indent" style="--depth: {{ row.depth }}"></span>{% if row.children %}<button type="button" class="matrix-fold small" aria-expanded="true" aria-controls="{% for child in row.children %}matrix-row-{{ child.theme.pk }}{% if not forloop.last %} {% endif %}{% endfor %}" hidden><span aria-hidden="true">▸</span><span class="visually-hidden">{% blocktranslate with name=row.theme.name %}Sub-themes of «{{ name }}»{% endblocktranslate %}</span></button>{% endif %}<span class="swatch" style="--swatch: {{ row.theme.colour }}" aria-hidden="true"></span>{{ row.theme.name }}{% if row.theme.archived %} <span class="badge">{% translate "archived" %}</span>{% endif %}</th>
+      {% for cell in row.cells %}<td class="num matrix-cell" style="--level: {{ cell.shade }}">{% if cell.value %}<a href="{{ cell.href }}">{{ cell.value }}</a>{% else %}<span class="zero">0</span>{% endif %}</td>{% endfor %}
+      <td class="num matrix-total">{% if row.total %}<a href="{{ row.href }}">{{ row.total }}</a>{% else %}0{% endif %}</td>
+    </tr>
+  {% endfor %}</tbody><div>{% for row in matrix.rows %}
+  <section class="matrix-list-theme depth-{{ row.depth }}" aria-labelledby="matrix-list-{{ row.theme.pk }}">
+    <h2 id="matrix-list-{{ row.theme.pk }}"><span class="swatch" style="--swatch: {{ row.theme.colour }}" aria-hidden="true"></span>{{ row.theme.name }}{% if row.theme.archived %} <span class="badge">{% translate "archived" %}</span>{% endif %}
+      <span class="matrix-list-total">{% if row.total %}<a href="{{ row.href }}">{% blocktranslate count n=row.total %}{{ n }} in all{% plural %}{{ n }} in all{% endblocktranslate %}</a>{% else %}0{% endif %}</span></h2>
+    {% if row.total %}<ul class="matrix-list-counties">
+      {% for cell in row.cells %}{% if cell.value %}<li><a href="{{ cell.href }}">{{ cell.county.name }}</a> <span class="num">{{ cell.value }}</span></li>{% endif %}{% endfor %}
+    </ul>{% endif %}
+  </section>
+  {% endfor %}</div>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_rows_written_in_python_are_the_markup_the_template_loops_made(client, study, viewer, lead, language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    # The archived theme that still has excerpts (muted, badged), with a name that must be escaped.
+    theme_update(theme=study.gone, user=lead, name="Arkiv <b>&</b> «sitat»")
+    client.force_login(viewer)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("coding:matrix", args=[study.project.slug]))
+    context = response.context
+    assert any(row.theme.archived for row in context["matrix"].rows)
+    assert any(row.children for row in context["matrix"].rows) and any(
+        not cell.value for row in context["matrix"].rows for cell in row.cells)
+    with translation.override(language):
+        before = Template(TEMPLATE_LOOPS).render(Context({"matrix": context["matrix"]}))
+
+    def squeezed(html):
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    now = f"<tbody>{context['table_rows']}</tbody><div>{context['phone_list']}</div>"
+    assert squeezed(now) == squeezed(before)
+    assert "Arkiv &lt;b&gt;&amp;&lt;/b&gt; «sitat»" in response.content.decode()
 
 
 @pytest.mark.parametrize(("name", "short"), [
