@@ -24,30 +24,6 @@ _STAND_IN_INT = 1_987_654_000
 _STAND_IN_STR = "\x00compiled-read-{}\x00"
 
 
-# psycopg's own default: a statement is prepared on a connection once it has run this many times there.
-PREPARE_THRESHOLD = 5
-
-
-def _cursor(connection):
-    """A cursor of Django's (its execute wrappers); on PostgreSQL one that binds values on the
-    server, so that psycopg prepares a read run PREPARE_THRESHOLD times on a connection and PostgreSQL stops
-    planning it again (the excerpts of a window: 0.29 ms of planning, 0.07 of running). Django turns
-    psycopg's preparing off for the connection; it is turned on again here, and only cursors like this one
-    use it: Django's own bind on the client, which never prepares, so the ORM's other SQL runs as before."""
-    if connection.vendor != "postgresql" or connection.queries_logged:
-        # Where queries are logged (DEBUG, a test counting them) Django's own cursor: the log reads a
-        # statement's text from psycopg, which has none for a prepared one.
-        return connection.cursor()
-    import psycopg
-
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = PREPARE_THRESHOLD
-    cursor = psycopg.Cursor(raw)
-    return connection.make_cursor(cursor)
-
-
 def _made_from_stand_in(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return abs(value - _STAND_IN_INT) < 100_000
@@ -95,7 +71,7 @@ class CompiledRead:
         connection = connections[using]
         compiled = self._compiled.get((using, connection.vendor)) or self._compile(connection)
         sql, slots, converters, width = compiled
-        with _cursor(connection) as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(sql, [value if name is None else value(values[name]) for name, value in slots])
             rows = cursor.fetchall()
         if width is not None:

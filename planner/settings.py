@@ -86,6 +86,11 @@ def envdatabase(name, default):
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": envint("CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
+            # Values bound on the server, and a statement run five times on a connection prepared (psycopg's
+            # default, which Django turns off for transaction poolers; the deployment has none): PostgreSQL
+            # then stops planning the reads every request runs again, which was most of their time (the
+            # excerpts of a window: 0.29 ms of planning, 0.07 of running). Issue 15.
+            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 5},
         }
     raise ImproperlyConfigured(f"{name} must start with sqlite:// or postgres://, not {url!r}")
 
