@@ -3,14 +3,12 @@
 Membership and roles are the planner's; this helper names the coding app's actions.
 """
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coding.models import DoubleCoding, Excerpt
 from interviews.access import participant_for
-from planner.access import LEAD, READ, WRITE, project_for_user
-from planner.compiled import CompiledRead
-from planner.models import County, Document, Plan
+from planner.access import LEAD, READ, WRITE, document_for_user, project_for_user
+from planner.models import Document
 
 
 def study_for_reader(request, slug):
@@ -32,44 +30,24 @@ def study_for_register(request, slug):
     return project_for_user(request, slug, need=LEAD)
 
 
-_DOCUMENT_FIELDS = [field.attname for field in Document._meta.concrete_fields if field.attname != "text"]
-_COUNTY_FIELDS = [field.attname for field in County._meta.concrete_fields]
-_PLAN_FIELDS = [field.attname for field in Plan._meta.concrete_fields]
-# A document of the study without its text, with its county and plan: every request of the coding view reads
-# it, so its SQL is compiled once (planner.compiled).
-_DOCUMENT_OF = CompiledRead(
-    lambda project_id, document_id: Document.objects.filter(project_id=project_id, pk=document_id).values_list(
-        *_DOCUMENT_FIELDS, *(f"county__{name}" for name in _COUNTY_FIELDS),
-        *(f"plan__{name}" for name in _PLAN_FIELDS)),
-    project_id=int, document_id=int)
+def _document(project, document_id):
+    return get_object_or_404(Document.objects.select_related("county", "plan"), project=project, pk=document_id)
 
 
-def _document(project, document_id, with_text):
-    if with_text:
-        return get_object_or_404(Document.objects.select_related("county", "plan"), project=project, pk=document_id)
-    if not 0 < document_id < 2**63:  # no row has such an id, and no database column holds it
-        raise Http404
-    rows = _DOCUMENT_OF(project_id=project.pk, document_id=document_id)
-    if not rows:
-        raise Http404
-    row, county, plan = rows[0], len(_DOCUMENT_FIELDS), len(_DOCUMENT_FIELDS) + len(_COUNTY_FIELDS)
-    db = Document.objects.db
-    document = Document.from_db(db, _DOCUMENT_FIELDS, row[:county])  # the text deferred, as without_text()
-    document.county = County.from_db(db, _COUNTY_FIELDS, row[county:plan]) if row[county] is not None else None
-    document.plan = Plan.from_db(db, _PLAN_FIELDS, row[plan:]) if row[plan] is not None else None
-    document.project = project
-    return document
+def _document_for(request, slug, document_id, need, with_text):
+    if not with_text:  # the coding view's requests: one statement (planner.access.document_for_user)
+        return document_for_user(request, slug, document_id, need=need)
+    project, membership = project_for_user(request, slug, need=need)
+    return project, membership, _document(project, document_id)
 
 
 def document_for_reader(request, slug, document_id, *, with_text=True):
-    project, membership = study_for_reader(request, slug)
-    return project, membership, _document(project, document_id, with_text)
+    return _document_for(request, slug, document_id, READ, with_text)
 
 
 def document_for_coder(request, slug, document_id, *, with_text=True):
     """A document of the study that the user may code (analysts and the lead)."""
-    project, membership = study_for_coder(request, slug)
-    return project, membership, _document(project, document_id, with_text)
+    return _document_for(request, slug, document_id, WRITE, with_text)
 
 
 def own_excerpts_only(membership, document_id):
@@ -97,8 +75,7 @@ def counts_blind_coding_of(membership, coder, *, user) -> bool:
 
 def document_for_lead(request, slug, document_id, *, with_text=True):
     """Deleting a document with its coding: the project lead only."""
-    project, membership = study_for_codebook_manager(request, slug)
-    return project, membership, _document(project, document_id, with_text)
+    return _document_for(request, slug, document_id, LEAD, with_text)
 
 
 def excerpt_for_user(request, slug, excerpt_id, *, write=False):

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.http import Http404
 
 from planner.compiled import CompiledRead
-from planner.models import Membership, Project
+from planner.models import County, Document, Membership, Plan, Project
 
 READ = "read"
 WRITE = "write"  # analysts and the lead: code, import, edit the register
@@ -23,11 +23,15 @@ def project_for_user(request, slug, *, need=READ):
     membership = _membership(slug, request.user)
     if membership is None:
         raise Http404
+    _check(membership, need)
+    return membership.project, membership
+
+
+def _check(membership, need):
     if need == WRITE and not membership.can_write:
         raise PermissionDenied
     if need == LEAD and not membership.is_lead:
         raise PermissionDenied
-    return membership.project, membership
 
 
 _MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
@@ -49,6 +53,42 @@ def _membership(slug, user):
     membership.project = Project.from_db(Project.objects.db, _PROJECT_FIELDS, row[split:])
     membership.user = user
     return membership
+
+
+_DOCUMENT_FIELDS = [field.attname for field in Document._meta.concrete_fields if field.attname != "text"]
+_COUNTY_FIELDS = [field.attname for field in County._meta.concrete_fields]
+_PLAN_FIELDS = [field.attname for field in Plan._meta.concrete_fields]
+# The coding view's every request: the user's membership, the study, and the document without its text, with
+# its county and plan, in one statement compiled once.
+_DOCUMENT_FOR = CompiledRead(
+    lambda slug, user_id, document_id: Document.objects.filter(
+        pk=document_id, project__slug=slug, project__memberships__user_id=user_id).values_list(
+        *(f"project__memberships__{name}" for name in _MEMBERSHIP_FIELDS),
+        *(f"project__{name}" for name in _PROJECT_FIELDS), *_DOCUMENT_FIELDS,
+        *(f"county__{name}" for name in _COUNTY_FIELDS), *(f"plan__{name}" for name in _PLAN_FIELDS)),
+    slug=str, user_id=int, document_id=int)
+
+
+def document_for_user(request, slug, document_id, *, need=READ):
+    """Return (project, membership, document) for the request's user in one statement, the document without its
+    text (deferred) and with its county and plan; 404 and 403 as project_for_user, and 404 for a document of
+    another study or none."""
+    if not request.user.is_authenticated or not 0 < document_id < 2**63:  # no column holds a larger id
+        raise Http404
+    rows = _DOCUMENT_FOR(slug=slug, user_id=request.user.pk, document_id=document_id)
+    if not rows:
+        raise Http404
+    parts, row, start = [], rows[0], 0
+    for model, fields in ((Membership, _MEMBERSHIP_FIELDS), (Project, _PROJECT_FIELDS), (Document, _DOCUMENT_FIELDS),
+                          (County, _COUNTY_FIELDS), (Plan, _PLAN_FIELDS)):
+        values = row[start:start + len(fields)]
+        start += len(fields)
+        parts.append(model.from_db(model.objects.db, fields, values) if values[0] is not None else None)
+    membership, project, document, county, plan = parts
+    membership.user, membership.project = request.user, project
+    document.project, document.county, document.plan = project, county, plan
+    _check(membership, need)
+    return project, membership, document
 
 
 def projects_of(user):

@@ -67,10 +67,11 @@ def test_an_analyst_codes_a_selection_and_gets_the_panel_and_the_changed_row(cli
                                                                              themes, django_assert_num_queries):
     start, end = span(document, "Distriktskommuner får")
     client.force_login(analyst)
-    # The themes are read once (to code with and for the panel); the paragraphs around the selection and their
-    # turns are read once each, and serve the snapping, the trimming, the panel and the rows (issue 15: 20
-    # statements before, the blind-coding check included; 18 before the paragraphs were read once).
-    with django_assert_num_queries(14):
+    # The membership, the study and the document are one statement; the themes are read once (to code with and
+    # for the panel); the paragraphs around the selection and their turns are read once each, and serve the
+    # snapping, the trimming, the panel and the rows (issue 15: 20 statements before, the blind-coding check
+    # included; 18 before the paragraphs were read once).
+    with django_assert_num_queries(13):
         response = client.post(url("excerpt_create", project.slug, document.pk), {
             "start": start - 1, "end": end + 1, "themes": [themes[0].pk, themes[1].pk], "memo": "Om bosetting"})
     assert response.status_code == 200
