@@ -43,15 +43,24 @@ _MEMBERSHIP_OF = CompiledRead(
     slug=str, user_id=int)
 
 
+def _models(row, *parts):
+    """A compiled read's row cut into model instances: (model, its fields' attnames) for each part in the row's
+    order; None for a part whose id is NULL (a document without a county)."""
+    made, start = [], 0
+    for model, fields in parts:
+        values = row[start:start + len(fields)]
+        start += len(fields)
+        made.append(model.from_db(model.objects.db, fields, values) if values[0] is not None else None)
+    return made
+
+
 def _membership(slug, user):
     """The user's membership of the study named `slug`, with its project; None when they have none."""
     rows = _MEMBERSHIP_OF(slug=slug, user_id=user.pk)  # one at most: (user, project) is unique
     if not rows:
         return None
-    row, split = rows[0], len(_MEMBERSHIP_FIELDS)
-    membership = Membership.from_db(Membership.objects.db, _MEMBERSHIP_FIELDS, row[:split])
-    membership.project = Project.from_db(Project.objects.db, _PROJECT_FIELDS, row[split:])
-    membership.user = user
+    membership, project = _models(rows[0], (Membership, _MEMBERSHIP_FIELDS), (Project, _PROJECT_FIELDS))
+    membership.user, membership.project = user, project
     return membership
 
 
@@ -78,13 +87,9 @@ def document_for_user(request, slug, document_id, *, need=READ):
     rows = _DOCUMENT_FOR(slug=slug, user_id=request.user.pk, document_id=document_id)
     if not rows:
         raise Http404
-    parts, row, start = [], rows[0], 0
-    for model, fields in ((Membership, _MEMBERSHIP_FIELDS), (Project, _PROJECT_FIELDS), (Document, _DOCUMENT_FIELDS),
-                          (County, _COUNTY_FIELDS), (Plan, _PLAN_FIELDS)):
-        values = row[start:start + len(fields)]
-        start += len(fields)
-        parts.append(model.from_db(model.objects.db, fields, values) if values[0] is not None else None)
-    membership, project, document, county, plan = parts
+    membership, project, document, county, plan = _models(
+        rows[0], (Membership, _MEMBERSHIP_FIELDS), (Project, _PROJECT_FIELDS), (Document, _DOCUMENT_FIELDS),
+        (County, _COUNTY_FIELDS), (Plan, _PLAN_FIELDS))
     membership.user, membership.project = request.user, project
     document.project, document.county, document.plan = project, county, plan
     _check(membership, need)
