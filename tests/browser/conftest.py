@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+
+from tests.conftest import SignedInClient
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # between browser steps are synchronous and safe there.
@@ -74,7 +75,7 @@ def login(page, live_server):
     """Sign the page's browser in as `user` by its session cookie, without loading a page: the login form
     itself is driven in tests/browser/test_foundation.py and test_keyboard_coding.py."""
     def log_in(user):
-        client = Client()
+        client = SignedInClient()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
