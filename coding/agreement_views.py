@@ -4,10 +4,8 @@
 All of it is the project lead's (coding.access.study_for_codebook_manager, double_coding_for_lead).
 """
 
-import io
 from fractions import Fraction
 
-import openpyxl
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -20,7 +18,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from openpyxl.styles import Font
 
 from coding.access import double_coding_for_lead, study_for_codebook_manager
 from coding.agreement import report_table, table_values
@@ -35,7 +32,7 @@ from coding.services import (
 )
 from planner.models import Membership
 from planner.plan_io import CONTENT_TYPES
-from planner.spreadsheets import append_rows
+from planner.spreadsheets import add_sheet, new_workbook, xlsx_bytes
 from planner.textindex import text_slice
 
 
@@ -125,19 +122,10 @@ def agreement_xlsx(request, slug):
     form, table = _table(request, project)
     if table is None:
         return redirect(f"{reverse('coding:agreement_report', args=[project.slug])}?{request.GET.urlencode()}")
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Samsvar"
-    append_rows(sheet, table_values(table, _("not applicable"), _("Pooled")))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "B2"
-    sheet.column_dimensions["A"].width = 40
-    notes = workbook.create_sheet("Dokumenter")
-    append_rows(notes, [[_("Document")], *([title] for _pk, title in table.documents)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"])
+    workbook = new_workbook()
+    add_sheet(workbook, "Samsvar", table_values(table, _("not applicable"), _("Pooled")), freeze="B2", widths=[40])
+    add_sheet(workbook, "Dokumenter", [[_("Document")], *([title] for _pk, title in table.documents)])
+    response = HttpResponse(xlsx_bytes(workbook), content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = content_disposition_header(True, f"samsvar-{project.slug}.xlsx")
     return response
 

@@ -1,21 +1,18 @@
 """Frequencies: the words of a set of documents (word, count, documents), and the codes per document,
 per participant and per role and field, as tables and .xlsx."""
 
-import io
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import openpyxl
 from django.db.models import Count, Subquery, Sum
-from openpyxl.styles import Font
 
 from coding.models import Coding, Excerpt, Theme
 from coding.quotes import codebook_order, speaker_turn
 from interviews.models import Participant, ParticipantField, ParticipantRole
 from planner.models import Posting
-from planner.spreadsheets import append_rows
+from planner.spreadsheets import add_sheet, new_workbook, xlsx_bytes
 
 DATA = Path(__file__).resolve().parent / "data"
 BY = ("document", "participant", "role")  # what the code frequencies count per
@@ -112,14 +109,6 @@ def code_frequencies(project, by, county=None):
 
 def xlsx(headers, rows, title):
     """An .xlsx of one sheet: a bold header row, then the rows (as text where they are text)."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    append_rows(sheet, rows)
-    sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook = new_workbook()
+    add_sheet(workbook, title, [headers, *rows], freeze="B2")
+    return xlsx_bytes(workbook)

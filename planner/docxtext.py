@@ -9,9 +9,7 @@ import re
 import zipfile
 import zlib
 
-import docx as python_docx
 from django.utils.translation import gettext as _
-from docx.oxml.ns import qn
 from lxml import etree
 
 from planner.textfiles import ImporterError
@@ -30,6 +28,15 @@ _OTHER_FORMATS = {
     "ppt/presentation.xml": "en PowerPoint-presentasjon",
     "content.xml": "et OpenDocument-dokument (for eksempel fra LibreOffice)",
 }
+
+# WordprocessingML's names as lxml spells them (python-docx's qn("w:p")); python-docx itself is imported when a
+# file is read, not with the app (some 60 ms of each process's start).
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def qn(name):
+    return _W + name.removeprefix("w:")
+
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
 _SDT, _SDT_CONTENT, _CUSTOM_XML = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")
@@ -62,6 +69,8 @@ def read(data, name, max_unpacked_bytes, row_lines):
         raise ImporterError(f"{name} er tom.")
     _check_archive(data, name, max_unpacked_bytes)
     try:
+        import docx as python_docx
+
         document = python_docx.Document(io.BytesIO(data))
         lines = _block_lines(document.element.body, row_lines)
         title = (document.core_properties.title or "").strip()

@@ -7,16 +7,14 @@ from dataclasses import asdict, dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-import openpyxl
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
 
 from planner.models import PLAN_YEAR_MAX, PLAN_YEAR_MIN, Plan, PlanStatus, PlanType
 from planner.signals import register_columns as register_columns_signal
-from planner.spreadsheets import FORMULA_START, append_rows, csv_bytes
+from planner.spreadsheets import FORMULA_START, add_sheet, csv_bytes, first_sheet_rows, new_workbook, xlsx_bytes
 
 # The columns of the team's spreadsheet and the Plan field each holds. Headers and labels are
 # data, not UI text: a file reads the same whichever language the person who wrote it used.
@@ -50,7 +48,7 @@ CONTENT_TYPES = {
 # What the import page tells about the values it takes.
 FILE_GUIDE = {"type_labels": list(TYPE_LABELS.values()), "status_labels": list(STATUS_LABELS.values()),
               "year_min": PLAN_YEAR_MIN, "year_max": PLAN_YEAR_MAX}
-_WIDTHS = {"A": 18, "B": 26, "C": 60, "D": 8, "E": 15, "F": 40, "G": 50, "H": 60}
+_WIDTHS = (18, 26, 60, 8, 15, 40, 50, 60)  # columns A to H
 
 
 @dataclass(frozen=True)
@@ -138,20 +136,9 @@ def plan_rows(plans, columns=()):
 
 
 def write_xlsx(rows, columns=()):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Planregister"
-    sheet.append(headers(columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    append_rows(sheet, rows)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for letter, width in _WIDTHS.items():
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook = new_workbook()
+    add_sheet(workbook, "Planregister", [headers(columns), *rows], widths=_WIDTHS, auto_filter=True)
+    return xlsx_bytes(workbook)
 
 
 def write_csv(rows, columns=()):
@@ -193,11 +180,7 @@ def _read_xlsx(name, data):
             # zipfile never inflates a part past its declared size, so the declared sizes are a safe cap.
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise _not_xlsx(name)
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            return _numbered(name, workbook.worksheets[0].iter_rows(values_only=True))
-        finally:
-            workbook.close()
+        return _numbered(name, first_sheet_rows(data))
     except PlanImportError:
         raise
     except Exception as error:  # zipfile, openpyxl and the XML parser raise many kinds; all mean a broken file.

@@ -6,18 +6,12 @@ Columns: theme, description, colour, parent theme, excerpts (Coding rows per the
 
 import io
 
-import docx
-import openpyxl
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from openpyxl.styles import Font
 
 from coding.exports.refi_import import ReadCode, _colour
 from coding.quotes import codebook_order
-from planner.spreadsheets import append_rows
+from planner.spreadsheets import add_sheet, first_sheet_rows, new_workbook, xlsx_bytes
 from planner.textfiles import ImporterError
 
 HEADERS = {"nb": ["Tema", "Beskrivelse", "Farge", "Overordnet tema", "Utdrag"],
@@ -40,22 +34,20 @@ def codebook_table(project, language="nb"):
 
 
 def codebook_xlsx(project, language="nb") -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = HEADERS[language][0] if language == "nb" else "Codebook"
-    append_rows(sheet, codebook_table(project, language))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDE", (32, 70, 10, 28, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    book = new_workbook()
+    add_sheet(book, HEADERS[language][0] if language == "nb" else "Codebook", codebook_table(project, language),
+              widths=(32, 70, 10, 28, 10))
+    return xlsx_bytes(book)
 
 
 def codebook_docx(project, language="nb") -> bytes:
     """A Word table; each theme's colour is a swatch in its colour cell."""
+    # python-docx is imported when a file is written, not with the app (planner/docxtext.py says why).
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     document = docx.Document()
     document.add_heading(f"{project.name}: {'kodebok' if language == 'nb' else 'codebook'}", level=1)
     rows = list(codebook_table(project, language))
@@ -83,8 +75,7 @@ def read_codebook_xlsx(data: bytes) -> list[ReadCode]:
     """Codes from the first sheet: a header row naming at least the theme column; a parent named in the sheet or
     left empty. ImporterError for a file that is no workbook or has no theme column."""
     try:
-        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        rows = [[("" if v is None else str(v)).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[("" if v is None else str(v)).strip() for v in row] for row in first_sheet_rows(data)]
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise ImporterError(_("The file is not an Excel workbook (.xlsx).")) from error
     if not rows:

@@ -5,18 +5,14 @@ Every text cell goes through planner/spreadsheets.py, so a memo or quote that be
 name an informant (county, document, participant, time code) on interview rows; plans are public.
 """
 
-import io
 
-import openpyxl
 from django.utils import timezone
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from coding.exports.quotes import attribution
 from coding.quotes import LABELS as ATTRIBUTION_LABELS
 from coding.quotes import display_names, field_label
 from planner.models import Document
-from planner.spreadsheets import append_rows, csv_bytes
+from planner.spreadsheets import add_sheet, csv_bytes, new_workbook, xlsx_bytes
 
 HEADERS = {
     "nb": ["Studie", "Tema", "Dokument", "Type", "Fylke", "Deltaker", "Rolle", "Fagfelt", "Tidskode/side", "Start",
@@ -62,22 +58,13 @@ def rows(project, options, themes, quotes, *, for_csv=False):
 
 
 def write_xlsx(project, options, themes, quotes):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Utdrag" if options.language == "nb" else "Excerpts"
-    append_rows(sheet, rows(project, options, themes, quotes))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, width in enumerate(_WIDTHS):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    workbook = new_workbook()
+    sheet = add_sheet(workbook, "Utdrag" if options.language == "nb" else "Excerpts",
+                      rows(project, options, themes, quotes), widths=_WIDTHS, auto_filter=True)
     created = HEADERS[options.language].index("Opprettet" if options.language == "nb" else "Created") + 1
     for (cell,) in sheet.iter_rows(min_row=2, min_col=created, max_col=created):
         cell.number_format = "yyyy-mm-dd hh:mm"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def write_csv(project, options, themes, quotes):

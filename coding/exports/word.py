@@ -9,11 +9,7 @@ its tables add cells one by one, which makes a file of 5,000 quotes take many se
 import io
 import re
 
-import docx
 from django.utils import timezone
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
 from coding.exports.quotes import attribution, county_key
@@ -119,6 +115,9 @@ class _Writer:
         # Memos are the team's own notes, never checked for names: a publication file leaves them out.
         self.memos = options.memos and not self.publication
         self.progress = progress
+        # python-docx is imported when a file is written, not with the app (planner/docxtext.py says why).
+        import docx
+
         self.document = docx.Document()
         self.body = self.document.element.body
         self.comments = None
@@ -129,6 +128,10 @@ class _Writer:
     # The document frame: page, language, styles, footer, field updates.
 
     def _setup(self):
+        from docx.enum.style import WD_STYLE_TYPE
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Cm, Pt, RGBColor
+
         document, words = self.document, self.words
         section = document.sections[0]
         section.page_width, section.page_height = Cm(21), Cm(29.7)

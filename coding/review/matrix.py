@@ -5,21 +5,18 @@ whatever the number of themes, counties and excerpts, groups them in the databas
 and set of themes; the few thousand groups it returns are added up here (`_tally`).
 """
 
-import io
 from dataclasses import dataclass, field
 
-import openpyxl
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.styles import Alignment, Font
 
 from coding import quotes
 from coding.models import Coding, DoubleCoding, Excerpt, Theme
 from interviews.models import Participant, Turn
 from planner.models import Document
-from planner.spreadsheets import append_rows, csv_bytes
+from planner.spreadsheets import add_sheet, bold, csv_bytes, new_workbook, xlsx_bytes
 
 COUNTS = {"excerpts": gettext_lazy("Excerpts"), "informants": gettext_lazy("Informants"),
           "documents": gettext_lazy("Documents")}
@@ -373,19 +370,14 @@ def table_rows(result):
 
 
 def write_xlsx(result):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = str(COUNTS[result.count])[:31]
-    append_rows(sheet, table_rows(result))
-    for cell in (*sheet[1], *sheet[sheet.max_row]):
-        cell.font = Font(bold=True)
+    from openpyxl.styles import Alignment  # loaded by new_workbook (planner/spreadsheets.py says why not sooner)
+
+    workbook = new_workbook()
+    sheet = add_sheet(workbook, str(COUNTS[result.count]), table_rows(result), freeze="B2", widths=[45])
+    bold(sheet[sheet.max_row])  # the totals
     for number, row in enumerate(result.rows, start=2):
         sheet.cell(number, 1).alignment = Alignment(indent=row.depth)
-    sheet.freeze_panes = "B2"
-    sheet.column_dimensions["A"].width = 45
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def write_csv(result):

@@ -45,6 +45,18 @@ def test_it_has_no_model_change_without_a_migration():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_app_starts_without_the_office_libraries():
+    """openpyxl and python-docx are imported when a file is read or written (planner/spreadsheets.py,
+    planner/docxtext.py): at start they cost each process some 0.2 s, every worker and command."""
+    code = ("import sys, django; django.setup(); import planner.urls; "
+            "print(sorted(name for name in ('openpyxl', 'docx') if name in sys.modules))")
+    environment = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "planner.settings"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_envbool_fails_loudly_on_a_typo(monkeypatch):
     monkeypatch.setenv("SOME_FLAG", "ja")
     with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be a boolean"):
