@@ -63,10 +63,11 @@ def _analyze():
 @pytest.fixture(scope="module")
 def corpus(module_study):
     """The study under test (two 3-hour-long transcripts among short ones, a 100-page plan document) and
-    two other studies of the same shape, so that a page reading more than its study shows."""
+    another study of the same shape, so that a page reading more than its study shows (it would read twice
+    the rows; a third study, as there was, cost a third more to build and showed nothing more)."""
     users = [module_study.lead, module_study.analyst]
     built = [build_study(n, users, 0.005, long_count=2, long_cues=1000, big_pages=100, name=f"Short {n}")
-             for n in range(3)]
+             for n in range(2)]
     _analyze()
     return built[0]
 
@@ -204,7 +205,7 @@ def test_the_query_plans_of_the_matrix_and_the_search_use_their_indexes(coded):
     theme; streaming them through (document, excerpt, theme) measured no faster.) The search reads
     its word index through its indexes."""
     project = Project.objects.get(pk=coded["id"])
-    assert Coding.objects.count() > 9_000
+    assert Coding.objects.count() > 6_000
     plans = _plans_of(lambda: matrix(project=project))
     grouping = [plan for sql, plan in plans if "GROUP BY" in sql and "coding" in sql]
     assert grouping, "the matrix's grouping statement was not found"
