@@ -33,6 +33,7 @@ from coding.quotes import (
     shown_text,
     speech_span,
     speech_start,
+    theme_checkboxes,
     turn_starts,
     turns_over,
 )
@@ -149,9 +150,7 @@ def _panel_context(project, membership, excerpt, form=None, message=None, chosen
     if form is None:
         form = ExcerptEditForm(project=project, can_mark_key=membership.is_lead, initial={
             "version": excerpt.version, "memo": excerpt.memo, "is_key": excerpt.is_key})
-    if active is None:
-        active = panel_themes(project)
-    themes = [{"id": pk, "name": name, "colour": colour, "checked": pk in chosen} for pk, name, colour in active]
+    themes = theme_checkboxes(project, chosen, active)
     # The panel shows the quote as every list and file will (coding/quotes.py). A passage across speaker
     # turns is allowed, and said to be one.
     speech, inside = turns_over(excerpt.document, excerpt.start, excerpt.end, turns=turns)

@@ -211,6 +211,16 @@ def panel_themes(project: Project) -> list[tuple[int, str, str]]:
     return _PICKER(project_id=project.pk)
 
 
+def theme_checkboxes(project: Project, chosen: set[int], active: list[tuple[int, str, str]] | None = None
+                     ) -> list[dict]:
+    """The theme checkboxes of the excerpt panel and of a search hit's panel: each active theme in codebook
+    order ({"id", "name", "colour", "checked"}), ticked where `chosen` has it. `active`: panel_themes(project),
+    when the caller has read it."""
+    if active is None:
+        active = panel_themes(project)
+    return [{"id": pk, "name": name, "colour": colour, "checked": pk in chosen} for pk, name, colour in active]
+
+
 def codebook_order(themes: Iterable[Theme]) -> list[Theme]:
     """Themes in codebook order with each theme's sub-themes right after it, and their `depth`.
 

@@ -22,7 +22,7 @@ from coding.frequencies import code_frequencies, word_frequencies
 from coding.frequencies import xlsx as frequencies_xlsx
 from coding.models import Change, Excerpt, SavedSearch
 from coding.passages import extend, sentence_around
-from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span
+from coding.quotes import excerpts_with_passages, quote_start, quote_text, speech_span, theme_checkboxes
 from coding.search import add_context, add_time_codes, search
 from coding.services import ConflictError, excerpt_create
 from planner.models import County, Document, Plan
@@ -184,9 +184,11 @@ def hit_code(request, slug, document_id):
         start, end = speech_span(document, start, end) or (start, end)  # the sentence within the speech
         form = ExcerptForm(initial={"start": start, "end": end}, project=project)
     shown = quote_start(document, start, end)
+    chosen = {int(value) for value in form["themes"].value() or [] if str(value).isdigit()}
     template = "coding/hit_code.html" + ("#panel" if request.htmx else "")
     return render(request, template, {
         "project": project, "membership": membership, "document": document, "form": form, "hit": hit,
+        "themes": theme_checkboxes(project, chosen),
         # The label a proposal starts on stays in the context; the marked text is the quote as it will read.
         "before": document.text[max(0, start - 300):shown], "passage": quote_text(document, start, end, document.text),
         "after": document.text[end:end + 300], "page": document.page_at(start),

@@ -113,6 +113,19 @@ def test_coding_a_hit_refuses_bad_spans_and_no_themes(client, project, analyst, 
     response = client.post(reverse("coding:hit_code", args=[project.slug, document.pk]), {**data, "themes": themes})
     assert response.status_code == 200
     assert not Excerpt.objects.exists()
+    # The panel comes back with every active theme offered and the chosen ones still ticked.
+    page = response.content.decode()
+    assert page.count('name="themes"') == project.themes.active().count()
+    assert re.findall(r'name="themes" value="(\d+)" checked', page) == [str(pk) for pk in themes]
+
+
+def test_a_hit_panel_posted_with_a_theme_that_is_no_number_is_refused_in_the_form(client, project, analyst):
+    document = plan_document(project)
+    client.force_login(analyst)
+    response = client.post(reverse("coding:hit_code", args=[project.slug, document.pk]),
+                           {"start": 0, "end": 10, "themes": ["x", project.themes.first().pk]})
+    assert response.status_code == 200 and response.context["form"].errors["themes"]
+    assert not Excerpt.objects.exists()
 
 
 def test_a_malformed_query_is_explained_in_the_form(client, project, viewer):
