@@ -226,10 +226,10 @@ class SignedInClient(Client):
     """Django's test client whose `force_login` writes the session a login leaves and nothing else.
 
     Django's own goes through `login()`: a session made and saved, its key cycled, `user_logged_in` sent (the
-    user's last_login saved, an access-log row written by django-axes): some ten statements and 4 ms of CPU,
-    for a shortcut that most tests take. A test of signing in itself posts the login form. A session already in
-    the client is replaced by the new one, as Django's login replaces it for another user (for the same user,
-    Django's would keep what it holds; no test puts anything there first)."""
+    user's last_login saved, an access-log row written by django-axes): eight statements and 3.3 ms of CPU, for
+    a shortcut that most tests take; this one, four and 1.0 ms. A test of signing in itself posts the login
+    form. A session already in the client is replaced by the new one, as Django's login replaces it for another
+    user (for the same user, Django's would keep what it holds; no test puts anything there first)."""
 
     def force_login(self, user, backend=None):
         session = import_module(django_settings.SESSION_ENGINE).SessionStore()
