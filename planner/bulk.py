@@ -5,8 +5,9 @@ SQL compiler: some 30 to 45 µs of Python a row. An import stores a row per turn
 the word index: thousands for a long interview, most of the import's time. `insert_rows` takes the rows as
 tuples, prepares each value as the field would for a save (`get_db_prep_save`: a UUID as 32 hex digits on
 SQLite, bytes as a blob), fills the other fields from their defaults as bulk_create would, and writes
-ROWS_PER_INSERT rows to a statement. What it does not do, as bulk_create does not either: call save(), send
-signals, or hand back the new keys.
+ROWS_PER_INSERT rows to a statement, or as many as the database's parameter limit allows (Django's
+`max_query_params`, as bulk_create keeps to). What it does not do, as bulk_create does not either: call
+save(), send signals, or hand back the new keys.
 """
 
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from itertools import islice
 from django.db import connections, router
 from django.db.models import Model
 
-ROWS_PER_INSERT = 500  # 4 to 8 values a row: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters
+ROWS_PER_INSERT = 500  # fewer where the database's parameters per statement would not hold them (below)
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence], *, using: str | None = None
@@ -30,9 +31,11 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
     row_marks = f"({', '.join(['%s'] * len(columns))})"
+    limit = connection.features.max_query_params
+    per_statement = ROWS_PER_INSERT if limit is None else max(1, min(ROWS_PER_INSERT, limit // len(columns)))
     count = 0
     with connection.cursor() as cursor:
-        for batch in batched(rows, ROWS_PER_INSERT):
+        for batch in batched(rows, per_statement):
             params = []
             for row in batch:
                 values = [*row, *(default() for default in defaults)]

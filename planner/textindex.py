@@ -222,7 +222,7 @@ def document_postings(document):
     for attempt in (1, 2):
         ids = word_ids(found)
         # One row per distinct word (thousands in a long interview): through bulk_create each took some 45 µs
-        # of Python, most of a document's indexing (the demo's eleven interviews: 151 ms, 57 ms so).
+        # of Python, most of a document's indexing (the demo's eleven interviews: 151 ms, some 50 ms so).
         rows = [(document.pk, ids[word], len(positions) // 2, encode(positions)) for word, positions in found.items()]
         try:
             with _words_checked_at_once(), transaction.atomic():

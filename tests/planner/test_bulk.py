@@ -3,6 +3,8 @@
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from interviews.models import Participant, Turn
 from planner import bulk
@@ -53,3 +55,17 @@ def test_binary_values_read_back_as_they_were_written(project):
 def test_a_field_without_value_or_default_is_refused_by_name(project):
     with pytest.raises(ValueError, match="Turn: no value and no default for .*speech_start"):
         bulk.insert_rows(Turn, ("document", "participant", "position", "start", "end"), [])
+
+
+def test_a_statement_holds_no_more_values_than_the_database_takes(project, monkeypatch):
+    speaker = Participant.objects.create(project=project, label="Informant 2", role="advisor")
+    document = _document(project, "d")
+    monkeypatch.setattr(connection.features, "max_query_params", 20)  # 8 columns with the UUID: 2 rows each
+    rows = [(document.pk, speaker.pk, n, n, n, n + 1, None) for n in range(5)]
+
+    with CaptureQueriesContext(connection) as queries:
+        bulk.insert_rows(Turn, ("document", "participant", "position", "start", "speech_start", "end",
+                                "start_seconds"), rows)
+
+    assert len([query for query in queries if query["sql"].startswith("INSERT")]) == 3
+    assert _turns(document) == [row[1:] for row in rows]
