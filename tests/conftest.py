@@ -30,6 +30,7 @@ How they work, and why they are fast:
 
 import contextlib
 import gc
+import logging
 import types
 from importlib import import_module
 
@@ -125,8 +126,27 @@ def _test_settings():
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         # Each task runs inside the call that enqueues it; tests/coding/test_task_worker.py starts a real worker.
         TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
-    ):
+    ), _quiet_request_logs():
         yield
+
+
+@contextlib.contextmanager
+def _quiet_request_logs():
+    """No log line for each request a test makes: the one-line access log (kodeverk.requests, INFO) and Django's
+    warning for each 4xx answer (django.request). Each was formatted, written to the captured output twice (the
+    console handler and pytest's) and sent to xdist's controller with the test's report: some 7 % of the CPU of
+    the tests that make most requests (tests/planner/test_access_walk.py). Errors are still logged; the log lines
+    themselves are tested where the app writes them, in gunicorn and the task worker
+    (tests/planner/test_health_and_logs.py)."""
+    quieted = {"kodeverk.requests": logging.WARNING, "django.request": logging.ERROR}
+    levels = {name: logging.getLogger(name).level for name in quieted}
+    for name, level in quieted.items():
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def make_user(username):
