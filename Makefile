@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 # The interpreter of .venv: Debian's python3.11 where it can make one (its python3.11-venv is installed), the
 # interpreter docs/deploy.md deploys on, else python3. Debian builds it with profile-guided and link-time
 # optimisation; a python3 that pyenv built with its default options has neither, and ran the suite with some 10 %
-# more CPU (docs/benchmarks.md). `make PYTHON=python3.12 …` picks another; `make clean` first to change .venv's.
+# more CPU (docs/benchmarks.md). `make PYTHON=/path/to/python3 …` picks another, after `rm -rf .venv`.
 DEBIAN_PYTHON := /usr/bin/python3.11
 PYTHON ?= $(shell $(DEBIAN_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 && echo $(DEBIAN_PYTHON) || echo python3)
 
