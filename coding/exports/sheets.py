@@ -5,7 +5,6 @@ Every text cell goes through planner/spreadsheets.py, so a memo or quote that be
 name an informant (county, document, participant, time code) on interview rows; plans are public.
 """
 
-
 from django.utils import timezone
 
 from coding.exports.quotes import attribution
