@@ -80,6 +80,18 @@ def many_pages_pdf(pages=2000):
                     _stream(content, compressed=False), _FONT, *[page] * pages])
 
 
+def adler32_of_repeated_byte(checksum, byte, length):
+    """zlib.adler32 of `length` copies of `byte` appended to what `checksum` sums, without reading a GiB.
+
+    Adler-32 keeps two sums modulo 65521: a, one plus every byte so far, and b, every a so far. Appending the
+    same byte L times adds L·byte to a and L·a + byte·L(L+1)/2 to b (zlib.adler32 took 0.5 s of CPU a GiB)."""
+    modulus = 65521
+    low, high = checksum & 0xFFFF, checksum >> 16
+    high = (high + length * low + byte * length * (length + 1) // 2) % modulus
+    low = (low + byte * length) % modulus
+    return high << 16 | low
+
+
 def bomb_pdf(inflated=1 << 30):
     """A PDF of one page whose content stream is about 1 MB and inflates to `inflated` bytes (1 GiB).
 
@@ -92,9 +104,7 @@ def bomb_pdf(inflated=1 << 30):
     repeated = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
     last = packer.flush(zlib.Z_FINISH)
     count = (inflated - len(head)) // len(block)
-    checksum = zlib.adler32(head)
-    for _ in range(count):
-        checksum = zlib.adler32(block, checksum)
+    checksum = adler32_of_repeated_byte(zlib.adler32(head), ord(" "), count * len(block))
     stream = b"\x78\xda" + first + repeated * count + last + checksum.to_bytes(4, "big")
     page = _page(contents=4, font=5)
     return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page,

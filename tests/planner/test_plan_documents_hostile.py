@@ -1,13 +1,16 @@
 """Hostile plan files: PDF text is read in a child process under a memory and time limit, with a cap on pages
 and characters; each refusal names the file and the problem, and nothing is stored."""
 
+import re
+import zlib
+
 import pytest
 from django.utils import translation
 
 from planner.models import Chunk, Document, Plan
 from planner.plandocs import plan_file_attach, plan_text
 from planner.textfiles import ImporterError
-from tests.planner.pdfs import bomb_pdf, long_pdf, many_pages_pdf, pdf_bytes
+from tests.planner.pdfs import adler32_of_repeated_byte, bomb_pdf, long_pdf, many_pages_pdf, pdf_bytes
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +32,19 @@ def _refusal(name, data):
 def test_the_hostile_pdfs_are_the_size_the_issue_describes(bomb):
     assert 0.9e6 < len(bomb) < 1.2e6
     assert 250e3 < len(many_pages_pdf()) < 350e3
+
+
+def test_a_small_bomb_inflates_to_its_size_with_a_checksum_zlib_accepts():
+    """The checksum of the bomb's stream is computed, not summed over the inflated bytes; zlib checks it here."""
+    for length in (0, 1, 5552, 65521, 3 << 20):
+        for start in (1, zlib.adler32(b"BT"), 0xFFF0FFF0 % (65521 << 16)):
+            assert adler32_of_repeated_byte(start, 32, length) == zlib.adler32(b" " * length, start)
+    pdf = bomb_pdf(inflated=4 << 20)
+    stream = re.search(rb"/FlateDecode >>\nstream\n(.*)\nendstream", pdf, re.DOTALL).group(1)
+    inflated = zlib.decompress(stream)  # raises on a wrong checksum
+    head = b"BT /F1 12 Tf 72 700 Td (Velkommen) Tj ET\n"
+    assert len(inflated) == len(head) + 3 * (1 << 20)  # whole MiBs of spaces after the text, as many as fit
+    assert inflated.startswith(head) and inflated.endswith(b" " * 100)
 
 
 def test_a_pdf_bomb_is_refused_by_the_memory_limit_and_nothing_is_stored(bomb, plan, analyst):
