@@ -5,7 +5,10 @@ Debian's Chromium is used (never a downloaded browser): its headless shell
 fails the run; on a developer machine the tests are skipped with the reason printed.
 """
 
+import contextlib
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -57,17 +60,147 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
+VIEWPORT = {"width": 1280, "height": 900}
+_failed = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        item.stash[_failed] = True
+    return report
+
+
+class _Tab:
+    """One browser context and page per test process, handed from test to test with nothing of the last one left.
+
+    A new context costs Chromium a renderer process and its start, some 0.12 s of CPU; a navigation in the same
+    page half as much. Between tests the page goes back to about:blank (the last page's polls stop), its
+    cookies (the sign-in) and the site's local and session storage are cleared, the viewport, the default
+    timeout, the routes, held keys and buttons and any other tab are put back. After a test that failed, the
+    context is thrown away and the next test gets a new one. A test that changes what this cannot undo (an
+    init script) takes `own_page`."""
+
+    def __init__(self, browser):
+        self.browser, self.page = browser, None
+
+    def open(self):
+        if self.page is None or self.page.is_closed():
+            self.page = _prepared(self.browser.new_context(viewport=VIEWPORT, locale="en-US").new_page())
+        return self.page
+
+    def hand_on(self, item, origin):
+        if item.stash.get(_failed, False) or self.page.is_closed():
+            self.close()
+            return
+        page = self.page
+        try:
+            for other in page.context.pages:
+                if other is not page:
+                    other.close()
+            page.unroute_all(behavior="ignoreErrors")
+            if page.url.startswith(origin):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.goto("about:blank")
+            page.context.clear_cookies()
+            page.set_viewport_size(VIEWPORT)
+            page.set_default_timeout(10_000)
+            for key in ("Shift", "Control", "Alt", "Meta"):
+                page.keyboard.up(key)
+            page.mouse.up()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        if self.page is not None:
+            self.page.context.close()
+            self.page = None
+
+
+def _prepared(page):
     page.set_default_timeout(10_000)
+    if not os.environ.get("KODEVERK_SCREENSHOTS"):
+        _viewport_screenshots(page)
+    return page
+
+
+@contextlib.contextmanager
+def _no_page_errors(page):
+    """The test fails if its page threw an error or logged one to the console."""
     errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
+
+    def on_error(error):
+        errors.append(str(error))
+
+    def on_console(message):
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("pageerror", on_error)
+    page.on("console", on_console)
+    try:
+        yield
+    finally:
+        page.remove_listener("pageerror", on_error)
+        page.remove_listener("console", on_console)
     assert errors == [], f"the page reported errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def _tab(browser, live_server, django_db_setup):
+    # Made after the test database and the live server, so closed before them.
+    tab = _Tab(browser)
+    yield tab
+    tab.close()
+    _wait_for_request_threads()
+
+
+def _wait_for_request_threads(timeout=5):
+    """The live server answers each of the browser's connections in a thread of its own, which closes its
+    database connection once the browser has closed the connection it kept open. Until then PostgreSQL
+    refuses to drop the test database («being accessed by other users»), so the tab waits for them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+            thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()):
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def page(request, _tab, live_server):
+    """The test process's page (`_Tab`), signed out, at about:blank, 1280 × 900, in English."""
+    page = _tab.open()
+    try:
+        with _no_page_errors(page):
+            yield page
+    finally:
+        _tab.hand_on(request.node, live_server.url)
+
+
+@pytest.fixture
+def own_page(browser, live_server):
+    """A page in a context of its own, closed after the test."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = _prepared(context.new_page())
+    try:
+        with _no_page_errors(page):
+            yield page
+    finally:
+        context.close()
+
+
+def _viewport_screenshots(page):
+    """Outside `make screenshots` (KODEVERK_SCREENSHOTS), nobody keeps a test's screenshots: they go to its
+    tmp_path. There the page's screenshots are of the viewport, even where a test asks for the full page,
+    which Chromium lays out and encodes at its whole height: 1.4 s of CPU for a page 30,000 pixels tall
+    against 0.07 s for the viewport, some 6 s of CPU in a run. The test takes them all the same."""
+    take = page.screenshot
+
+    def screenshot(**options):
+        return take(**{**options, "full_page": False})
+
+    page.screenshot = screenshot
 
 
 @pytest.fixture

@@ -91,7 +91,8 @@ def _code(page, key):
     expect(page.locator("#document")).to_be_focused()
 
 
-def test_three_passages_coded_with_the_keyboard_alone(page, live_server, project, analyst, screenshot_dir):
+def test_three_passages_coded_with_the_keyboard_alone(own_page, live_server, project, analyst, screenshot_dir):
+    page = own_page  # its init script (below) would stay in a page handed on to the next test
     document = long_transcript(project, analyst, cues=400)
     turns = list(Turn.objects.filter(document=document).order_by("start"))
     text = document.text
