@@ -7,8 +7,6 @@ fails the run; on a developer machine the tests are skipped with the reason prin
 
 import contextlib
 import os
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -45,7 +43,10 @@ def _quick_polls(settings):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    # The test database first: Playwright runs an event loop in this thread, and a connection asked for
+    # inside it is another object (asgiref's context-local storage) than the one tests/template_db.py set up
+    # to copy the migrated template and to drop the copy WITH (FORCE).
     if not TEST_BROWSER.exists():
         reason = (f"Chromium is not installed at {TEST_BROWSER} "
                   "(apt-get install chromium-headless-shell; .ci/run does it)")
@@ -154,17 +155,6 @@ def _tab(browser, live_server, django_db_setup):
     tab = _Tab(browser)
     yield tab
     tab.close()
-    _wait_for_request_threads()
-
-
-def _wait_for_request_threads(timeout=5):
-    """The live server answers each of the browser's connections in a thread of its own, which closes its
-    database connection once the browser has closed the connection it kept open. Until then PostgreSQL
-    refuses to drop the test database («being accessed by other users»), so the tab waits for them."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(
-            thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()):
-        time.sleep(0.01)
 
 
 @pytest.fixture
