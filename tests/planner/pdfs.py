@@ -80,6 +80,10 @@ def many_pages_pdf(pages=2000):
                     _stream(content, compressed=False), _FONT, *[page] * pages])
 
 
+# The text at the start of the bomb's content stream, before the spaces.
+BOMB_HEAD = b"BT /F1 12 Tf 72 700 Td (Velkommen) Tj ET\n"
+
+
 def adler32_of_repeated_byte(checksum, byte, length):
     """zlib.adler32 of `length` copies of `byte` appended to what `checksum` sums, without reading a GiB.
 
@@ -97,7 +101,7 @@ def bomb_pdf(inflated=1 << 30):
 
     Built in a second, not by compressing a gigabyte: after a full flush a deflate block of a MiB of spaces
     is the same bytes every time, so the stream is that block repeated, in a zlib header and checksum."""
-    head = b"BT /F1 12 Tf 72 700 Td (Velkommen) Tj ET\n"
+    head = BOMB_HEAD
     block = b" " * (1 << 20)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)
