@@ -122,8 +122,7 @@ class _Tab:
 
 def _prepared(page):
     page.set_default_timeout(10_000)
-    if not os.environ.get("KODEVERK_SCREENSHOTS"):
-        _viewport_screenshots(page)
+    _screenshots_of_a_drawn_page(page, full_page=bool(os.environ.get("KODEVERK_SCREENSHOTS")))
     return page
 
 
@@ -180,15 +179,26 @@ def own_page(browser, live_server):
         context.close()
 
 
-def _viewport_screenshots(page):
-    """Outside `make screenshots` (KODEVERK_SCREENSHOTS), nobody keeps a test's screenshots: they go to its
-    tmp_path. There the page's screenshots are of the viewport, even where a test asks for the full page,
-    which Chromium lays out and encodes at its whole height: 1.4 s of CPU for a page 30,000 pixels tall
-    against 0.07 s for the viewport, some 6 s of CPU in a run. The test takes them all the same."""
+# Resolves once the page has drawn a frame: the first callback runs before the next frame is drawn, the second
+# after it.
+_NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def _screenshots_of_a_drawn_page(page, full_page):
+    """The page's screenshots wait until it has drawn a frame. `goto` returns at the load event, which can come
+    before the new document's first frame; Chromium then has no picture to copy and refuses the capture
+    («Protocol error (Page.captureScreenshot): Unable to capture screenshot», seen once in CI on a screenshot
+    taken straight after a goto).
+
+    Outside `make screenshots` (KODEVERK_SCREENSHOTS), nobody keeps a test's screenshots: they go to its
+    tmp_path. There they are of the viewport, even where a test asks for the full page, which Chromium lays out
+    and encodes at its whole height: 1.4 s of CPU for a page 30,000 pixels tall against 0.07 s for the
+    viewport, some 6 s of CPU in a run. The test takes them all the same."""
     take = page.screenshot
 
     def screenshot(**options):
-        return take(**{**options, "full_page": False})
+        page.evaluate(_NEXT_FRAME)
+        return take(**options if full_page else {**options, "full_page": False})
 
     page.screenshot = screenshot
 
